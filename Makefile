@@ -1,0 +1,20 @@
+# The two commands a fresh machine needs (see README.md): `make run` and `make test`.
+.PHONY: run test setup dev fmt clean
+
+run: ## install what is missing, build (release) and serve on http://127.0.0.1:3000
+	@scripts/run.sh
+
+test: ## install what is missing and run every test
+	@scripts/test.sh
+
+setup: ## only install the build and test tools
+	@scripts/setup.sh test
+
+dev: ## rebuild and restart on every change (debug build)
+	@scripts/setup.sh build && bash -c 'source scripts/lib.sh && cargo leptos watch'
+
+fmt:
+	@cargo fmt --all
+
+clean:
+	@cargo clean

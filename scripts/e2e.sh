@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Playwright against a freshly started server on a throw-away data directory (SQLite).
+# Expects `cargo leptos build` to have run. Stops the server with SIGTERM afterwards and
+# fails unless it shut down cleanly.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BIN="$CARGO_TARGET_DIR/debug/tessera"
+[ -x "$BIN" ] || die "$BIN is missing: run cargo leptos build first"
+
+work="$(mktemp -d)"
+port="$(free_port)"
+base="http://127.0.0.1:$port"
+server_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+TESSERA_CONFIG="$ROOT/Leptos.toml" \
+    TESSERA_SITE_ADDR="127.0.0.1:$port" \
+    TESSERA_SITE_ROOT="$ROOT/target/site" \
+    TESSERA_DATA_DIR="$work/data" \
+    TESSERA_DATABASE_URL="sqlite://$work/data/tessera.db" \
+    "$BIN" >"$work/server.log" 2>&1 &
+server_pid=$!
+
+if ! wait_for_url "$base/healthz" 60; then
+    cat "$work/server.log" >&2
+    die "the server did not become healthy at $base within 60 s"
+fi
+
+status=0
+(cd "$ROOT/end2end" && BASE_URL="$base" npx playwright test) || status=$?
+
+kill -TERM "$server_pid"
+server_status=0
+wait "$server_pid" || server_status=$?
+server_pid=""
+if [ "$status" != 0 ] || [ "$server_status" != 0 ] || ! grep -q "stopped" "$work/server.log"; then
+    echo "--- server log ---" >&2
+    cat "$work/server.log" >&2
+fi
+[ "$status" = 0 ] || die "Playwright tests failed"
+[ "$server_status" = 0 ] || die "the server exited with status $server_status on SIGTERM"
+grep -q "stopped" "$work/server.log" || die "the server did not log a clean stop"
+ok "server stopped cleanly on SIGTERM"

@@ -1,0 +1,47 @@
+# Shared by the scripts: paths, PATH, and small helpers. Source it; do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/tessera"
+# Written by setup.sh when the wasm32 target comes from Debian's rustc instead of rustup.
+TOOLCHAIN_MARKER="$CACHE_DIR/toolchain"
+
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+if [ -f "$TOOLCHAIN_MARKER" ] && [ "$(cat "$TOOLCHAIN_MARKER")" = debian ]; then
+    # Debian route: cargo and rustc from /usr/bin for every build (mixing compilers fails);
+    # cargo-leptos and wasm-bindgen still come from ~/.cargo/bin.
+    export PATH="/usr/bin:$PATH"
+fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+say() { printf '\033[1;34m==>\033[0m \033[1m%s\033[0m\n' "$*"; }
+ok() { printf '    \033[32m✓\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# elapsed SECONDS -> "3m07s"
+elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# timed NAME COMMAND...: runs a step, prints how long it took, fails loudly.
+timed() {
+    local name="$1" start=$SECONDS
+    shift
+    say "$name"
+    if ! "$@"; then
+        die "$name failed after $(elapsed $((SECONDS - start)))"
+    fi
+    ok "$name: $(elapsed $((SECONDS - start)))"
+}
+
+# A TCP port nobody listens on right now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for_url URL SECONDS: polls until the URL answers 200.
+wait_for_url() {
+    local url="$1" deadline=$((SECONDS + $2))
+    until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+        [ $SECONDS -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Everything `make test` runs: formatting, clippy (server and WASM), Rust tests on SQLite
+# and on a throw-away PostgreSQL, then Playwright against a fresh server.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+start=$SECONDS
+
+"$ROOT/scripts/setup.sh" test
+
+pg_dir=""
+stop_postgres() {
+    if [ -n "$pg_dir" ]; then
+        "$ROOT/scripts/postgres.sh" stop "$pg_dir"
+        pg_dir=""
+    fi
+}
+trap stop_postgres EXIT
+
+timed "cargo fmt --check" cargo fmt --all -- --check
+timed "clippy (server)" cargo clippy --features ssr --all-targets -- -D warnings
+timed "clippy (browser)" cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+if [ -z "${TESSERA_TEST_POSTGRES_URL:-}" ]; then
+    pg_dir="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
+    say "starting a throw-away PostgreSQL"
+    TESSERA_TEST_POSTGRES_URL="$("$ROOT/scripts/postgres.sh" start "$pg_dir")"
+    export TESSERA_TEST_POSTGRES_URL
+    ok "PostgreSQL at $TESSERA_TEST_POSTGRES_URL"
+fi
+timed "Rust tests (SQLite and PostgreSQL)" cargo test --features ssr
+stop_postgres
+
+timed "cargo leptos build" cargo leptos build
+timed "Playwright (Chromium)" "$ROOT/scripts/e2e.sh"
+
+ok "all tests passed in $(elapsed $((SECONDS - start)))"

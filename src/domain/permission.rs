@@ -1,0 +1,146 @@
+//! Who may do what: the one place the permission matrix lives. The server asks it
+//! before every change; the UI asks it to decide which controls to show.
+
+use serde::{Deserialize, Serialize};
+
+use super::role::Role;
+
+/// What can be done to an access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TokenAction {
+    View,
+    Create,
+    Edit,
+    Disable,
+    Enable,
+    Delete,
+    Copy,
+}
+
+impl TokenAction {
+    pub const ALL: [TokenAction; 7] = [
+        TokenAction::View,
+        TokenAction::Create,
+        TokenAction::Edit,
+        TokenAction::Disable,
+        TokenAction::Enable,
+        TokenAction::Delete,
+        TokenAction::Copy,
+    ];
+
+    /// The lowest role that may do this at all.
+    fn minimum_role(self) -> Role {
+        match self {
+            TokenAction::View => Role::Viewer,
+            TokenAction::Create | TokenAction::Edit | TokenAction::Copy => Role::WorkspaceManager,
+            TokenAction::Disable | TokenAction::Enable | TokenAction::Delete => Role::Administrator,
+        }
+    }
+
+    /// Whether the token's scope must not exceed the actor's role: nobody creates, edits
+    /// or copies a token more powerful than themselves.
+    fn capped_by_role(self) -> bool {
+        matches!(
+            self,
+            TokenAction::Create | TokenAction::Edit | TokenAction::Copy
+        )
+    }
+}
+
+/// Why an action is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Denied {
+    /// Not a member of the workspace: it must look as if the thing did not exist.
+    #[error("not found")]
+    NotFound,
+    /// A member whose role does not allow the action.
+    #[error("your role does not allow this")]
+    Forbidden,
+    /// The token's scope is above the actor's role.
+    #[error("the token's scope is above your role")]
+    ScopeAboveRole,
+}
+
+/// May a user whose membership in the token's workspace is `membership` (None: not a
+/// member) do `action` to a token of `scope`? For `Create` and `Edit`, `scope` is the scope
+/// asked for; an edit must pass for the token's current scope as well.
+pub fn authorize_token(
+    membership: Option<Role>,
+    action: TokenAction,
+    scope: Role,
+) -> Result<(), Denied> {
+    let role = membership.ok_or(Denied::NotFound)?;
+    if role < action.minimum_role() {
+        return Err(Denied::Forbidden);
+    }
+    if action.capped_by_role() && scope > role {
+        return Err(Denied::ScopeAboveRole);
+    }
+    Ok(())
+}
+
+/// Whether `role` may do `action` to some token at all (to show a "New token" button, say).
+pub fn may_ever(role: Role, action: TokenAction) -> bool {
+    role >= action.minimum_role()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TokenAction::*;
+
+    /// The matrix as the product defines it: which actions each role has.
+    fn granted(role: Role) -> &'static [TokenAction] {
+        match role {
+            Role::Owner | Role::Administrator => {
+                &[View, Create, Edit, Disable, Enable, Delete, Copy]
+            }
+            Role::WorkspaceManager => &[View, Create, Edit, Copy],
+            Role::TeamMember | Role::Viewer => &[View],
+        }
+    }
+
+    #[test]
+    fn every_role_action_and_scope_in_the_own_workspace() {
+        for role in Role::ALL {
+            for action in TokenAction::ALL {
+                for scope in Role::ALL {
+                    let result = authorize_token(Some(role), action, scope);
+                    let expected = if !granted(role).contains(&action) {
+                        Err(Denied::Forbidden)
+                    } else if matches!(action, Create | Edit | Copy) && scope > role {
+                        Err(Denied::ScopeAboveRole)
+                    } else {
+                        Ok(())
+                    };
+                    assert_eq!(result, expected, "{role:?} {action:?} on a {scope:?} token");
+                    assert_eq!(may_ever(role, action), granted(role).contains(&action));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn outsiders_get_not_found_for_everything() {
+        for action in TokenAction::ALL {
+            for scope in Role::ALL {
+                assert_eq!(authorize_token(None, action, scope), Err(Denied::NotFound));
+            }
+        }
+    }
+
+    #[test]
+    fn administrators_may_revoke_but_not_copy_an_owner_token() {
+        let admin = Some(Role::Administrator);
+        assert_eq!(authorize_token(admin, Disable, Role::Owner), Ok(()));
+        assert_eq!(authorize_token(admin, Delete, Role::Owner), Ok(()));
+        assert_eq!(
+            authorize_token(admin, Copy, Role::Owner),
+            Err(Denied::ScopeAboveRole)
+        );
+        assert_eq!(
+            authorize_token(admin, Edit, Role::Owner),
+            Err(Denied::ScopeAboveRole)
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Tessera: a self-hosted API access-token manager.
+//!
+//! Layers: `ui` (components and pages, both targets) and, behind the `ssr`
+//! feature, `server` (configuration, store, HTTP). Pure rules shared by both
+//! targets live in `domain`.
+
+pub mod domain;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Browser entry point: attaches the reactive UI to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(ui::App);
+}

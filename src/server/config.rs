@@ -1,0 +1,465 @@
+//! Runtime configuration.
+//!
+//! `Leptos.toml` (or the file named by `TESSERA_CONFIG`) holds one flat key per
+//! setting; the environment variable `TESSERA_<KEY>` overrides any of them, and
+//! `DATABASE_URL` is accepted for `database_url`. Every value is parsed at start:
+//! a bad one stops the server with one line naming the key and what it expects.
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use ipnet::IpNet;
+
+/// The configuration file read when `TESSERA_CONFIG` is not set.
+pub const DEFAULT_FILE: &str = "Leptos.toml";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Address and port the HTTP server listens on.
+    pub site_addr: SocketAddr,
+    /// Directory holding the built site (`pkg/` with the WASM, JS and CSS).
+    pub site_root: PathBuf,
+    /// Directory for the embedded database and the secret key file.
+    pub data_dir: PathBuf,
+    /// `sqlite:` or `postgres://` URL; defaults to a SQLite file in `data_dir`.
+    pub database_url: String,
+    /// File holding the server secret (created on first start).
+    pub secret_key_file: PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `tracing` filter directives, such as `info` or `tessera=debug,info`.
+    pub log: String,
+}
+
+/// Why the configuration could not be loaded. `Display` is a single line.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("configuration file {path} is not valid TOML: {reason}")]
+    Syntax { path: String, reason: String },
+    #[error("configuration file {path}: unknown key `{key}` (known keys: {known})")]
+    UnknownKey {
+        path: String,
+        key: String,
+        known: String,
+    },
+    #[error("{origin}: {shown} is invalid; expected {expected}")]
+    Invalid {
+        origin: Origin,
+        shown: String,
+        expected: &'static str,
+    },
+}
+
+/// Where a value came from, so the error points at the thing to edit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    Env(String),
+    File { path: String, key: &'static str },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::File { path, key } => write!(f, "key `{key}` in {path}"),
+        }
+    }
+}
+
+struct Key {
+    name: &'static str,
+    expected: &'static str,
+    /// Never echo the value (it may hold a password).
+    secret: bool,
+}
+
+const SITE_ADDR: Key = Key {
+    name: "site_addr",
+    expected: "an IP address and port, such as 127.0.0.1:3000",
+    secret: false,
+};
+const SITE_ROOT: Key = Key {
+    name: "site_root",
+    expected: "the directory the site is built into, such as target/site",
+    secret: false,
+};
+const DATA_DIR: Key = Key {
+    name: "data_dir",
+    expected: "a directory path, such as data",
+    secret: false,
+};
+const DATABASE_URL: Key = Key {
+    name: "database_url",
+    expected: "a URL starting with sqlite: (such as sqlite://data/tessera.db) or postgres:// (such as postgres://user:password@localhost/tessera)",
+    secret: true,
+};
+const SECRET_KEY_FILE: Key = Key {
+    name: "secret_key_file",
+    expected: "a file path, such as data/secret.key",
+    secret: false,
+};
+const TRUSTED_PROXIES: Key = Key {
+    name: "trusted_proxies",
+    expected: "IP addresses or CIDR ranges, such as [\"10.0.0.0/8\", \"127.0.0.1\"] in the file or 10.0.0.0/8,127.0.0.1 in the environment",
+    secret: false,
+};
+const LOG: Key = Key {
+    name: "log",
+    expected: "a log filter, such as info or tessera=debug,info",
+    secret: false,
+};
+
+const KEYS: [&Key; 7] = [
+    &SITE_ADDR,
+    &SITE_ROOT,
+    &DATA_DIR,
+    &DATABASE_URL,
+    &SECRET_KEY_FILE,
+    &TRUSTED_PROXIES,
+    &LOG,
+];
+
+/// The environment variable that overrides `key`.
+pub fn env_var(key: &str) -> String {
+    format!("TESSERA_{}", key.to_ascii_uppercase())
+}
+
+impl Config {
+    /// Reads the configuration file and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = std::env::var("TESSERA_CONFIG").ok();
+        let path = explicit.clone().unwrap_or_else(|| DEFAULT_FILE.to_owned());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            // Without an explicit file every key has a default (or comes from the environment).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                String::new()
+            }
+            Err(e) => {
+                return Err(ConfigError::Unreadable {
+                    path,
+                    reason: e.to_string(),
+                });
+            }
+        };
+        Self::from_sources(&path, &text, |var| std::env::var(var).ok())
+    }
+
+    /// Builds the configuration from a file's text and an environment lookup.
+    pub fn from_sources(
+        path: &str,
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    path: path.to_owned(),
+                    reason: one_line(e.message()),
+                })?;
+        if let Some(key) = table
+            .keys()
+            .find(|k| KEYS.iter().all(|known| known.name != *k))
+        {
+            return Err(ConfigError::UnknownKey {
+                path: path.to_owned(),
+                key: key.clone(),
+                known: KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", "),
+            });
+        }
+        let sources = Sources { path, table, env };
+
+        let site_addr = sources
+            .parse(&SITE_ADDR, |v| v.parse::<SocketAddr>().ok())?
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+        let site_root = sources
+            .parse(&SITE_ROOT, non_empty_path)?
+            .unwrap_or_else(|| PathBuf::from("target/site"));
+        let data_dir = sources
+            .parse(&DATA_DIR, non_empty_path)?
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = match sources.parse(&DATABASE_URL, database_url)? {
+            Some(url) => url,
+            None => match (sources.env)("DATABASE_URL") {
+                Some(url) => database_url(&url).ok_or_else(|| ConfigError::Invalid {
+                    origin: Origin::Env("DATABASE_URL".into()),
+                    shown: "DATABASE_URL".into(),
+                    expected: DATABASE_URL.expected,
+                })?,
+                None => default_sqlite_url(&data_dir),
+            },
+        };
+        let secret_key_file = sources
+            .parse(&SECRET_KEY_FILE, non_empty_path)?
+            .unwrap_or_else(|| data_dir.join("secret.key"));
+        let trusted_proxies = sources
+            .parse(&TRUSTED_PROXIES, ip_nets)?
+            .unwrap_or_default();
+        let log = sources
+            .parse(&LOG, |v| {
+                tracing_subscriber::EnvFilter::try_new(v)
+                    .ok()
+                    .map(|_| v.to_owned())
+            })?
+            .unwrap_or_else(|| "info".to_owned());
+
+        Ok(Config {
+            site_addr,
+            site_root,
+            data_dir,
+            database_url,
+            secret_key_file,
+            trusted_proxies,
+            log,
+        })
+    }
+}
+
+struct Sources<'a, E> {
+    path: &'a str,
+    table: toml::Table,
+    env: E,
+}
+
+impl<E: Fn(&str) -> Option<String>> Sources<'_, E> {
+    /// The value for `key` (environment first, then the file), parsed by `parse`.
+    fn parse<T>(
+        &self,
+        key: &Key,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, ConfigError> {
+        let var = env_var(key.name);
+        let (raw, origin) = if let Some(value) = (self.env)(&var) {
+            (Some(value), Origin::Env(var))
+        } else if let Some(value) = self.table.get(key.name) {
+            let origin = Origin::File {
+                path: self.path.to_owned(),
+                key: key.name,
+            };
+            (file_value_as_text(value), origin)
+        } else {
+            return Ok(None);
+        };
+        let invalid = |raw: Option<&str>| ConfigError::Invalid {
+            shown: match (&origin, raw) {
+                (_, Some(_)) if key.secret => "the value".to_owned(),
+                (Origin::Env(var), Some(raw)) => format!("{var}={raw:?}"),
+                (Origin::File { key, .. }, Some(raw)) => format!("{key} = {raw:?}"),
+                (_, None) => "the value".to_owned(),
+            },
+            origin: origin.clone(),
+            expected: key.expected,
+        };
+        match raw {
+            Some(raw) => parse(&raw).map(Some).ok_or_else(|| invalid(Some(&raw))),
+            None => Err(invalid(None)),
+        }
+    }
+}
+
+/// File values are strings, or arrays of strings (joined like the environment's comma lists).
+fn file_value_as_text(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map(|items| items.join(",")),
+        _ => None,
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn non_empty_path(value: &str) -> Option<PathBuf> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| PathBuf::from(value))
+}
+
+fn database_url(value: &str) -> Option<String> {
+    let value = value.trim();
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    known
+        .iter()
+        .any(|scheme| value.starts_with(scheme) && value.len() > scheme.len())
+        .then(|| value.to_owned())
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("tessera.db").display())
+}
+
+fn ip_nets(value: &str) -> Option<Vec<IpNet>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .ok()
+                .or_else(|| item.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(file: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_sources("Leptos.toml", file, move |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_put_everything_under_data() {
+        let config = load("", &[]).unwrap();
+        assert_eq!(config.site_addr, "127.0.0.1:3000".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.database_url, "sqlite://data/tessera.db");
+        assert_eq!(config.secret_key_file, PathBuf::from("data/secret.key"));
+        assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.log, "info");
+    }
+
+    #[test]
+    fn file_values_are_read_and_env_overrides_them() {
+        let file = r#"
+            site_addr = "0.0.0.0:8080"
+            data_dir = "/var/lib/tessera"
+            trusted_proxies = ["10.0.0.0/8", "127.0.0.1"]
+        "#;
+        let config = load(file, &[]).unwrap();
+        assert_eq!(config.site_addr, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.database_url, "sqlite:///var/lib/tessera/tessera.db");
+        assert_eq!(
+            config.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse::<IpNet>().unwrap(),
+                "127.0.0.1/32".parse().unwrap()
+            ]
+        );
+
+        let config = load(
+            file,
+            &[
+                ("TESSERA_SITE_ADDR", "127.0.0.1:4000"),
+                ("TESSERA_TRUSTED_PROXIES", "192.168.0.0/16"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.site_addr, "127.0.0.1:4000".parse().unwrap());
+        assert_eq!(
+            config.trusted_proxies,
+            vec!["192.168.0.0/16".parse::<IpNet>().unwrap()]
+        );
+    }
+
+    #[test]
+    fn database_url_precedence_is_tessera_then_database_url_then_file() {
+        let file = r#"database_url = "sqlite://from-file.db""#;
+        assert_eq!(
+            load(file, &[]).unwrap().database_url,
+            "sqlite://from-file.db"
+        );
+        let pg = "postgres://u:p@localhost/db";
+        assert_eq!(load("", &[("DATABASE_URL", pg)]).unwrap().database_url, pg);
+        let config = load(
+            file,
+            &[
+                ("DATABASE_URL", pg),
+                ("TESSERA_DATABASE_URL", "sqlite://env.db"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.database_url, "sqlite://env.db");
+    }
+
+    #[test]
+    fn a_bad_env_value_names_the_variable_and_what_it_expects() {
+        let error = load("", &[("TESSERA_SITE_ADDR", "localhost")]).unwrap_err();
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "environment variable TESSERA_SITE_ADDR: TESSERA_SITE_ADDR=\"localhost\" is invalid; \
+             expected an IP address and port, such as 127.0.0.1:3000"
+        );
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn a_bad_file_value_names_the_key_and_file() {
+        let error = load("trusted_proxies = [\"not-an-ip\"]", &[]).unwrap_err();
+        assert!(matches!(
+            &error,
+            ConfigError::Invalid {
+                origin: Origin::File {
+                    key: "trusted_proxies",
+                    ..
+                },
+                ..
+            }
+        ));
+        assert!(
+            error
+                .to_string()
+                .starts_with("key `trusted_proxies` in Leptos.toml:")
+        );
+
+        let error = load("site_addr = 3000", &[]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("expected an IP address and port")
+        );
+    }
+
+    #[test]
+    fn database_url_errors_never_echo_the_value() {
+        let error = load("", &[("TESSERA_DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("TESSERA_DATABASE_URL"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        let error = load("", &[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err();
+        assert!(!error.to_string().contains("hunter2"));
+        assert!(
+            error
+                .to_string()
+                .starts_with("environment variable DATABASE_URL")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_toml_are_refused_in_one_line() {
+        let error = load("sit_addr = \"127.0.0.1:3000\"", &[]).unwrap_err();
+        assert!(matches!(&error, ConfigError::UnknownKey { key, .. } if key == "sit_addr"));
+        assert!(error.to_string().contains("site_addr"));
+
+        let error = load("site_addr = ", &[]).unwrap_err();
+        assert!(matches!(error, ConfigError::Syntax { .. }));
+        assert!(!error.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn log_filters_are_validated() {
+        assert_eq!(
+            load("", &[("TESSERA_LOG", "tessera=debug,info")])
+                .unwrap()
+                .log,
+            "tessera=debug,info"
+        );
+        assert!(load("", &[("TESSERA_LOG", "tessera=loud")]).is_err());
+    }
+}

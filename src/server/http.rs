@@ -1,0 +1,85 @@
+//! The HTTP surface: one router for the UI, its server functions, the REST API,
+//! the health check and the static site.
+
+use std::time::Duration;
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{StatusCode, header},
+    response::IntoResponse,
+    routing::get,
+};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde_json::json;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use super::{api, state::AppState};
+use crate::ui::{App, shell};
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        // Also registers every server function (all under /rpc, away from /api/v1).
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Liveness and readiness in one: 200 when the database answers, 503 when it does not.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await;
+    let (status, body) = match database {
+        Ok(Ok(())) => (StatusCode::OK, json!({ "status": "ok", "database": "ok" })),
+        Ok(Err(error)) => {
+            tracing::warn!("health check: {error}");
+            unavailable()
+        }
+        Err(_) => {
+            tracing::warn!("health check: the database did not answer within 2 s");
+            unavailable()
+        }
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
+}
+
+fn unavailable() -> (StatusCode, serde_json::Value) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({ "status": "unavailable", "database": "unreachable" }),
+    )
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; in-flight requests then finish before exit.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!("cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("interrupt received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

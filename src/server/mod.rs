@@ -1,0 +1,64 @@
+//! Everything that runs only on the server.
+
+pub mod api;
+pub mod config;
+pub mod http;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+use std::{io, net::SocketAddr};
+
+use tokio::net::TcpListener;
+
+use self::{config::Config, state::AppState, store::Db};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: io::Error },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(
+        "cannot listen on {addr}: {source} (set TESSERA_SITE_ADDR or site_addr in Leptos.toml to a free address)"
+    )]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("server error: {0}")]
+    Serve(#[source] io::Error),
+}
+
+/// Opens the database, brings its schema up to date, and serves until SIGINT or SIGTERM.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    tracing::info!(
+        engine = db.engine().name(),
+        schema_version = db.schema_version().await?,
+        "database ready"
+    );
+
+    let addr = config.site_addr;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let state = AppState::new(config, db.clone());
+    tracing::info!(
+        "listening on http://{}",
+        listener.local_addr().unwrap_or(addr)
+    );
+
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(http::shutdown_signal())
+        .await
+        .map_err(ServerError::Serve)?;
+
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The user interface: the HTML shell, the router and the pages.
+
+mod home;
+mod layout;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tessera.css" />
+        <Title text="Tessera" />
+        <Router>
+            <layout::Shell>
+                <Routes fallback=layout::NotFound>
+                    <Route path=StaticSegment("") view=home::HomePage />
+                </Routes>
+            </layout::Shell>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the WASM app has taken over the page:
+/// tests (and curious operators) can tell a live page from static HTML.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

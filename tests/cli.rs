@@ -1,0 +1,150 @@
+//! The `tessera` binary as an operator meets it: configuration errors, first start,
+//! and a clean stop on Ctrl-C or SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn tessera() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    // Only what the test sets: no stray TESSERA_* or DATABASE_URL from the caller.
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn a_bad_value_stops_the_server_with_one_line_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "TESSERA_SITE_ADDR",
+            "localhost",
+            "expected an IP address and port",
+        ),
+        (
+            "TESSERA_TRUSTED_PROXIES",
+            "10.0.0.0/33",
+            "IP addresses or CIDR ranges",
+        ),
+        ("DATABASE_URL", "mysql://root:pw@db/x", "sqlite:"),
+    ];
+    for (var, value, expected) in cases {
+        let output = tessera()
+            .current_dir(dir.path())
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("tessera: environment variable "),
+            "{stderr}"
+        );
+        assert!(stderr.contains(var), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("pw@"), "{stderr}");
+    }
+    // Nothing was created on the way out.
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn an_explicit_config_file_that_is_missing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tessera()
+        .current_dir(dir.path())
+        .env("TESSERA_CONFIG", "nope.toml")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("tessera: cannot read configuration file nope.toml"),
+        "{stderr}"
+    );
+}
+
+/// Starts the server in `dir` on a free port; returns it and its address once it listens.
+fn start(dir: &std::path::Path) -> (Child, String) {
+    let mut child = tessera()
+        .current_dir(dir)
+        .env("TESSERA_SITE_ADDR", "127.0.0.1:0")
+        .env("TESSERA_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(at) = line.find("listening on http://") {
+            let addr = line[at + "listening on http://".len()..].trim().to_owned();
+            // Keep draining the log so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return (child, addr);
+        }
+        seen.push(line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not start listening:\n{}", seen.join("\n"));
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn stop_with(child: &mut Child, signal: &str) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server ignored {signal}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn first_start_creates_the_database_and_stops_cleanly_on_sigint_and_sigterm() {
+    for signal in ["-INT", "-TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut child, addr) = start(dir.path());
+        assert!(dir.path().join("data/tessera.db").is_file());
+        let health = http_get(&addr, "/healthz");
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+        let status = stop_with(&mut child, signal);
+        assert!(status.success(), "{signal}: {status}");
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(stderr.is_empty(), "{stderr}");
+    }
+}

@@ -1,0 +1,277 @@
+//! The schema behaves the same on SQLite and PostgreSQL: every case runs on both.
+
+mod support;
+
+use tessera::{
+    on_pool,
+    server::store::{Db, Engine},
+};
+use uuid::Uuid;
+
+const NOW: i64 = 1_795_000_000_000; // 2026-11-18T…Z, in milliseconds
+
+async fn insert_user(db: &Db, email: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(id)
+    .bind(email)
+    .bind("Test User")
+    .bind("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+    .bind(NOW)
+    .execute(pool).await.map(|done| done.rows_affected())
+    .expect("insert user"));
+    id
+}
+
+async fn insert_workspace(db: &Db, name: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO workspaces (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(NOW)
+    .execute(pool).await.map(|done| done.rows_affected())
+    .expect("insert workspace"));
+    id
+}
+
+async fn insert_membership(
+    db: &Db,
+    workspace: Uuid,
+    user: Uuid,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(workspace)
+    .bind(user)
+    .bind(role)
+    .bind(NOW)
+    .execute(pool).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+struct NewToken<'a> {
+    workspace: Uuid,
+    label: &'a str,
+    scope: &'a str,
+    digest: [u8; 32],
+    created_by: Option<Uuid>,
+}
+
+async fn insert_token(db: &Db, token: NewToken<'_>) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO access_tokens
+            (id, workspace_id, label, scope, digest, display_prefix, sealed_secret,
+             created_by, created_at, updated_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+    )
+    .bind(id)
+    .bind(token.workspace)
+    .bind(token.label)
+    .bind(token.scope)
+    .bind(token.digest.to_vec())
+    .bind("tsr_abcdef")
+    .bind(vec![0u8; 60])
+    .bind(token.created_by)
+    .bind(NOW)
+    .bind(Some(NOW + 86_400_000))
+    .execute(pool).await.map(|done| done.rows_affected()))?;
+    Ok(id)
+}
+
+fn token<'a>(workspace: Uuid, label: &'a str, digest_byte: u8) -> NewToken<'a> {
+    NewToken {
+        workspace,
+        label,
+        scope: "viewer",
+        digest: [digest_byte; 32],
+        created_by: None,
+    }
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    on_pool!(db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.expect(sql))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+on_both_engines! {
+    async fn migrations_apply_once_and_create_every_table(test: TestDb) {
+        assert_eq!(test.db.schema_version().await.unwrap(), 1);
+        // A second start finds nothing to do.
+        test.db.migrate().await.unwrap();
+        assert_eq!(test.db.schema_version().await.unwrap(), 1);
+        for table in [
+            "users", "user_preferences", "sessions", "login_failures", "workspaces",
+            "memberships", "access_tokens", "audit_events",
+        ] {
+            assert_eq!(count(&test.db, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
+        }
+        test.db.ping().await.unwrap();
+        test.remove().await;
+    }
+
+    async fn token_digests_are_unique_across_workspaces(test: TestDb) {
+        let db = &test.db;
+        let (a, b) = (insert_workspace(db, "A").await, insert_workspace(db, "B").await);
+        insert_token(db, token(a, "deploy", 7)).await.unwrap();
+        let error = insert_token(db, token(b, "other", 7)).await.unwrap_err();
+        assert!(is_unique_violation(&error), "{error}");
+        assert_eq!(count(db, "SELECT COUNT(*) FROM access_tokens").await, 1);
+        test.remove().await;
+    }
+
+    async fn token_labels_are_unique_per_workspace_ignoring_case(test: TestDb) {
+        let db = &test.db;
+        let (a, b) = (insert_workspace(db, "A").await, insert_workspace(db, "B").await);
+        insert_token(db, token(a, "Deploy", 1)).await.unwrap();
+        let error = insert_token(db, token(a, "deploy", 2)).await.unwrap_err();
+        assert!(is_unique_violation(&error), "{error}");
+        // The same label in another workspace is fine.
+        insert_token(db, token(b, "deploy", 3)).await.unwrap();
+        test.remove().await;
+    }
+
+    async fn roles_outside_the_five_are_refused(test: TestDb) {
+        let db = &test.db;
+        let (ws, user) = (insert_workspace(db, "A").await, insert_user(db, "a@example.com").await);
+        assert!(insert_membership(db, ws, user, "superuser").await.is_err());
+        let mut bad = token(ws, "root", 1);
+        bad.scope = "root";
+        assert!(insert_token(db, bad).await.is_err());
+        for role in ["viewer", "team_member", "workspace_manager", "administrator", "owner"] {
+            let user = insert_user(db, &format!("{role}@example.com")).await;
+            insert_membership(db, ws, user, role).await.unwrap();
+        }
+        assert_eq!(count(db, "SELECT COUNT(*) FROM memberships").await, 5);
+        test.remove().await;
+    }
+
+    async fn foreign_keys_are_enforced(test: TestDb) {
+        let db = &test.db;
+        let user = insert_user(db, "a@example.com").await;
+        let error = insert_membership(db, Uuid::now_v7(), user, "owner").await.unwrap_err();
+        assert!(error.as_database_error().is_some_and(|e| e.is_foreign_key_violation()), "{error}");
+        test.remove().await;
+    }
+
+    async fn emails_are_unique(test: TestDb) {
+        let db = &test.db;
+        insert_user(db, "a@example.com").await;
+        let error = on_pool!(db, pool => sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
+             VALUES ($1, 'a@example.com', 'Again', 'x', 0, 0)",
+        ).bind(Uuid::now_v7()).execute(pool).await.map(|done| done.rows_affected())).unwrap_err();
+        assert!(is_unique_violation(&error), "{error}");
+        test.remove().await;
+    }
+
+    async fn deleting_a_workspace_removes_what_belongs_to_it(test: TestDb) {
+        let db = &test.db;
+        let (gone, kept) = (insert_workspace(db, "Gone").await, insert_workspace(db, "Kept").await);
+        let user = insert_user(db, "a@example.com").await;
+        insert_membership(db, gone, user, "owner").await.unwrap();
+        insert_membership(db, kept, user, "owner").await.unwrap();
+        insert_token(db, token(gone, "ci", 1)).await.unwrap();
+        insert_token(db, token(kept, "ci", 2)).await.unwrap();
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO audit_events (id, workspace_id, actor_kind, actor_user_id, actor_label, action, created_at)
+             VALUES ($1, $2, 'user', $3, 'a@example.com', 'token.created', $4)",
+        ).bind(Uuid::now_v7()).bind(gone).bind(user).bind(NOW).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+
+        on_pool!(db, pool => sqlx::query("DELETE FROM workspaces WHERE id = $1").bind(gone).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+
+        assert_eq!(count(db, "SELECT COUNT(*) FROM memberships").await, 1);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM access_tokens").await, 1);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM audit_events").await, 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM users").await, 1);
+        test.remove().await;
+    }
+
+    async fn deleting_a_user_keeps_their_tokens_and_audit_trail(test: TestDb) {
+        let db = &test.db;
+        let ws = insert_workspace(db, "A").await;
+        let user = insert_user(db, "leaver@example.com").await;
+        insert_membership(db, ws, user, "administrator").await.unwrap();
+        let mut made = token(ws, "ci", 1);
+        made.created_by = Some(user);
+        let token_id = insert_token(db, made).await.unwrap();
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO sessions (id_digest, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $3)",
+        ).bind(vec![9u8; 32]).bind(user).bind(NOW).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO user_preferences (user_id, name, value, updated_at) VALUES ($1, 'token_columns', '[]', $2)",
+        ).bind(user).bind(NOW).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO audit_events (id, workspace_id, actor_kind, actor_user_id, actor_label, action, target_kind, target_id, target_label, created_at)
+             VALUES ($1, $2, 'user', $3, 'leaver@example.com', 'token.created', 'token', $4, 'ci', $5)",
+        ).bind(Uuid::now_v7()).bind(ws).bind(user).bind(token_id).bind(NOW).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+
+        on_pool!(db, pool => sqlx::query("DELETE FROM users WHERE id = $1").bind(user).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+
+        assert_eq!(count(db, "SELECT COUNT(*) FROM sessions").await, 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM memberships").await, 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM user_preferences").await, 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM access_tokens WHERE created_by IS NULL").await, 1);
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM audit_events WHERE actor_user_id IS NULL AND actor_label = 'leaver@example.com'").await,
+            1
+        );
+        test.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_files_are_created_in_wal_mode_with_foreign_keys_on() {
+    let test = support::TestDb::sqlite().await;
+    assert_eq!(test.db.engine(), Engine::Sqlite);
+    let Db::Sqlite(pool) = &test.db else {
+        unreachable!()
+    };
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(foreign_keys, 1);
+    let path = test.url.trim_start_matches("sqlite://").to_owned();
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "{path} was not created"
+    );
+    test.remove().await;
+}
+
+#[tokio::test]
+async fn unsupported_and_unreachable_databases_fail_with_a_clear_error() {
+    let error = Db::connect("mysql://localhost/tessera").await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("expected sqlite: or postgres://"),
+        "{error}"
+    );
+    // Port 1 on loopback: nothing listens there.
+    let error = Db::connect("postgres://tessera:secret@127.0.0.1:1/tessera")
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("cannot open the database"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+}

@@ -1,0 +1,121 @@
+//! Fresh databases for tests: a SQLite file in a temporary directory, or a
+//! throw-away PostgreSQL database created through `TESSERA_TEST_POSTGRES_URL`
+//! (`make test` starts a server and sets it).
+
+#![allow(dead_code)] // each test crate uses a different part
+
+use tessera::server::store::Db;
+
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        let db = Db::connect(&url).await.expect("open SQLite");
+        db.migrate().await.expect("migrate SQLite");
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let admin_url = std::env::var("TESSERA_TEST_POSTGRES_URL").expect(
+            "TESSERA_TEST_POSTGRES_URL is not set: point it at a PostgreSQL server where the user \
+             may create databases (make test starts one and sets it)",
+        );
+        let name = format!("tessera_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = Db::connect(&admin_url)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        let Db::Postgres(pool) = &admin else {
+            panic!("TESSERA_TEST_POSTGRES_URL must be a postgres:// URL")
+        };
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(pool)
+            .await
+            .expect("create the test database");
+        admin.close().await;
+        let url = with_database(&admin_url, &name);
+        let db = Db::connect(&url).await.expect("open the test database");
+        db.migrate().await.expect("migrate PostgreSQL");
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
+    }
+
+    /// Closes the pool and removes the database.
+    pub async fn remove(self) {
+        self.db.close().await;
+        match self.cleanup {
+            Cleanup::Sqlite(dir) => drop(dir),
+            Cleanup::Postgres { admin_url, name } => {
+                let admin = Db::connect(&admin_url).await.expect("reconnect as admin");
+                if let Db::Postgres(pool) = &admin {
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(pool)
+                        .await
+                        .expect("drop the test database");
+                }
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// `postgres://user:pw@host:port/admin_db?opts` with the database name replaced.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// Runs each `async fn name(db: TestDb)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($(async fn $name:ident($db:ident: TestDb) $body:block)*) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let $db = $crate::support::TestDb::sqlite().await;
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let $db = $crate::support::TestDb::postgres().await;
+                    $body
+                }
+            )*
+        }
+    };
+}
