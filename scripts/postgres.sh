@@ -5,7 +5,7 @@
 #   scripts/postgres.sh stop DIR    stops it and deletes DIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
 [ -n "$BIN" ] || die "no PostgreSQL server installed (scripts/setup.sh test installs it)"
 
 # PostgreSQL refuses to run as root: run it as the postgres user then.

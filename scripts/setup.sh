@@ -109,7 +109,7 @@ ensure_wasm_bindgen() {
     local want have
     want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$ROOT/Cargo.lock")"
     [ -n "$want" ] || die "Cargo.lock names no wasm-bindgen version"
-    have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')"
+    have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
     if [ "$have" = "$want" ]; then
         ok "wasm-bindgen-cli $want"
     else

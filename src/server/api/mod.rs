@@ -2,7 +2,7 @@
 
 mod problem;
 
-use axum::{Router, http::Uri};
+use axum::{Router, extract::OriginalUri};
 
 pub use problem::Problem;
 
@@ -13,6 +13,6 @@ pub fn router() -> Router<AppState> {
     Router::new().fallback(not_found)
 }
 
-async fn not_found(uri: Uri) -> Problem {
+async fn not_found(OriginalUri(uri): OriginalUri) -> Problem {
     Problem::not_found(format!("There is no API endpoint at {}.", uri.path()))
 }
