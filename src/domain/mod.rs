@@ -1,6 +1,9 @@
-//! Pure rules shared by the server and the browser: roles, who may do what with a
-//! token, and the shape of a token secret. No I/O here.
+//! Pure rules shared by the server and the browser: roles, who may do what, input rules,
+//! the shape of a token secret, a token's status and columns, and time hints. No I/O here.
 
 pub mod permission;
 pub mod role;
+pub mod time;
+pub mod token;
 pub mod token_format;
+pub mod validation;

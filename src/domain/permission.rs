@@ -84,6 +84,52 @@ pub fn may_ever(role: Role, action: TokenAction) -> bool {
     role >= action.minimum_role()
 }
 
+/// What can be done to a workspace's membership list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MemberAction {
+    View,
+    Add,
+    ChangeRole,
+    Remove,
+}
+
+impl MemberAction {
+    pub const ALL: [MemberAction; 4] = [
+        MemberAction::View,
+        MemberAction::Add,
+        MemberAction::ChangeRole,
+        MemberAction::Remove,
+    ];
+}
+
+/// May a user whose membership is `membership` do `action` to a member whose role is
+/// `target` (for `Add`, the role to grant; for `ChangeRole`, checked for both the current
+/// and the new role)? Owners and Administrators manage members; nobody grants, changes or
+/// removes a role above their own. Whether the last Owner would be lost is the caller's
+/// check: it needs the member count.
+pub fn authorize_member(
+    membership: Option<Role>,
+    action: MemberAction,
+    target: Role,
+) -> Result<(), Denied> {
+    let role = membership.ok_or(Denied::NotFound)?;
+    if action == MemberAction::View {
+        return Ok(());
+    }
+    if role < Role::Administrator {
+        return Err(Denied::Forbidden);
+    }
+    if target > role {
+        return Err(Denied::ScopeAboveRole);
+    }
+    Ok(())
+}
+
+/// Whether `role` may manage members at all (to show the controls).
+pub fn may_manage_members(role: Role) -> bool {
+    role >= Role::Administrator
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +188,31 @@ mod tests {
             authorize_token(admin, Edit, Role::Owner),
             Err(Denied::ScopeAboveRole)
         );
+    }
+
+    #[test]
+    fn member_management_matrix() {
+        for role in Role::ALL {
+            for action in MemberAction::ALL {
+                for target in Role::ALL {
+                    let result = authorize_member(Some(role), action, target);
+                    let expected = if action == MemberAction::View {
+                        Ok(())
+                    } else if role < Role::Administrator {
+                        Err(Denied::Forbidden)
+                    } else if target > role {
+                        Err(Denied::ScopeAboveRole)
+                    } else {
+                        Ok(())
+                    };
+                    assert_eq!(result, expected, "{role:?} {action:?} a {target:?}");
+                }
+                assert_eq!(
+                    authorize_member(None, action, Role::Viewer),
+                    Err(Denied::NotFound)
+                );
+            }
+            assert_eq!(may_manage_members(role), role >= Role::Administrator);
+        }
     }
 }

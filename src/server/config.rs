@@ -28,6 +28,8 @@ pub struct Config {
     pub database_url: String,
     /// File holding the server secret (created on first start).
     pub secret_key_file: PathBuf,
+    /// The server secret given directly (`TESSERA_SECRET_KEY`); wins over the file.
+    pub secret_key: Option<SecretKey>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
     /// `tracing` filter directives, such as `info` or `tessera=debug,info`.
@@ -103,6 +105,11 @@ const SECRET_KEY_FILE: Key = Key {
     expected: "a file path, such as data/secret.key",
     secret: false,
 };
+const SECRET_KEY: Key = Key {
+    name: "secret_key",
+    expected: "64 hexadecimal characters (32 random bytes, as `openssl rand -hex 32` prints)",
+    secret: true,
+};
 const TRUSTED_PROXIES: Key = Key {
     name: "trusted_proxies",
     expected: "IP addresses or CIDR ranges, such as [\"10.0.0.0/8\", \"127.0.0.1\"] in the file or 10.0.0.0/8,127.0.0.1 in the environment",
@@ -114,12 +121,13 @@ const LOG: Key = Key {
     secret: false,
 };
 
-const KEYS: [&Key; 7] = [
+const KEYS: [&Key; 8] = [
     &SITE_ADDR,
     &SITE_ROOT,
     &DATA_DIR,
     &DATABASE_URL,
     &SECRET_KEY_FILE,
+    &SECRET_KEY,
     &TRUSTED_PROXIES,
     &LOG,
 ];
@@ -197,6 +205,7 @@ impl Config {
         let secret_key_file = sources
             .parse(&SECRET_KEY_FILE, non_empty_path)?
             .unwrap_or_else(|| data_dir.join("secret.key"));
+        let secret_key = sources.parse(&SECRET_KEY, SecretKey::from_hex)?;
         let trusted_proxies = sources
             .parse(&TRUSTED_PROXIES, ip_nets)?
             .unwrap_or_default();
@@ -214,9 +223,39 @@ impl Config {
             data_dir,
             database_url,
             secret_key_file,
+            secret_key,
             trusted_proxies,
             log,
         })
+    }
+}
+
+/// 32 bytes of server secret. `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(pub [u8; 32]);
+
+impl SecretKey {
+    /// Parses 64 hexadecimal characters.
+    pub fn from_hex(text: &str) -> Option<SecretKey> {
+        let text = text.trim();
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(SecretKey(bytes))
+    }
+
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(…)")
     }
 }
 
@@ -332,6 +371,23 @@ mod tests {
         assert_eq!(config.secret_key_file, PathBuf::from("data/secret.key"));
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.log, "info");
+        assert_eq!(config.secret_key, None);
+    }
+
+    #[test]
+    fn a_secret_key_is_64_hex_characters_and_never_echoed() {
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let config = load("", &[("TESSERA_SECRET_KEY", hex)]).unwrap();
+        let key = config.secret_key.clone().unwrap();
+        assert_eq!(key.0[1], 0x11);
+        assert_eq!(key.to_hex(), hex);
+        assert!(!format!("{config:?}").contains("aabbcc"));
+        let error = load("", &[("TESSERA_SECRET_KEY", "tooshort-secret")]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("TESSERA_SECRET_KEY"), "{message}");
+        assert!(message.contains("64 hexadecimal characters"), "{message}");
+        assert!(!message.contains("tooshort"), "{message}");
+        assert!(load("", &[("TESSERA_SECRET_KEY", &"zz".repeat(32))]).is_err());
     }
 
     #[test]
