@@ -5,6 +5,7 @@
 //! targets live in `domain`.
 
 pub mod domain;
+pub mod model;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

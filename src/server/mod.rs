@@ -4,6 +4,7 @@ pub mod api;
 pub mod config;
 pub mod http;
 pub mod secrets;
+pub mod services;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -278,7 +278,7 @@ mod tests {
         assert!(
             !sealed
                 .windows(10)
-                .any(|w| w == secret.expose()[..10].as_bytes())
+                .any(|w| w == &secret.expose().as_bytes()[..10])
         );
         assert_eq!(keys(1).open(id, &sealed).unwrap(), secret);
         // A fresh nonce every time.

@@ -3,6 +3,11 @@
 //! Both engines run the same SQL (`$1` placeholders work in both); `on_pool!`
 //! compiles a query body once per engine so each runs with its native driver.
 
+pub mod accounts;
+pub mod audit;
+pub mod tokens;
+pub mod workspaces;
+
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{

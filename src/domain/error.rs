@@ -1,0 +1,64 @@
+//! The one error type every service returns. Server functions hand it to the browser as
+//! is; the REST API turns it into a problem document. Messages are for the person in
+//! front of the screen: what is wrong and what to do.
+
+use serde::{Deserialize, Serialize};
+
+use super::{permission::Denied, validation::FieldError};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Sign in again.")]
+    Unauthenticated,
+    #[error("Not found. It does not exist, or you have no access to it.")]
+    NotFound,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Throttled(String),
+    #[error(
+        "Something went wrong on the server. Try again; if it keeps happening, ask your administrator to look at the server log."
+    )]
+    Internal,
+    /// The request did not reach the service (network, encoding).
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(FieldError::new(field, message))
+    }
+
+    /// The field a validation error belongs to.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid(error) => Some(&error.field),
+            _ => None,
+        }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        AppError::Invalid(error)
+    }
+}
+
+impl From<Denied> for AppError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotFound => AppError::NotFound,
+            Denied::Forbidden => {
+                AppError::Forbidden("Your role in this workspace does not allow this.".into())
+            }
+            Denied::ScopeAboveRole => AppError::Forbidden(
+                "This goes above your own role in this workspace, which is not allowed.".into(),
+            ),
+        }
+    }
+}

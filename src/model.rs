@@ -1,0 +1,108 @@
+//! The shapes the server's services return and the UI renders (both targets). Secrets
+//! appear only in [`CreatedToken`] and the copy answer, each shown to their owner once.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{
+    role::Role,
+    token::{HiddenColumns, TokenStatus},
+};
+
+/// The signed-in person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
+/// Where the visitor stands: before set-up, signed out, or signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionState {
+    SetupRequired,
+    SignedOut,
+    SignedIn(CurrentUser),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSummary {
+    pub id: Uuid,
+    pub name: String,
+    /// The viewer's role in it.
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersPage {
+    pub workspace: WorkspaceSummary,
+    pub can_manage: bool,
+    /// Roles the viewer may grant.
+    pub grantable_roles: Vec<Role>,
+    pub members: Vec<Member>,
+}
+
+/// A member just added; `initial_password` only when the account was created for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedMember {
+    pub member: Member,
+    pub initial_password: Option<String>,
+}
+
+/// One row of the token table. Never holds the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: Uuid,
+    pub label: String,
+    pub scope: Role,
+    /// The first characters of the secret (the table adds the dots).
+    pub display_prefix: String,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub status: TokenStatus,
+    /// What the viewer may do to this token (the server checks again on every call).
+    pub may_edit: bool,
+    pub may_copy: bool,
+    pub may_disable: bool,
+    pub may_delete: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensPage {
+    pub workspace: WorkspaceSummary,
+    pub can_create: bool,
+    /// Scopes the viewer may give a token (their own role and below).
+    pub grantable_scopes: Vec<Role>,
+    pub hidden_columns: HiddenColumns,
+    pub tokens: Vec<TokenView>,
+    /// The server's clock when the page was read, for status and relative times.
+    pub now: i64,
+}
+
+/// What creating or editing a token asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInput {
+    pub label: String,
+    pub scope: Role,
+    /// Milliseconds since the epoch; `None` for no expiry.
+    pub expires_at: Option<i64>,
+}
+
+/// A token just created: the only time its secret is sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub token: TokenView,
+    pub secret: String,
+}

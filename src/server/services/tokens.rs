@@ -1,0 +1,342 @@
+//! The access tokens of a workspace: listing, creating, editing, disabling, enabling,
+//! deleting and copying, each checked against the permission matrix.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{RequestMeta, audit_by, workspaces::membership};
+use crate::{
+    domain::{
+        error::AppError,
+        permission::{Denied, TokenAction, authorize_token, may_ever},
+        role::Role,
+        token::{HiddenColumns, TokenStatus},
+        validation,
+    },
+    model::{CreatedToken, CurrentUser, TokenInput, TokenView, TokensPage},
+    server::{
+        secrets::{self, Keys},
+        store::{
+            Db,
+            tokens::{NewToken, TokenEdit, TokenRow, TokenWrite},
+        },
+    },
+};
+
+/// The preference that holds the hidden token-table columns.
+pub const HIDDEN_COLUMNS_PREFERENCE: &str = "token_table.hidden_columns";
+
+fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
+    let scope: Role = row.scope.parse().map_err(|error| {
+        tracing::error!("stored token scope: {error}");
+        AppError::Internal
+    })?;
+    let allowed = |action| authorize_token(Some(role), action, scope).is_ok();
+    let status = TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now);
+    Ok(TokenView {
+        id: row.id,
+        label: row.label,
+        scope,
+        display_prefix: row.display_prefix,
+        created_at: row.created_at,
+        created_by: row.created_by_name,
+        expires_at: row.expires_at,
+        last_used_at: row.last_used_at,
+        last_used_ip: row.last_used_ip,
+        status,
+        may_edit: allowed(TokenAction::Edit),
+        // Copying an expired or disabled token helps nobody; the button shows on active ones.
+        may_copy: allowed(TokenAction::Copy) && status == TokenStatus::Active,
+        may_disable: allowed(TokenAction::Disable),
+        may_delete: allowed(TokenAction::Delete),
+    })
+}
+
+pub async fn page(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    now: i64,
+) -> Result<TokensPage, AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    let role = workspace.role;
+    let tokens = db
+        .tokens(workspace_id)
+        .await?
+        .into_iter()
+        .map(|row| view(row, role, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    let can_create = may_ever(role, TokenAction::Create);
+    Ok(TokensPage {
+        workspace,
+        can_create,
+        grantable_scopes: if can_create {
+            role.at_or_below().collect()
+        } else {
+            Vec::new()
+        },
+        hidden_columns: hidden_columns(db, user).await?,
+        tokens,
+        now,
+    })
+}
+
+pub async fn hidden_columns(db: &Db, user: &CurrentUser) -> Result<HiddenColumns, AppError> {
+    let stored = db.preference(user.id, HIDDEN_COLUMNS_PREFERENCE).await?;
+    Ok(stored
+        .and_then(|json| serde_json::from_str::<HiddenColumns>(&json).ok())
+        .unwrap_or_default()
+        .sanitised())
+}
+
+pub async fn set_hidden_columns(
+    db: &Db,
+    user: &CurrentUser,
+    hidden: HiddenColumns,
+    now: i64,
+) -> Result<HiddenColumns, AppError> {
+    let hidden = hidden.sanitised();
+    let json = serde_json::to_string(&hidden).map_err(|_| AppError::Internal)?;
+    db.set_preference(user.id, HIDDEN_COLUMNS_PREFERENCE, &json, now)
+        .await?;
+    Ok(hidden)
+}
+
+/// Checks an expiry: none, or a moment in the future. `unchanged` lets an edit keep a
+/// token's current (possibly past) expiry.
+fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Result<(), AppError> {
+    match expires_at {
+        Some(at) if at <= now && Some(at) != unchanged => Err(AppError::invalid(
+            "expires_at",
+            "Choose an expiry date in the future, or leave it empty for a token that does not expire.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn scope_error(role: Role) -> AppError {
+    AppError::invalid(
+        "scope",
+        format!(
+            "You can give a token at most your own role ({}).",
+            role.label()
+        ),
+    )
+}
+
+fn label_taken(label: &str) -> AppError {
+    AppError::invalid(
+        "label",
+        format!("This workspace already has a token labelled \"{label}\". Choose another label."),
+    )
+}
+
+pub async fn create(
+    db: &Db,
+    keys: &Keys,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    input: TokenInput,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<CreatedToken, AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    let role = workspace.role;
+    authorize_token(Some(role), TokenAction::Create, input.scope).map_err(
+        |denied| match denied {
+            Denied::ScopeAboveRole => scope_error(role),
+            other => other.into(),
+        },
+    )?;
+    let label = validation::token_label(&input.label)?;
+    check_expiry(input.expires_at, None, now)?;
+
+    let secret = secrets::new_token_secret();
+    let id = Uuid::now_v7();
+    let digest = keys.token_digest(&secret);
+    let sealed = keys.seal(id, &secret);
+    let token = NewToken {
+        id,
+        workspace_id,
+        label: &label,
+        scope: input.scope.as_str(),
+        permissions: None,
+        digest: &digest,
+        display_prefix: secret.display_prefix(),
+        sealed_secret: &sealed,
+        created_by: Some(user.id),
+        expires_at: input.expires_at,
+    };
+    let audit = audit_by(user, Some(workspace_id), "token.created", meta, now)
+        .target("token", id, &label)
+        .changes(json!({
+            "label": label,
+            "scope": input.scope.as_str(),
+            "expires_at": input.expires_at,
+        }));
+    match db.insert_token(&token, now, &audit).await? {
+        TokenWrite::Done => {}
+        TokenWrite::LabelTaken => return Err(label_taken(&label)),
+        TokenWrite::NotFound => return Err(AppError::NotFound),
+    }
+    let row = db
+        .token(workspace_id, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    Ok(CreatedToken {
+        token: view(row, role, now)?,
+        secret: secret.expose().to_owned(),
+    })
+}
+
+/// The token, if the viewer may see it: a token id of another workspace is not found.
+async fn visible_token(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    token_id: Uuid,
+) -> Result<(Role, TokenRow, Role), AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    let row = db
+        .token(workspace_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
+    Ok((workspace.role, row, scope))
+}
+
+pub async fn edit(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    input: TokenInput,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<TokenView, AppError> {
+    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    // The token as it is, then as it would be: neither may be above the editor.
+    authorize_token(Some(role), TokenAction::Edit, scope)?;
+    authorize_token(Some(role), TokenAction::Edit, input.scope).map_err(|_| scope_error(role))?;
+    let label = validation::token_label(&input.label)?;
+    check_expiry(input.expires_at, row.expires_at, now)?;
+    let mut changes = serde_json::Map::new();
+    if label != row.label {
+        changes.insert("label".into(), json!({ "from": row.label, "to": label }));
+    }
+    if input.scope != scope {
+        changes.insert(
+            "scope".into(),
+            json!({ "from": scope.as_str(), "to": input.scope.as_str() }),
+        );
+    }
+    if input.expires_at != row.expires_at {
+        changes.insert(
+            "expires_at".into(),
+            json!({ "from": row.expires_at, "to": input.expires_at }),
+        );
+    }
+    let audit = audit_by(user, Some(workspace_id), "token.edited", meta, now)
+        .target("token", token_id, &label)
+        .changes(serde_json::Value::Object(changes));
+    let edit = TokenEdit {
+        label: &label,
+        scope: input.scope.as_str(),
+        expires_at: input.expires_at,
+    };
+    match db
+        .update_token(workspace_id, token_id, &edit, now, &audit)
+        .await?
+    {
+        TokenWrite::Done => {}
+        TokenWrite::LabelTaken => return Err(label_taken(&label)),
+        TokenWrite::NotFound => return Err(AppError::NotFound),
+    }
+    let row = db
+        .token(workspace_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(row, role, now)
+}
+
+pub async fn set_enabled(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    enabled: bool,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<TokenView, AppError> {
+    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    let (action, name) = if enabled {
+        (TokenAction::Enable, "token.enabled")
+    } else {
+        (TokenAction::Disable, "token.disabled")
+    };
+    authorize_token(Some(role), action, scope)?;
+    if row.disabled_at.is_some() != enabled {
+        // Already as asked: nothing to change or record.
+        return view(row, role, now);
+    }
+    let audit =
+        audit_by(user, Some(workspace_id), name, meta, now).target("token", token_id, &row.label);
+    let disabled_at = (!enabled).then_some(now);
+    if db
+        .set_token_disabled(workspace_id, token_id, disabled_at, now, &audit)
+        .await?
+        == TokenWrite::NotFound
+    {
+        return Err(AppError::NotFound);
+    }
+    let row = db
+        .token(workspace_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(row, role, now)
+}
+
+pub async fn delete(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(), AppError> {
+    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    authorize_token(Some(role), TokenAction::Delete, scope)?;
+    let audit = audit_by(user, Some(workspace_id), "token.deleted", meta, now)
+        .target("token", token_id, &row.label)
+        .changes(json!({ "scope": scope.as_str() }));
+    match db.delete_token(workspace_id, token_id, &audit).await? {
+        TokenWrite::Done => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The full secret, for the clipboard. Every copy is recorded.
+pub async fn copy(
+    db: &Db,
+    keys: &Keys,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<String, AppError> {
+    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    authorize_token(Some(role), TokenAction::Copy, scope)?;
+    let sealed = db
+        .sealed_secret(workspace_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let secret = keys.open(token_id, &sealed).map_err(|error| {
+        tracing::error!(token = %token_id, "{error}");
+        AppError::Internal
+    })?;
+    let audit = audit_by(user, Some(workspace_id), "token.copied", meta, now)
+        .target("token", token_id, &row.label);
+    db.record_audit(&audit).await?;
+    Ok(secret.expose().to_owned())
+}

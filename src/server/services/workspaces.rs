@@ -1,0 +1,300 @@
+//! Workspaces and their members.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{RequestMeta, audit_by, blocking};
+use crate::{
+    domain::{
+        error::AppError,
+        permission::{MemberAction, authorize_member, may_manage_members},
+        role::Role,
+        validation,
+    },
+    model::{AddedMember, CurrentUser, Member, MembersPage, WorkspaceSummary},
+    server::{
+        secrets,
+        store::{
+            Db,
+            accounts::NewUser,
+            workspaces::{MemberChange, MemberRow, WorkspaceRow},
+        },
+    },
+};
+
+fn parse_role(stored: &str) -> Result<Role, AppError> {
+    stored.parse().map_err(|error| {
+        tracing::error!("stored role: {error}");
+        AppError::Internal
+    })
+}
+
+fn summary(row: WorkspaceRow) -> Result<WorkspaceSummary, AppError> {
+    Ok(WorkspaceSummary {
+        id: row.id,
+        role: parse_role(&row.role)?,
+        name: row.name,
+    })
+}
+
+fn member(row: MemberRow) -> Result<Member, AppError> {
+    Ok(Member {
+        user_id: row.user_id,
+        role: parse_role(&row.role)?,
+        email: row.email,
+        name: row.name,
+        joined_at: row.created_at,
+    })
+}
+
+/// The workspace as `user` sees it, or not found when they are not a member (whether or
+/// not it exists).
+pub async fn membership(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+) -> Result<WorkspaceSummary, AppError> {
+    match db.workspace_for(workspace_id, user.id).await? {
+        Some(row) => summary(row),
+        None => Err(AppError::NotFound),
+    }
+}
+
+pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<WorkspaceSummary>, AppError> {
+    db.workspaces_of(user.id)
+        .await?
+        .into_iter()
+        .map(summary)
+        .collect()
+}
+
+/// A new workspace with `user` as its Owner.
+pub async fn create(
+    db: &Db,
+    user: &CurrentUser,
+    name: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<WorkspaceSummary, AppError> {
+    let name = validation::workspace_name(name)?;
+    let id = Uuid::now_v7();
+    let audit = audit_by(user, Some(id), "workspace.created", meta, now)
+        .target("workspace", id, &name)
+        .changes(json!({ "name": name }));
+    db.create_workspace(id, &name, user.id, now, &audit).await?;
+    Ok(WorkspaceSummary {
+        id,
+        name,
+        role: Role::Owner,
+    })
+}
+
+pub async fn members(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+) -> Result<MembersPage, AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    let members = db
+        .members(workspace_id)
+        .await?
+        .into_iter()
+        .map(member)
+        .collect::<Result<Vec<_>, _>>()?;
+    let can_manage = may_manage_members(workspace.role);
+    let grantable_roles = if can_manage {
+        workspace.role.at_or_below().collect()
+    } else {
+        Vec::new()
+    };
+    Ok(MembersPage {
+        workspace,
+        can_manage,
+        grantable_roles,
+        members,
+    })
+}
+
+/// Who to add: an existing account by email, or a new one when `name` is given and no
+/// account has the email.
+#[derive(Clone, Debug)]
+pub struct AddMemberInput {
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+pub async fn add_member(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    input: AddMemberInput,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<AddedMember, AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    authorize_member(Some(workspace.role), MemberAction::Add, input.role).map_err(|denied| {
+        match AppError::from(denied) {
+            AppError::Forbidden(_) if workspace.role >= Role::Administrator => AppError::invalid(
+                "role",
+                format!(
+                    "You can grant at most your own role ({}).",
+                    workspace.role.label()
+                ),
+            ),
+            other => other,
+        }
+    })?;
+    let email = validation::email(&input.email)?;
+    let existing = db.user_by_email(&email).await?;
+    let (user_id, name, new_account) = match existing {
+        Some(found) => (found.id, found.name, None),
+        None => {
+            let Some(name) = input.name.as_deref().filter(|n| !n.trim().is_empty()) else {
+                return Err(AppError::invalid(
+                    "email",
+                    "No account has this email address. Enter a name too, and an account will be created with an initial password.",
+                ));
+            };
+            let name = validation::person_name(name)?;
+            let password = initial_password();
+            let hash = {
+                let password = password.clone();
+                blocking(move || secrets::hash_password(&password)).await?
+            };
+            (Uuid::now_v7(), name, Some((password, hash)))
+        }
+    };
+    let new_user = new_account.as_ref().map(|(_, hash)| NewUser {
+        id: user_id,
+        email: &email,
+        name: &name,
+        password_hash: hash,
+    });
+    let audit = audit_by(user, Some(workspace_id), "member.added", meta, now)
+        .target("user", user_id, &email)
+        .changes(json!({ "role": input.role.as_str(), "account_created": new_user.is_some() }));
+    match db
+        .add_member(
+            workspace_id,
+            user_id,
+            input.role.as_str(),
+            new_user.as_ref(),
+            now,
+            &audit,
+        )
+        .await?
+    {
+        MemberChange::Done => Ok(AddedMember {
+            member: Member {
+                user_id,
+                email,
+                name,
+                role: input.role,
+                joined_at: now,
+            },
+            initial_password: new_account.map(|(password, _)| password),
+        }),
+        _ => Err(AppError::invalid(
+            "email",
+            format!("{email} is already a member of this workspace."),
+        )),
+    }
+}
+
+/// A password for a new account, shown once to the person who created it.
+fn initial_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut password = String::with_capacity(20);
+    let mut buffer = [0u8; 64];
+    while password.len() < 20 {
+        secrets::random_bytes(&mut buffer);
+        for byte in buffer {
+            let limit = 256 - 256 % ALPHABET.len();
+            if usize::from(byte) < limit && password.len() < 20 {
+                password.push(ALPHABET[usize::from(byte) % ALPHABET.len()] as char);
+            }
+        }
+    }
+    password
+}
+
+async fn target_member(db: &Db, workspace_id: Uuid, user_id: Uuid) -> Result<Member, AppError> {
+    db.members(workspace_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .map(member)
+        .transpose()?
+        .ok_or(AppError::NotFound)
+}
+
+const LAST_OWNER: &str = "A workspace needs at least one Owner: make someone else an Owner first.";
+
+pub async fn change_role(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    member_id: Uuid,
+    role: Role,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<Member, AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    authorize_member(Some(workspace.role), MemberAction::ChangeRole, Role::Viewer)?;
+    let target = target_member(db, workspace_id, member_id).await?;
+    authorize_member(Some(workspace.role), MemberAction::ChangeRole, target.role)?;
+    authorize_member(Some(workspace.role), MemberAction::ChangeRole, role).map_err(|_| {
+        AppError::invalid(
+            "role",
+            format!(
+                "You can grant at most your own role ({}).",
+                workspace.role.label()
+            ),
+        )
+    })?;
+    let audit = audit_by(user, Some(workspace_id), "member.role_changed", meta, now)
+        .target("user", member_id, &target.email)
+        .changes(json!({ "role": { "from": target.role.as_str(), "to": role.as_str() } }));
+    match db
+        .change_member_role(workspace_id, member_id, role.as_str(), now, &audit)
+        .await?
+    {
+        MemberChange::Done => Ok(Member { role, ..target }),
+        MemberChange::LastOwner => Err(AppError::Conflict(LAST_OWNER.into())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub async fn remove_member(
+    db: &Db,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    member_id: Uuid,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(), AppError> {
+    let workspace = membership(db, user, workspace_id).await?;
+    authorize_member(Some(workspace.role), MemberAction::Remove, Role::Viewer)?;
+    let target = target_member(db, workspace_id, member_id).await?;
+    authorize_member(Some(workspace.role), MemberAction::Remove, target.role)?;
+    let audit = audit_by(user, Some(workspace_id), "member.removed", meta, now)
+        .target("user", member_id, &target.email)
+        .changes(json!({ "role": target.role.as_str() }));
+    match db.remove_member(workspace_id, member_id, &audit).await? {
+        MemberChange::Done => Ok(()),
+        MemberChange::LastOwner => Err(AppError::Conflict(LAST_OWNER.into())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn initial_passwords_are_long_and_unambiguous() {
+        let password = super::initial_password();
+        assert_eq!(password.chars().count(), 20);
+        assert!(!password.contains(['0', 'O', 'l', '1', 'I']));
+        assert_ne!(password, super::initial_password());
+    }
+}

@@ -1,0 +1,213 @@
+//! Access tokens. Every read and write names the workspace: a token id from another
+//! workspace finds nothing.
+
+use uuid::Uuid;
+
+use super::{Db, StoreError, audit::AuditEvent};
+use crate::{insert_audit, on_pool};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub label: String,
+    pub scope: String,
+    pub permissions: Option<String>,
+    pub display_prefix: String,
+    pub created_by: Option<Uuid>,
+    pub created_by_name: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub expires_at: Option<i64>,
+    pub disabled_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub last_used_user_agent: Option<String>,
+    pub last_used_method: Option<String>,
+    pub last_used_path: Option<String>,
+}
+
+const TOKEN_SELECT: &str =
+    "SELECT t.id, t.workspace_id, t.label, t.scope, t.permissions, t.display_prefix,
+        t.created_by, u.name AS created_by_name, t.created_at, t.updated_at, t.expires_at,
+        t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
+        t.last_used_method, t.last_used_path
+    FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by";
+
+pub struct NewToken<'a> {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub label: &'a str,
+    pub scope: &'a str,
+    pub permissions: Option<&'a str>,
+    pub digest: &'a [u8],
+    pub display_prefix: &'a str,
+    pub sealed_secret: &'a [u8],
+    pub created_by: Option<Uuid>,
+    pub expires_at: Option<i64>,
+}
+
+/// The editable fields, all set at once.
+pub struct TokenEdit<'a> {
+    pub label: &'a str,
+    pub scope: &'a str,
+    pub expires_at: Option<i64>,
+}
+
+/// Why a write changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenWrite {
+    Done,
+    NotFound,
+    /// Another token in the workspace has this label (ignoring case).
+    LabelTaken,
+}
+
+fn label_conflict(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation()
+        && db.constraint().is_none_or(|name| name.contains("label")))
+}
+
+impl Db {
+    pub async fn tokens(&self, workspace_id: Uuid) -> Result<Vec<TokenRow>, StoreError> {
+        let sql = format!(
+            "{TOKEN_SELECT} WHERE t.workspace_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).fetch_all(pool).await?))
+    }
+
+    pub async fn token(
+        &self,
+        workspace_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<TokenRow>, StoreError> {
+        let sql = format!("{TOKEN_SELECT} WHERE t.workspace_id = $1 AND t.id = $2");
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    /// The token a presented secret's digest belongs to, in any workspace.
+    pub async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<TokenRow>, StoreError> {
+        let sql = format!("{TOKEN_SELECT} WHERE t.digest = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?))
+    }
+
+    pub async fn sealed_secret(
+        &self,
+        workspace_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let sql = "SELECT sealed_secret FROM access_tokens WHERE workspace_id = $1 AND id = $2";
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(workspace_id).bind(id).fetch_optional(pool).await?),
+        )
+    }
+
+    pub async fn insert_token(
+        &self,
+        token: &NewToken<'_>,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<TokenWrite, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO access_tokens (id, workspace_id, label, scope, permissions, digest,
+                     display_prefix, sealed_secret, created_by, created_at, updated_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+            )
+            .bind(token.id).bind(token.workspace_id).bind(token.label).bind(token.scope)
+            .bind(token.permissions).bind(token.digest).bind(token.display_prefix)
+            .bind(token.sealed_secret).bind(token.created_by).bind(now).bind(token.expires_at)
+            .execute(&mut *tx).await;
+            match inserted {
+                Err(error) if label_conflict(&error) => return Ok(TokenWrite::LabelTaken),
+                other => other?,
+            };
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(TokenWrite::Done)
+    }
+
+    pub async fn update_token(
+        &self,
+        workspace_id: Uuid,
+        id: Uuid,
+        edit: &TokenEdit<'_>,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<TokenWrite, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6
+                 WHERE workspace_id = $1 AND id = $2",
+            )
+            .bind(workspace_id).bind(id).bind(edit.label).bind(edit.scope).bind(edit.expires_at).bind(now)
+            .execute(&mut *tx).await;
+            let done = match updated {
+                Err(error) if label_conflict(&error) => return Ok(TokenWrite::LabelTaken),
+                other => other?,
+            };
+            if done.rows_affected() == 0 {
+                return Ok(TokenWrite::NotFound);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(TokenWrite::Done)
+    }
+
+    /// Disables (`Some(now)`) or enables (`None`) a token.
+    pub async fn set_token_disabled(
+        &self,
+        workspace_id: Uuid,
+        id: Uuid,
+        disabled_at: Option<i64>,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<TokenWrite, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE access_tokens SET disabled_at = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2",
+            )
+            .bind(workspace_id).bind(id).bind(disabled_at).bind(now)
+            .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(TokenWrite::NotFound);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(TokenWrite::Done)
+    }
+
+    pub async fn delete_token(
+        &self,
+        workspace_id: Uuid,
+        id: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<TokenWrite, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("DELETE FROM access_tokens WHERE workspace_id = $1 AND id = $2")
+                .bind(workspace_id).bind(id)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(TokenWrite::NotFound);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(TokenWrite::Done)
+    }
+
+    /// Records an audit event on its own (a copy, say).
+    pub async fn record_audit(&self, audit: &AuditEvent) -> Result<(), StoreError> {
+        on_pool!(self, pool => insert_audit!(pool, audit)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,221 @@
+//! Workspaces and memberships. Changes that could leave a workspace without an Owner
+//! check the count inside their transaction, so two admins acting at once cannot race
+//! past the rule.
+
+use uuid::Uuid;
+
+use super::{Db, StoreError, accounts::NewUser, audit::AuditEvent};
+use crate::{insert_audit, insert_user, on_pool};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct WorkspaceRow {
+    pub id: Uuid,
+    pub name: String,
+    /// The role of the user the list was made for.
+    pub role: String,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: i64,
+}
+
+/// What became of a membership change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberChange {
+    Done,
+    /// The user is not (or, for an add, already) a member.
+    NoSuchMember,
+    AlreadyMember,
+    /// The change would leave the workspace without an Owner; nothing was changed.
+    LastOwner,
+}
+
+macro_rules! insert_workspace_with_owner {
+    ($tx:expr, $id:expr, $name:expr, $owner:expr, $now:expr) => {{
+        sqlx::query(
+            "INSERT INTO workspaces (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind($id)
+        .bind($name)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO memberships (workspace_id, user_id, role, created_at, updated_at)
+             VALUES ($1, $2, 'owner', $3, $3)",
+        )
+        .bind($id)
+        .bind($owner)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+const COUNT_OWNERS: &str =
+    "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'";
+
+impl Db {
+    /// The first account and its workspace, only while no user exists. `Ok(false)` when
+    /// someone else got there first (nothing is written then).
+    pub async fn create_first_owner(
+        &self,
+        user: &NewUser<'_>,
+        workspace_id: Uuid,
+        workspace_name: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+            if users > 0 {
+                return Ok(false);
+            }
+            insert_user!(&mut *tx, user, now)?;
+            insert_workspace_with_owner!(tx, workspace_id, workspace_name, user.id, now);
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+            if users != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
+    pub async fn create_workspace(
+        &self,
+        workspace_id: Uuid,
+        name: &str,
+        owner: Uuid,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            insert_workspace_with_owner!(tx, workspace_id, name, owner, now);
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The workspaces `user_id` belongs to, by name.
+    pub async fn workspaces_of(&self, user_id: Uuid) -> Result<Vec<WorkspaceRow>, StoreError> {
+        let sql = "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+                   WHERE m.user_id = $1 ORDER BY lower(w.name), w.id";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).fetch_all(pool).await?))
+    }
+
+    /// The workspace with the role `user_id` has in it, if they are a member.
+    pub async fn workspace_for(
+        &self,
+        workspace_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Option<WorkspaceRow>, StoreError> {
+        let sql = "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+                   WHERE m.workspace_id = $1 AND m.user_id = $2";
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(sql).bind(workspace_id).bind(user_id).fetch_optional(pool).await?),
+        )
+    }
+
+    pub async fn members(&self, workspace_id: Uuid) -> Result<Vec<MemberRow>, StoreError> {
+        let sql = "SELECT u.id AS user_id, u.email, u.name, m.role, m.created_at
+                   FROM memberships m JOIN users u ON u.id = m.user_id
+                   WHERE m.workspace_id = $1 ORDER BY lower(u.name), u.email";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(workspace_id).fetch_all(pool).await?))
+    }
+
+    /// Adds a member, creating the user first when `new_user` is given.
+    pub async fn add_member(
+        &self,
+        workspace_id: Uuid,
+        user_id: Uuid,
+        role: &str,
+        new_user: Option<&NewUser<'_>>,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<MemberChange, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(user) = new_user {
+                insert_user!(&mut *tx, user, now)?;
+            }
+            let done = sqlx::query(
+                "INSERT INTO memberships (workspace_id, user_id, role, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (workspace_id, user_id) DO NOTHING",
+            )
+            .bind(workspace_id).bind(user_id).bind(role).bind(now)
+            .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(MemberChange::AlreadyMember);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(MemberChange::Done)
+    }
+
+    pub async fn change_member_role(
+        &self,
+        workspace_id: Uuid,
+        user_id: Uuid,
+        role: &str,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<MemberChange, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE memberships SET role = $3, updated_at = $4 WHERE workspace_id = $1 AND user_id = $2",
+            )
+            .bind(workspace_id).bind(user_id).bind(role).bind(now)
+            .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(MemberChange::NoSuchMember);
+            }
+            let owners: i64 = sqlx::query_scalar(COUNT_OWNERS).bind(workspace_id).fetch_one(&mut *tx).await?;
+            if owners == 0 {
+                tx.rollback().await?;
+                return Ok(MemberChange::LastOwner);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(MemberChange::Done)
+    }
+
+    pub async fn remove_member(
+        &self,
+        workspace_id: Uuid,
+        user_id: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<MemberChange, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+                .bind(workspace_id).bind(user_id)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(MemberChange::NoSuchMember);
+            }
+            let owners: i64 = sqlx::query_scalar(COUNT_OWNERS).bind(workspace_id).fetch_one(&mut *tx).await?;
+            if owners == 0 {
+                tx.rollback().await?;
+                return Ok(MemberChange::LastOwner);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
+        Ok(MemberChange::Done)
+    }
+}
