@@ -6,6 +6,7 @@
 
 pub mod domain;
 pub mod model;
+pub mod rpc;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

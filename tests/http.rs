@@ -9,12 +9,18 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use tessera::server::{config::Config, http, state::AppState};
+use tessera::server::{
+    config::{Config, SecretKey},
+    http,
+    secrets::Keys,
+    state::AppState,
+};
 use tower::ServiceExt;
 
 fn app(test: &support::TestDb) -> Router {
     let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
-    http::router(AppState::new(config, test.db.clone()))
+    let keys = Keys::derive(&SecretKey([7; 32]));
+    http::router(AppState::new(config, test.db.clone(), keys))
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String, String) {

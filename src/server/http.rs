@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::{
     Json, Router,
     extract::State,
+    middleware,
     http::{StatusCode, header},
     response::IntoResponse,
     routing::get,
@@ -15,7 +16,7 @@ use serde_json::json;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use super::{api, state::AppState};
+use super::{api, state::AppState, web};
 use crate::ui::{App, shell};
 
 pub fn router(state: AppState) -> Router {
@@ -27,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         // Also registers every server function (all under /rpc, away from /api/v1).
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(web::refuse_cross_site))
+        .layer(middleware::from_fn(web::security_headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

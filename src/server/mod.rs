@@ -8,6 +8,7 @@ pub mod services;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 use std::{io, net::SocketAddr};
 
@@ -22,6 +23,8 @@ pub enum ServerError {
     DataDir { path: String, source: io::Error },
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Secret(#[from] secrets::SecretError),
     #[error(
         "cannot listen on {addr}: {source} (set TESSERA_SITE_ADDR or site_addr in Leptos.toml to a free address)"
     )]
@@ -36,6 +39,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         path: config.data_dir.display().to_string(),
         source,
     })?;
+    let keys = secrets::Keys::load_or_create(&config)?;
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     tracing::info!(
@@ -48,7 +52,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
-    let state = AppState::new(config, db.clone());
+    let state = AppState::new(config, db.clone(), keys);
     tracing::info!(
         "listening on http://{}",
         listener.local_addr().unwrap_or(addr)

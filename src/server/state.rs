@@ -5,17 +5,18 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Config, store::Db};
+use super::{config::Config, secrets::Keys, store::Db};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
+    pub keys: Arc<Keys>,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: Db) -> Self {
+    pub fn new(config: Config, db: Db, keys: Keys) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name("tessera")
             .site_root(config.site_root.display().to_string())
@@ -26,6 +27,7 @@ impl AppState {
             leptos_options,
             config: Arc::new(config),
             db,
+            keys: Arc::new(keys),
         }
     }
 }

@@ -12,6 +12,14 @@ use leptos_router::{
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(csp) = crate::server::web::page_csp(&nonce.to_string()).parse()
+    {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, csp);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

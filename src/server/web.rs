@@ -1,0 +1,273 @@
+//! What server functions need from the HTTP request: the application state, the signed-in
+//! user (from the session cookie), the client's address, and the session cookie itself.
+//! Also the two layers every response passes: cross-site refusal for server functions and
+//! the security headers.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use leptos::prelude::*;
+
+use super::{services::RequestMeta, state::AppState};
+use crate::{domain::error::AppError, model::CurrentUser};
+
+pub const SESSION_COOKIE: &str = "tessera_session";
+/// Where server functions live.
+pub const RPC_PREFIX: &str = "/rpc";
+
+pub fn state() -> AppState {
+    expect_context::<AppState>()
+}
+
+fn parts() -> Parts {
+    use_context::<Parts>().expect("server functions run inside a request")
+}
+
+/// The value of the session cookie, if the request carries one.
+pub fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The client's address: the peer, or the nearest untrusted address in `X-Forwarded-For`
+/// when the peer is a proxy listed in `trusted_proxies`.
+pub fn client_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())?;
+    let trusted = |ip: &IpAddr| state.config.trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|item| item.trim().parse().ok())
+        .collect();
+    // Walk from the nearest hop back; the first address no trusted proxy owns is the client.
+    Some(
+        forwarded
+            .iter()
+            .rev()
+            .find(|ip| !trusted(ip))
+            .or(forwarded.first())
+            .copied()
+            .unwrap_or(peer),
+    )
+}
+
+/// Whether the browser reached us over https (directly, or through a trusted proxy).
+fn over_https(state: &AppState, parts: &Parts) -> bool {
+    if parts.uri.scheme_str() == Some("https") {
+        return true;
+    }
+    let from_proxy = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|info| {
+            state
+                .config
+                .trusted_proxies
+                .iter()
+                .any(|net| net.contains(&info.0.ip()))
+        });
+    from_proxy
+        && parts
+            .headers
+            .get("x-forwarded-proto")
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+pub fn request_meta(state: &AppState, parts: &Parts) -> RequestMeta {
+    RequestMeta {
+        ip: client_ip(state, parts).map(|ip| ip.to_string()),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.chars().take(512).collect()),
+    }
+}
+
+/// Everything a server function needs about its request.
+pub struct RequestContext {
+    pub state: AppState,
+    pub meta: RequestMeta,
+    pub session_id: Option<String>,
+    https: bool,
+}
+
+pub fn request() -> RequestContext {
+    let state = state();
+    let parts = parts();
+    RequestContext {
+        meta: request_meta(&state, &parts),
+        session_id: session_id(&parts.headers),
+        https: over_https(&state, &parts),
+        state,
+    }
+}
+
+impl RequestContext {
+    /// The signed-in user, or `Unauthenticated`.
+    pub async fn user(&self) -> Result<CurrentUser, AppError> {
+        super::services::accounts::authenticate(
+            &self.state.db,
+            &self.state.keys,
+            self.session_id.as_deref(),
+            super::services::now_ms(),
+        )
+        .await?
+        .ok_or(AppError::Unauthenticated)
+    }
+
+    /// Sets the session cookie: HttpOnly, SameSite=Lax, Secure over https, and living as
+    /// long as the session's idle limit (each use slides it on the server).
+    pub fn set_session_cookie(&self, session_id: &str) {
+        let max_age = super::services::accounts::SESSION_IDLE_MS / 1000;
+        let secure = if self.https { "; Secure" } else { "" };
+        self.set_cookie(&format!(
+            "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        ));
+    }
+
+    pub fn clear_session_cookie(&self) {
+        let secure = if self.https { "; Secure" } else { "" };
+        self.set_cookie(&format!(
+            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+        ));
+    }
+
+    fn set_cookie(&self, cookie: &str) {
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            HeaderValue::from_str(cookie),
+        ) {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// Refuses server-function calls that a browser marks as coming from another site: the
+/// session cookie must not be usable by someone else's page.
+pub async fn refuse_cross_site(request: Request<Body>, next: Next) -> Response {
+    if request.uri().path().starts_with(RPC_PREFIX) && !same_origin(request.method(), request.headers()) {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-site server function call");
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests to Tessera's server functions are refused.",
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Sec-Fetch-Site where the browser sends it; otherwise Origin must match Host.
+/// Requests with neither come from non-browser clients, which carry no ambient cookies.
+fn same_origin(method: &Method, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    match headers.get(header::ORIGIN) {
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let origin = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
+            matches!((origin, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+        }
+        None => method == Method::GET || method == Method::HEAD || !headers.contains_key(header::COOKIE),
+    }
+}
+
+/// The Content-Security-Policy of an HTML page; `nonce` admits Leptos's inline bootstrap.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Headers every response carries. Pages set their own CSP (with a nonce) while
+/// rendering; everything else gets one that allows nothing.
+pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+    let rpc = request.uri().path().starts_with(RPC_PREFIX);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "no-referrer");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        set(
+            headers,
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        );
+    }
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if (html || rpc) && !headers.contains_key(header::CACHE_CONTROL) {
+        // Pages and answers hold workspace data: never store them in shared caches.
+        set(headers, "cache-control", "no-store");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_calls_are_recognised() {
+        let post = Method::POST;
+        assert!(same_origin(&post, &headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "same-site")])));
+        assert!(same_origin(
+            &post,
+            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])
+        ));
+        // No browser markers but a cookie: refuse, a browser would have said where it came from.
+        assert!(!same_origin(&post, &headers(&[("cookie", "tessera_session=x")])));
+        assert!(same_origin(&post, &headers(&[])));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let map = headers(&[("cookie", "a=1; tessera_session=abc; b=2")]);
+        assert_eq!(session_id(&map).as_deref(), Some("abc"));
+        assert_eq!(session_id(&headers(&[("cookie", "a=1")])), None);
+    }
+}
