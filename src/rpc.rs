@@ -296,6 +296,5 @@ pub async fn set_hidden_columns(hidden: HiddenColumns) -> Result<HiddenColumns, 
     use crate::server::{services, web};
     let request = web::request();
     let user = request.user().await?;
-    services::tokens::set_hidden_columns(&request.state.db, &user, hidden, services::now_ms())
-        .await
+    services::tokens::set_hidden_columns(&request.state.db, &user, hidden, services::now_ms()).await
 }

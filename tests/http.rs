@@ -61,23 +61,18 @@ on_both_engines! {
         test.remove().await;
     }
 
-    async fn the_server_status_function_answers_over_http(test: TestDb) {
+    async fn a_server_function_answers_over_http(test: TestDb) {
         let app = app(&test);
-        let request = Request::post("/rpc/server_status")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        let request = Request::post("/rpc/session")
+            .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "application/json")
-            .body(Body::empty())
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from("{}"))
             .unwrap();
         let (status, _, body) = send(&app, request).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let engine = match test.db.engine() {
-            tessera::server::store::Engine::Sqlite => "SQLite",
-            tessera::server::store::Engine::Postgres => "PostgreSQL",
-        };
-        assert_eq!(body["database"], engine);
-        assert_eq!(body["schema_version"], 1);
-        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+        // No account yet: the UI is sent to set-up.
+        assert_eq!(body, "\"SetupRequired\"");
         test.remove().await;
     }
 }
@@ -100,18 +95,80 @@ async fn unknown_api_paths_answer_json_problem_not_html() {
 }
 
 #[tokio::test]
-async fn the_start_page_is_rendered_with_its_hydration_scripts() {
+async fn the_setup_page_is_rendered_with_its_hydration_scripts_and_security_headers() {
     let test = support::TestDb::sqlite().await;
     let app = app(&test);
-    let (status, content_type, body) = send(&app, get("/")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(content_type.starts_with("text/html"), "{content_type}");
-    assert!(body.contains("Tessera is running"), "{body}");
+    let response = app.clone().oneshot(get("/setup")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body = String::from_utf8(body.to_vec()).unwrap();
+    assert!(body.contains("Set up Tessera"), "{body}");
     assert!(
         body.contains("/pkg/tessera.js"),
         "no hydration script in {body}"
     );
     assert!(body.contains("/pkg/tessera.css"), "no stylesheet in {body}");
+
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    // The inline bootstrap carries the nonce the policy names.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the CSP");
+    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "{body}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    test.remove().await;
+}
+
+#[tokio::test]
+async fn before_setup_every_page_leads_to_setup() {
+    let test = support::TestDb::sqlite().await;
+    let app = app(&test);
+    for path in [
+        "/",
+        "/login",
+        "/workspace/0190b6a8-0000-7000-8000-000000000000/access-tokens",
+    ] {
+        let response = app.clone().oneshot(get(path)).await.unwrap();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            location.as_deref(),
+            Some("/setup"),
+            "{path}: {:?}",
+            response.status()
+        );
+    }
+    test.remove().await;
+}
+
+#[tokio::test]
+async fn cross_site_server_function_calls_are_refused() {
+    let test = support::TestDb::sqlite().await;
+    let app = app(&test);
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let request = Request::post("/rpc/logout")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, "tessera_session=abc")
+            .header(name, value)
+            .body(Body::from("{}"))
+            .unwrap();
+        let (status, _, body) = send(&app, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
+        assert!(body.contains("Cross-site"), "{body}");
+    }
     test.remove().await;
 }
 

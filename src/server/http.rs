@@ -6,8 +6,8 @@ use std::time::Duration;
 use axum::{
     Json, Router,
     extract::State,
-    middleware,
     http::{StatusCode, header},
+    middleware,
     response::IntoResponse,
     routing::get,
 };

@@ -48,7 +48,13 @@ pub fn client_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip())?;
-    let trusted = |ip: &IpAddr| state.config.trusted_proxies.iter().any(|net| net.contains(ip));
+    let trusted = |ip: &IpAddr| {
+        state
+            .config
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(ip))
+    };
     if !trusted(&peer) {
         return Some(peer);
     }
@@ -167,7 +173,9 @@ impl RequestContext {
 /// Refuses server-function calls that a browser marks as coming from another site: the
 /// session cookie must not be usable by someone else's page.
 pub async fn refuse_cross_site(request: Request<Body>, next: Next) -> Response {
-    if request.uri().path().starts_with(RPC_PREFIX) && !same_origin(request.method(), request.headers()) {
+    if request.uri().path().starts_with(RPC_PREFIX)
+        && !same_origin(request.method(), request.headers())
+    {
         tracing::warn!(path = %request.uri().path(), "refused a cross-site server function call");
         return (
             StatusCode::FORBIDDEN,
@@ -187,10 +195,16 @@ fn same_origin(method: &Method, headers: &HeaderMap) -> bool {
     match headers.get(header::ORIGIN) {
         Some(origin) => {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let origin = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
+            let origin = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, rest)| rest);
             matches!((origin, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
         }
-        None => method == Method::GET || method == Method::HEAD || !headers.contains_key(header::COOKIE),
+        None => {
+            method == Method::GET || method == Method::HEAD || !headers.contains_key(header::COOKIE)
+        }
     }
 }
 
@@ -248,19 +262,37 @@ mod tests {
     #[test]
     fn cross_site_calls_are_recognised() {
         let post = Method::POST;
-        assert!(same_origin(&post, &headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "same-site")])));
         assert!(same_origin(
             &post,
-            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])
+            &headers(&[("sec-fetch-site", "same-origin")])
         ));
         assert!(!same_origin(
             &post,
-            &headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[("sec-fetch-site", "same-site")])
+        ));
+        assert!(same_origin(
+            &post,
+            &headers(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ])
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ])
         ));
         // No browser markers but a cookie: refuse, a browser would have said where it came from.
-        assert!(!same_origin(&post, &headers(&[("cookie", "tessera_session=x")])));
+        assert!(!same_origin(
+            &post,
+            &headers(&[("cookie", "tessera_session=x")])
+        ));
         assert!(same_origin(&post, &headers(&[])));
     }
 

@@ -17,6 +17,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                     "Tessera"
                 </a>
                 <span class="text-sm text-slate-400">"API access tokens"</span>
+                <super::session::UserMenu />
             </div>
         </header>
         <main class="mx-auto max-w-6xl px-6 py-10">{children()}</main>

@@ -1,12 +1,16 @@
 //! The user interface: the HTML shell, the router and the pages.
 
-mod home;
+mod account;
 mod layout;
+mod session;
+mod tokens;
+mod widgets;
+mod workspaces;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -41,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
+    session::provide_session();
+    widgets::Toasts::provide();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/tessera.css" />
@@ -48,9 +54,36 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::Shell>
                 <Routes fallback=layout::NotFound>
-                    <Route path=StaticSegment("") view=home::HomePage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=StaticSegment("") view=workspaces::WorkspacesPage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=StaticSegment("setup") view=account::SetupPage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=StaticSegment("login") view=account::LoginPage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("access-tokens"),
+                        )
+                        view=tokens::AccessTokensPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("members"),
+                        )
+                        view=workspaces::MembersPage
+                    />
                 </Routes>
             </layout::Shell>
+            <widgets::ToastList />
         </Router>
     }
 }
