@@ -1,0 +1,441 @@
+//! The services as the UI and the API use them, on SQLite and PostgreSQL: set-up,
+//! sign-in and throttling, sessions, members, and every token action for every role.
+
+mod support;
+
+use support::TestDb;
+use tessera::{
+    domain::{
+        error::AppError,
+        role::Role,
+        token::{HiddenColumns, TokenColumn, TokenStatus},
+        token_format::TokenSecret,
+    },
+    model::{CurrentUser, SessionState, TokenInput},
+    server::{
+        config::SecretKey,
+        secrets::Keys,
+        services::{
+            RequestMeta,
+            accounts::{self, SESSION_IDLE_MS, SetupInput},
+            tokens,
+            workspaces::{self, AddMemberInput},
+        },
+        store::Db,
+    },
+};
+use uuid::Uuid;
+
+const NOW: i64 = 1_795_000_000_000;
+const DAY: i64 = 86_400_000;
+
+fn keys() -> Keys {
+    Keys::derive(&SecretKey([3; 32]))
+}
+
+fn meta() -> RequestMeta {
+    RequestMeta {
+        ip: Some("192.0.2.7".into()),
+        user_agent: Some("tests".into()),
+    }
+}
+
+fn owner_input() -> SetupInput {
+    SetupInput {
+        email: "Owner@Example.com".into(),
+        name: "Olive Owner".into(),
+        password: "correct horse battery".into(),
+        workspace_name: "Acme".into(),
+    }
+}
+
+/// Set-up, then one member per role below Owner; returns the workspace and the users.
+struct World {
+    workspace: Uuid,
+    owner: CurrentUser,
+    by_role: Vec<(Role, CurrentUser)>,
+}
+
+async fn world(db: &Db) -> World {
+    let (session, workspace) = accounts::setup(db, &keys(), owner_input(), &meta(), NOW)
+        .await
+        .unwrap();
+    let owner = session.user;
+    let mut by_role = vec![(Role::Owner, owner.clone())];
+    for role in [
+        Role::Administrator,
+        Role::WorkspaceManager,
+        Role::TeamMember,
+        Role::Viewer,
+    ] {
+        let email = format!("{}@example.com", role.as_str());
+        let added = workspaces::add_member(
+            db,
+            &owner,
+            workspace,
+            AddMemberInput {
+                email: email.clone(),
+                name: Some(role.label().into()),
+                role,
+            },
+            &meta(),
+            NOW,
+        )
+        .await
+        .unwrap();
+        by_role.push((
+            role,
+            CurrentUser {
+                id: added.member.user_id,
+                email,
+                name: added.member.name,
+            },
+        ));
+    }
+    World {
+        workspace,
+        owner,
+        by_role,
+    }
+}
+
+impl World {
+    fn user(&self, role: Role) -> &CurrentUser {
+        &self.by_role.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+}
+
+fn input(label: &str, scope: Role) -> TokenInput {
+    TokenInput {
+        label: label.into(),
+        scope,
+        expires_at: None,
+    }
+}
+
+async fn audit_count(db: &Db, workspace: Uuid, action: &str) -> usize {
+    db.audit_events(workspace, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+on_both_engines! {
+    async fn setup_creates_the_owner_once_and_bad_input_saves_nothing(test: TestDb) {
+        let db = &test.db;
+        let state = accounts::session_state(db, &keys(), None, NOW).await.unwrap();
+        assert_eq!(state, SessionState::SetupRequired);
+
+        let short = SetupInput { password: "too short".into(), ..owner_input() };
+        let error = accounts::setup(db, &keys(), short, &meta(), NOW).await.unwrap_err();
+        assert_eq!(error.field(), Some("password"));
+        assert_eq!(db.count_users().await.unwrap(), 0, "nothing is saved on bad input");
+        let no_workspace = SetupInput { workspace_name: " ".into(), ..owner_input() };
+        let error = accounts::setup(db, &keys(), no_workspace, &meta(), NOW).await.unwrap_err();
+        assert_eq!(error.field(), Some("workspace_name"));
+
+        let (session, workspace) = accounts::setup(db, &keys(), owner_input(), &meta(), NOW).await.unwrap();
+        assert_eq!(session.user.email, "owner@example.com");
+        let list = workspaces::list(db, &session.user).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].id, workspace);
+        assert_eq!(list[0].role, Role::Owner);
+        let state = accounts::session_state(db, &keys(), Some(&session.id), NOW).await.unwrap();
+        assert_eq!(state, SessionState::SignedIn(session.user.clone()));
+
+        let again = accounts::setup(db, &keys(), owner_input(), &meta(), NOW).await.unwrap_err();
+        assert_eq!(again, AppError::NotFound);
+        assert_eq!(accounts::session_state(db, &keys(), None, NOW).await.unwrap(), SessionState::SignedOut);
+        test.remove().await;
+    }
+
+    async fn sign_in_sessions_expire_when_idle_and_end_on_sign_out(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let session = accounts::login(db, &keys(), " OWNER@example.com ", "correct horse battery", &meta(), NOW)
+            .await
+            .unwrap();
+        assert_eq!(session.user, world.owner);
+        let signed_in = accounts::authenticate(db, &keys(), Some(&session.id), NOW + 1000).await.unwrap();
+        assert_eq!(signed_in.as_ref(), Some(&world.owner));
+        // Used within the idle limit, the session slides on.
+        let later = NOW + SESSION_IDLE_MS - 1000;
+        assert!(accounts::authenticate(db, &keys(), Some(&session.id), later).await.unwrap().is_some());
+        assert!(accounts::authenticate(db, &keys(), Some(&session.id), later + SESSION_IDLE_MS - 1).await.unwrap().is_some());
+        // Left idle, it ends.
+        let idle = later + 2 * SESSION_IDLE_MS;
+        assert!(accounts::authenticate(db, &keys(), Some(&session.id), idle).await.unwrap().is_none());
+
+        let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &meta(), NOW).await.unwrap();
+        accounts::logout(db, &keys(), Some(&session.id)).await.unwrap();
+        assert!(accounts::authenticate(db, &keys(), Some(&session.id), NOW).await.unwrap().is_none());
+        // A forged or truncated cookie is nobody.
+        assert!(accounts::authenticate(db, &keys(), Some("abc"), NOW).await.unwrap().is_none());
+        test.remove().await;
+    }
+
+    async fn failed_sign_ins_do_not_say_which_part_was_wrong_and_ten_slow_the_account(test: TestDb) {
+        let db = &test.db;
+        world(db).await;
+        let unknown = accounts::login(db, &keys(), "nobody@example.com", "correct horse battery", &meta(), NOW)
+            .await
+            .unwrap_err();
+        let wrong = accounts::login(db, &keys(), "owner@example.com", "wrong password!", &meta(), NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(unknown, wrong, "the same answer for an unknown email and a wrong password");
+
+        // From another address each time, so only the account's counter grows.
+        for attempt in 1..10 {
+            let from = RequestMeta { ip: Some(format!("198.51.100.{attempt}")), user_agent: None };
+            accounts::login(db, &keys(), "owner@example.com", "wrong password!", &from, NOW).await.unwrap_err();
+        }
+        let elsewhere = RequestMeta { ip: Some("203.0.113.1".into()), user_agent: None };
+        let throttled = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &elsewhere, NOW + 1000)
+            .await
+            .unwrap_err();
+        let AppError::Throttled(message) = &throttled else { panic!("{throttled:?}") };
+        assert!(message.contains("Too many failed sign-in attempts"), "{message}");
+        // An unknown account is slowed the same way: no enumeration by throttling either.
+        for _ in 0..10 {
+            accounts::login(db, &keys(), "ghost@example.com", "x", &elsewhere, NOW).await.unwrap_err();
+        }
+        let ghost = accounts::login(db, &keys(), "ghost@example.com", "x", &elsewhere, NOW + 1).await.unwrap_err();
+        assert!(matches!(ghost, AppError::Throttled(_)), "{ghost:?}");
+        // After the wait the right password works again.
+        let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &meta(), NOW + 60_000)
+            .await;
+        assert!(session.is_ok(), "{session:?}");
+        test.remove().await;
+    }
+
+    async fn members_are_managed_by_admins_and_the_last_owner_stays(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        let admin = world.user(Role::Administrator);
+        let member = world.user(Role::TeamMember);
+
+        // Everyone in the workspace sees the list; only admins and owners may manage it.
+        let page = workspaces::members(db, member, ws).await.unwrap();
+        assert_eq!(page.members.len(), 5);
+        assert!(!page.can_manage);
+        let page = workspaces::members(db, admin, ws).await.unwrap();
+        assert!(page.can_manage);
+        assert_eq!(page.grantable_roles.last(), Some(&Role::Administrator));
+
+        let denied = workspaces::add_member(db, member, ws, AddMemberInput {
+            email: "new@example.com".into(), name: Some("New".into()), role: Role::Viewer,
+        }, &meta(), NOW).await.unwrap_err();
+        assert!(matches!(denied, AppError::Forbidden(_)), "{denied:?}");
+        let above = workspaces::add_member(db, admin, ws, AddMemberInput {
+            email: "new@example.com".into(), name: Some("New".into()), role: Role::Owner,
+        }, &meta(), NOW).await.unwrap_err();
+        assert_eq!(above.field(), Some("role"));
+        let unknown = workspaces::add_member(db, admin, ws, AddMemberInput {
+            email: "new@example.com".into(), name: None, role: Role::Viewer,
+        }, &meta(), NOW).await.unwrap_err();
+        assert!(unknown.to_string().contains("Enter a name too"), "{unknown}");
+
+        // A new account gets an initial password that signs in.
+        let added = workspaces::add_member(db, admin, ws, AddMemberInput {
+            email: "new@example.com".into(), name: Some("Nina New".into()), role: Role::Viewer,
+        }, &meta(), NOW).await.unwrap();
+        let password = added.initial_password.expect("shown once");
+        accounts::login(db, &keys(), "new@example.com", &password, &meta(), NOW).await.unwrap();
+        let twice = workspaces::add_member(db, admin, ws, AddMemberInput {
+            email: "new@example.com".into(), name: None, role: Role::Viewer,
+        }, &meta(), NOW).await.unwrap_err();
+        assert!(twice.to_string().contains("already a member"), "{twice}");
+
+        // Administrators cannot touch Owners; nobody can remove or demote the last Owner.
+        let owner = &world.owner;
+        let error = workspaces::change_role(db, admin, ws, owner.id, Role::Viewer, &meta(), NOW).await.unwrap_err();
+        assert!(matches!(error, AppError::Forbidden(_)), "{error:?}");
+        let error = workspaces::change_role(db, owner, ws, owner.id, Role::Administrator, &meta(), NOW).await.unwrap_err();
+        assert!(matches!(&error, AppError::Conflict(m) if m.contains("at least one Owner")), "{error:?}");
+        let error = workspaces::remove_member(db, owner, ws, owner.id, &meta(), NOW).await.unwrap_err();
+        assert!(matches!(error, AppError::Conflict(_)), "{error:?}");
+        // With a second Owner, the first may step down.
+        workspaces::change_role(db, owner, ws, admin.id, Role::Owner, &meta(), NOW).await.unwrap();
+        workspaces::change_role(db, owner, ws, owner.id, Role::Administrator, &meta(), NOW).await.unwrap();
+        workspaces::remove_member(db, admin, ws, member.id, &meta(), NOW).await.unwrap();
+        assert_eq!(workspaces::members(db, member, ws).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(audit_count(db, ws, "member.role_changed").await, 2);
+        assert_eq!(audit_count(db, ws, "member.removed").await, 1);
+        test.remove().await;
+    }
+
+    async fn every_role_may_do_exactly_its_token_actions(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner_token = tokens::create(db, &keys, &world.owner, ws, input("owner scope", Role::Owner), &meta(), NOW).await.unwrap();
+        let viewer_token = tokens::create(db, &keys, &world.owner, ws, input("viewer scope", Role::Viewer), &meta(), NOW).await.unwrap();
+
+        for (role, user) in &world.by_role {
+            let role = *role;
+            let page = tokens::page(db, user, ws, NOW).await.unwrap();
+            for id in [owner_token.token.id, viewer_token.token.id] {
+                assert!(page.tokens.iter().any(|t| t.id == id), "{role:?} sees every token");
+            }
+            let writer = role >= Role::WorkspaceManager;
+            let admin = role >= Role::Administrator;
+            assert_eq!(page.can_create, writer, "{role:?}");
+
+            let created = tokens::create(db, &keys, user, ws, input(&format!("{role:?} own"), Role::Viewer), &meta(), NOW).await;
+            assert_eq!(created.is_ok(), writer, "{role:?} create: {created:?}");
+            let copied = tokens::copy(db, &keys, user, ws, viewer_token.token.id, &meta(), NOW).await;
+            assert_eq!(copied.is_ok(), writer, "{role:?} copy: {copied:?}");
+            let edited = tokens::edit(db, user, ws, viewer_token.token.id, input("viewer scope", Role::Viewer), &meta(), NOW).await;
+            assert_eq!(edited.is_ok(), writer, "{role:?} edit: {edited:?}");
+            let disabled = tokens::set_enabled(db, user, ws, viewer_token.token.id, false, &meta(), NOW).await;
+            assert_eq!(disabled.is_ok(), admin, "{role:?} disable: {disabled:?}");
+            let enabled = tokens::set_enabled(db, user, ws, viewer_token.token.id, true, &meta(), NOW).await;
+            assert_eq!(enabled.is_ok(), admin, "{role:?} enable: {enabled:?}");
+            // Nobody copies or edits a token above their role.
+            let above = tokens::copy(db, &keys, user, ws, owner_token.token.id, &meta(), NOW).await;
+            assert_eq!(above.is_ok(), role == Role::Owner, "{role:?} copy owner token");
+            if !writer {
+                assert!(matches!(created.unwrap_err(), AppError::Forbidden(_)));
+            }
+            let view = page.tokens.iter().find(|t| t.id == owner_token.token.id).unwrap();
+            assert_eq!(view.may_copy, role == Role::Owner, "{role:?}");
+            assert_eq!(view.may_edit, role == Role::Owner, "{role:?}");
+            assert_eq!(view.may_delete, admin, "{role:?}");
+        }
+        // A scope above one's own role is refused on create and on edit, saving nothing.
+        let manager = world.user(Role::WorkspaceManager);
+        let error = tokens::create(db, &keys, manager, ws, input("too strong", Role::Administrator), &meta(), NOW).await.unwrap_err();
+        assert_eq!(error.field(), Some("scope"));
+        let error = tokens::edit(db, manager, ws, viewer_token.token.id, input("viewer scope", Role::Owner), &meta(), NOW).await.unwrap_err();
+        assert_eq!(error.field(), Some("scope"));
+        assert!(!tokens::page(db, manager, ws, NOW).await.unwrap().tokens.iter().any(|t| t.label == "too strong"));
+
+        // Administrators may delete a token above them (revoking is safe), and it is gone.
+        let admin = world.user(Role::Administrator);
+        tokens::delete(db, admin, ws, owner_token.token.id, &meta(), NOW).await.unwrap();
+        assert!(db.token(ws, owner_token.token.id).await.unwrap().is_none());
+        let copies = audit_count(db, ws, "token.copied").await;
+        assert_eq!(copies, 4, "three writers copied the viewer token and the owner its own");
+        assert_eq!(audit_count(db, ws, "token.deleted").await, 1);
+        assert_eq!(audit_count(db, ws, "token.disabled").await, 2);
+        assert_eq!(audit_count(db, ws, "token.enabled").await, 2);
+        test.remove().await;
+    }
+
+    async fn secrets_are_shown_once_stored_as_digests_and_copy_returns_them(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let created = tokens::create(db, &keys, &world.owner, ws, TokenInput {
+            label: "  CI deploy ".into(), scope: Role::TeamMember, expires_at: Some(NOW + 3 * DAY),
+        }, &meta(), NOW).await.unwrap();
+        let secret = TokenSecret::parse(&created.secret).expect("a well-formed token");
+        assert_eq!(created.token.label, "CI deploy");
+        assert_eq!(created.token.display_prefix, &created.secret[..10]);
+        assert_eq!(created.token.status, TokenStatus::Active);
+
+        // Found by its digest; the secret itself is nowhere in the row.
+        let row = db.token_by_digest(&keys.token_digest(&secret)).await.unwrap().unwrap();
+        assert_eq!(row.id, created.token.id);
+        let sealed = db.sealed_secret(ws, row.id).await.unwrap().unwrap();
+        assert!(!sealed.windows(20).any(|w| w == &created.secret.as_bytes()[10..30]));
+
+        let copied = tokens::copy(db, &keys, &world.owner, ws, row.id, &meta(), NOW).await.unwrap();
+        assert_eq!(copied, created.secret);
+        // Another workspace's member gets "not found" for everything about it.
+        let other = accounts::login(db, &keys, "viewer@example.com", "x", &meta(), NOW).await;
+        assert!(other.is_err());
+        let stranger = workspaces::create(db, world.user(Role::Viewer), "Elsewhere", &meta(), NOW).await.unwrap();
+        let elsewhere = tokens::page(db, world.user(Role::Viewer), stranger.id, NOW).await.unwrap();
+        assert!(elsewhere.tokens.is_empty());
+        let outsider = CurrentUser { id: Uuid::now_v7(), email: "x@example.com".into(), name: "X".into() };
+        assert_eq!(tokens::page(db, &outsider, ws, NOW).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(tokens::copy(db, &keys, &outsider, ws, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
+        // The token id under the wrong workspace is not found either, even for its Owner.
+        let owner_elsewhere = workspaces::create(db, &world.owner, "Second", &meta(), NOW).await.unwrap();
+        assert_eq!(tokens::copy(db, &keys, &world.owner, owner_elsewhere.id, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(tokens::delete(db, &world.owner, owner_elsewhere.id, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
+        test.remove().await;
+    }
+
+    async fn bad_token_input_explains_itself_and_saves_nothing(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner = &world.owner;
+        tokens::create(db, &keys, owner, ws, input("Deploy", Role::Viewer), &meta(), NOW).await.unwrap();
+
+        let taken = tokens::create(db, &keys, owner, ws, input("deploy", Role::Viewer), &meta(), NOW).await.unwrap_err();
+        assert_eq!(taken.field(), Some("label"));
+        assert!(taken.to_string().contains("already has a token labelled"), "{taken}");
+        let empty = tokens::create(db, &keys, owner, ws, input("   ", Role::Viewer), &meta(), NOW).await.unwrap_err();
+        assert_eq!(empty.field(), Some("label"));
+        let long = tokens::create(db, &keys, owner, ws, input(&"x".repeat(101), Role::Viewer), &meta(), NOW).await.unwrap_err();
+        assert!(long.to_string().contains("at most 100 characters"), "{long}");
+        let past = tokens::create(db, &keys, owner, ws, TokenInput {
+            label: "old".into(), scope: Role::Viewer, expires_at: Some(NOW - 1),
+        }, &meta(), NOW).await.unwrap_err();
+        assert_eq!(past.field(), Some("expires_at"));
+        let page = tokens::page(db, owner, ws, NOW).await.unwrap();
+        assert_eq!(page.tokens.len(), 1, "nothing half-written");
+        assert_eq!(audit_count(db, ws, "token.created").await, 1);
+
+        // The same label in another workspace is fine; renaming onto a taken label is not.
+        let second = workspaces::create(db, owner, "Second", &meta(), NOW).await.unwrap();
+        tokens::create(db, &keys, owner, second.id, input("Deploy", Role::Viewer), &meta(), NOW).await.unwrap();
+        let other = tokens::create(db, &keys, owner, ws, input("Other", Role::Viewer), &meta(), NOW).await.unwrap();
+        let clash = tokens::edit(db, owner, ws, other.token.id, input("DEPLOY", Role::Viewer), &meta(), NOW).await.unwrap_err();
+        assert_eq!(clash.field(), Some("label"));
+        assert_eq!(db.token(ws, other.token.id).await.unwrap().unwrap().label, "Other");
+        test.remove().await;
+    }
+
+    async fn expiry_and_disabling_show_in_the_status(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner = &world.owner;
+        let soon = tokens::create(db, &keys, owner, ws, TokenInput {
+            label: "soon".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
+        }, &meta(), NOW).await.unwrap();
+        let later = NOW + 2 * DAY;
+        let page = tokens::page(db, owner, ws, later).await.unwrap();
+        let view = &page.tokens[0];
+        assert_eq!(view.status, TokenStatus::Expired);
+        assert!(!view.may_copy, "no copy button on an expired token");
+        // Editing the label keeps an expiry that has passed.
+        let edited = tokens::edit(db, owner, ws, soon.token.id, TokenInput {
+            label: "soon (old)".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
+        }, &meta(), later).await.unwrap();
+        assert_eq!(edited.status, TokenStatus::Expired);
+        let disabled = tokens::set_enabled(db, owner, ws, soon.token.id, false, &meta(), NOW).await.unwrap();
+        assert_eq!(disabled.status, TokenStatus::Disabled);
+        // Asking again changes and records nothing.
+        tokens::set_enabled(db, owner, ws, soon.token.id, false, &meta(), NOW).await.unwrap();
+        assert_eq!(audit_count(db, ws, "token.disabled").await, 1);
+        test.remove().await;
+    }
+
+    async fn hidden_columns_are_remembered_per_user(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let owner = &world.owner;
+        let saved = tokens::set_hidden_columns(db, owner, HiddenColumns(vec![
+            TokenColumn::Scope, TokenColumn::Status, TokenColumn::Scope,
+        ]), NOW).await.unwrap();
+        assert_eq!(saved.0, vec![TokenColumn::Scope]);
+        let page = tokens::page(db, owner, world.workspace, NOW).await.unwrap();
+        assert_eq!(page.hidden_columns.0, vec![TokenColumn::Scope]);
+        let other = tokens::page(db, world.user(Role::Viewer), world.workspace, NOW).await.unwrap();
+        assert!(other.hidden_columns.0.is_empty());
+        test.remove().await;
+    }
+}
