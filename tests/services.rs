@@ -3,7 +3,6 @@
 
 mod support;
 
-use support::TestDb;
 use tessera::{
     domain::{
         error::AppError,
