@@ -6,6 +6,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN="$CARGO_TARGET_DIR/debug/tessera"
 [ -x "$BIN" ] || die "$BIN is missing: run cargo leptos build first"
+# The tool that loads fixtures (an already expired token) into the throw-away database.
+timed "build the e2e fixture tool" cargo build --quiet --example e2e_fixture --features ssr
+export TESSERA_FIXTURE_BIN="$CARGO_TARGET_DIR/debug/examples/e2e_fixture"
 
 work="$(mktemp -d)"
 port="$(free_port)"
@@ -17,12 +20,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-TESSERA_CONFIG="$ROOT/Leptos.toml" \
-    TESSERA_SITE_ADDR="127.0.0.1:$port" \
-    TESSERA_SITE_ROOT="$ROOT/target/site" \
-    TESSERA_DATA_DIR="$work/data" \
-    TESSERA_DATABASE_URL="sqlite://$work/data/tessera.db" \
-    "$BIN" >"$work/server.log" 2>&1 &
+# The server and the fixture tool read the same configuration.
+export TESSERA_CONFIG="$ROOT/Leptos.toml"
+export TESSERA_SITE_ADDR="127.0.0.1:$port"
+export TESSERA_SITE_ROOT="$ROOT/target/site"
+export TESSERA_DATA_DIR="$work/data"
+export TESSERA_DATABASE_URL="sqlite://$work/data/tessera.db"
+"$BIN" >"$work/server.log" 2>&1 &
 server_pid=$!
 
 if ! wait_for_url "$base/healthz" 60; then

@@ -33,14 +33,19 @@ impl FromServerFnError for AppError {
 #[server(prefix = "/rpc", endpoint = "session", input = Json)]
 pub async fn get_session() -> Result<SessionState, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    services::accounts::session_state(
-        &request.state.db,
-        &request.state.keys,
-        request.session_id.as_deref(),
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            services::accounts::session_state(
+                &request.state.db,
+                &request.state.keys,
+                request.session_id.as_deref(),
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "setup", input = Json)]
@@ -51,85 +56,115 @@ pub async fn setup(
     workspace_name: String,
 ) -> Result<Uuid, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let input = services::accounts::SetupInput {
-        email,
-        name,
-        password,
-        workspace_name,
-    };
-    let (session, workspace) = services::accounts::setup(
-        &request.state.db,
-        &request.state.keys,
-        input,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let input = services::accounts::SetupInput {
+                email,
+                name,
+                password,
+                workspace_name,
+            };
+            let (session, workspace) = services::accounts::setup(
+                &request.state.db,
+                &request.state.keys,
+                input,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await?;
+            request.set_session_cookie(&session.id);
+            Ok(workspace)
+        }
+        .await,
     )
-    .await?;
-    request.set_session_cookie(&session.id);
-    Ok(workspace)
 }
 
 #[server(prefix = "/rpc", endpoint = "login", input = Json)]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let session = services::accounts::login(
-        &request.state.db,
-        &request.state.keys,
-        &email,
-        &password,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let session = services::accounts::login(
+                &request.state.db,
+                &request.state.keys,
+                &email,
+                &password,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await?;
+            request.set_session_cookie(&session.id);
+            Ok(())
+        }
+        .await,
     )
-    .await?;
-    request.set_session_cookie(&session.id);
-    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "logout", input = Json)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    services::accounts::logout(
-        &request.state.db,
-        &request.state.keys,
-        request.session_id.as_deref(),
+    web::respond(
+        async move {
+            let request = web::request();
+            services::accounts::logout(
+                &request.state.db,
+                &request.state.keys,
+                request.session_id.as_deref(),
+            )
+            .await?;
+            request.clear_session_cookie();
+            Ok(())
+        }
+        .await,
     )
-    .await?;
-    request.clear_session_cookie();
-    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "workspaces", input = Json)]
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::workspaces::list(&request.state.db, &user).await
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::workspaces::list(&request.state.db, &user).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "create_workspace", input = Json)]
 pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::workspaces::create(
-        &request.state.db,
-        &user,
-        &name,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::workspaces::create(
+                &request.state.db,
+                &user,
+                &name,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "members", input = Json)]
 pub async fn get_members(workspace: Uuid) -> Result<MembersPage, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::workspaces::members(&request.state.db, &user, workspace).await
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::workspaces::members(&request.state.db, &user, workspace).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "add_member", input = Json)]
@@ -140,18 +175,23 @@ pub async fn add_member(
     role: Role,
 ) -> Result<AddedMember, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    let input = services::workspaces::AddMemberInput { email, name, role };
-    services::workspaces::add_member(
-        &request.state.db,
-        &user,
-        workspace,
-        input,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            let input = services::workspaces::AddMemberInput { email, name, role };
+            services::workspaces::add_member(
+                &request.state.db,
+                &user,
+                workspace,
+                input,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "change_member_role", input = Json)]
@@ -161,59 +201,79 @@ pub async fn change_member_role(
     role: Role,
 ) -> Result<Member, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::workspaces::change_role(
-        &request.state.db,
-        &user,
-        workspace,
-        member,
-        role,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::workspaces::change_role(
+                &request.state.db,
+                &user,
+                workspace,
+                member,
+                role,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_member", input = Json)]
 pub async fn remove_member(workspace: Uuid, member: Uuid) -> Result<(), AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::workspaces::remove_member(
-        &request.state.db,
-        &user,
-        workspace,
-        member,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::workspaces::remove_member(
+                &request.state.db,
+                &user,
+                workspace,
+                member,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "tokens", input = Json)]
 pub async fn get_tokens(workspace: Uuid) -> Result<TokensPage, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::page(&request.state.db, &user, workspace, services::now_ms()).await
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::page(&request.state.db, &user, workspace, services::now_ms()).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "create_token", input = Json)]
 pub async fn create_token(workspace: Uuid, input: TokenInput) -> Result<CreatedToken, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::create(
-        &request.state.db,
-        &request.state.keys,
-        &user,
-        workspace,
-        input,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::create(
+                &request.state.db,
+                &request.state.keys,
+                &user,
+                workspace,
+                input,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "edit_token", input = Json)]
@@ -223,18 +283,23 @@ pub async fn edit_token(
     input: TokenInput,
 ) -> Result<TokenView, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::edit(
-        &request.state.db,
-        &user,
-        workspace,
-        token,
-        input,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::edit(
+                &request.state.db,
+                &user,
+                workspace,
+                token,
+                input,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_token_enabled", input = Json)]
@@ -244,57 +309,83 @@ pub async fn set_token_enabled(
     enabled: bool,
 ) -> Result<TokenView, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::set_enabled(
-        &request.state.db,
-        &user,
-        workspace,
-        token,
-        enabled,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::set_enabled(
+                &request.state.db,
+                &user,
+                workspace,
+                token,
+                enabled,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_token", input = Json)]
 pub async fn delete_token(workspace: Uuid, token: Uuid) -> Result<(), AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::delete(
-        &request.state.db,
-        &user,
-        workspace,
-        token,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::delete(
+                &request.state.db,
+                &user,
+                workspace,
+                token,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "copy_token", input = Json)]
 pub async fn copy_token(workspace: Uuid, token: Uuid) -> Result<String, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::copy(
-        &request.state.db,
-        &request.state.keys,
-        &user,
-        workspace,
-        token,
-        &request.meta,
-        services::now_ms(),
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::copy(
+                &request.state.db,
+                &request.state.keys,
+                &user,
+                workspace,
+                token,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
     )
-    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_hidden_columns", input = Json)]
 pub async fn set_hidden_columns(hidden: HiddenColumns) -> Result<HiddenColumns, AppError> {
     use crate::server::{services, web};
-    let request = web::request();
-    let user = request.user().await?;
-    services::tokens::set_hidden_columns(&request.state.db, &user, hidden, services::now_ms()).await
+    web::respond(
+        async move {
+            let request = web::request();
+            let user = request.user().await?;
+            services::tokens::set_hidden_columns(
+                &request.state.db,
+                &user,
+                hidden,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
+    )
 }

@@ -34,6 +34,20 @@ impl AppError {
         AppError::Invalid(FieldError::new(field, message))
     }
 
+    /// The HTTP status that says the same.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict(_) => 409,
+            AppError::Invalid(_) => 422,
+            AppError::Throttled(_) => 429,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 502,
+        }
+    }
+
     /// The field a validation error belongs to.
     pub fn field(&self) -> Option<&str> {
         match self {

@@ -170,6 +170,18 @@ impl RequestContext {
     }
 }
 
+/// Gives a server function's failure its HTTP status (422 for bad input, 404, 403…),
+/// so logs and proxies see client errors as such.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = StatusCode::from_u16(error.http_status())
+    {
+        response.set_status(status);
+    }
+    result
+}
+
 /// Refuses server-function calls that a browser marks as coming from another site: the
 /// session cookie must not be usable by someone else's page.
 pub async fn refuse_cross_site(request: Request<Body>, next: Next) -> Response {

@@ -357,11 +357,9 @@ fn AddMemberDialog(
         let (email, name, role) = (email.clone(), name.clone(), *role);
         async move {
             let name = (!name.trim().is_empty()).then_some(name);
-            let result = add_member(workspace_id, email, name, role).await;
-            if result.is_ok() {
-                on_added.run(());
-            }
-            result
+            // The list reloads when the dialog closes: reloading now would close it
+            // before the initial password has been read.
+            add_member(workspace_id, email, name, role).await
         }
     });
     let error = Signal::derive(move || add.value().get().and_then(Result::err));
@@ -397,7 +395,14 @@ fn AddMemberDialog(
                                     }
                                 })}
                             <div class="flex justify-end">
-                                <button type="button" class=PRIMARY on:click=move |_| on_close.run(())>
+                                <button
+                                    type="button"
+                                    class=PRIMARY
+                                    on:click=move |_| {
+                                        on_added.run(());
+                                        on_close.run(());
+                                    }
+                                >
                                     "Done"
                                 </button>
                             </div>

@@ -1,0 +1,101 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { OWNER, createToken, openTokens, row } from "./helpers";
+
+type Person = { role: string; name: string; email: string; password: string };
+const people: Person[] = [
+  { role: "Administrator", name: "Ada Admin", email: "ada@example.com", password: "" },
+  { role: "Workspace Manager", name: "Wes Manager", email: "wes@example.com", password: "" },
+  { role: "Team Member", name: "Tim Member", email: "tim@example.com", password: "" },
+  { role: "Viewer", name: "Vera Viewer", email: "vera@example.com", password: "" },
+];
+let privateWorkspaceUrl = "";
+
+test.describe.configure({ mode: "serial" });
+
+test("owners add members, creating accounts with a one-time password", async ({ page }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  await createToken(page, "Owner only", "Owner");
+  await page.getByRole("link", { name: "Members" }).click();
+  await expect(page.getByTestId("member-row")).toHaveCount(1);
+  for (const person of people) {
+    await page.getByRole("button", { name: "Add member" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add member" });
+    await dialog.getByLabel("Email").fill(person.email);
+    await dialog.getByLabel("Name (only for a new account)").fill(person.name);
+    await dialog.getByLabel("Role").selectOption({ label: person.role });
+    await dialog.getByRole("button", { name: "Add member" }).click();
+    person.password = (await dialog.getByTestId("initial-password").textContent())!.trim();
+    expect(person.password).toHaveLength(20);
+    await dialog.getByRole("button", { name: "Done" }).click();
+  }
+  await expect(page.getByTestId("member-row")).toHaveCount(5);
+  // The last Owner cannot be demoted: the server refuses and says why.
+  await page.getByLabel(`Role of ${OWNER.name}`).selectOption({ label: "Administrator" });
+  await expect(page.getByTestId("toast").last()).toContainText("at least one Owner");
+
+  // A second workspace the others are not in.
+  await page.goto("/");
+  await page.getByLabel("New workspace").fill("Private");
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page.getByRole("heading", { name: "Private" })).toBeVisible();
+  privateWorkspaceUrl = new URL(page.url()).pathname;
+});
+
+async function as(browser: Browser, person: Person): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openTokens(page, person.email, person.password);
+  await expect(page.getByTestId("workspace-role")).toHaveText(`You are ${person.role}`);
+  return page;
+}
+
+const buttons = (page: Page, label: string) =>
+  row(page, label).getByRole("button");
+
+test("an Administrator manages tokens but cannot copy or edit an Owner-scoped one", async ({ browser }) => {
+  const page = await as(browser, people[0]);
+  await expect(page.getByRole("button", { name: "New token" })).toBeVisible();
+  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
+  await expect(buttons(page, "Owner only")).toHaveText(["Disable", "Delete"]);
+  await page.getByRole("button", { name: "New token" }).click();
+  const scopes = page.getByRole("dialog").getByLabel("Scope").locator("option");
+  await expect(scopes).toHaveText(["Viewer", "Team Member", "Workspace Manager", "Administrator"]);
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("link", { name: "Members" }).click();
+  await expect(page.getByRole("button", { name: "Add member" })).toBeVisible();
+  await page.context().close();
+});
+
+test("a Workspace Manager creates, edits and copies, but never disables or deletes", async ({ browser }) => {
+  const page = await as(browser, people[1]);
+  await expect(page.getByRole("button", { name: "New token" })).toBeVisible();
+  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit"]);
+  await expect(buttons(page, "Owner only")).toHaveCount(0);
+  await page.getByRole("button", { name: "New token" }).click();
+  const scopes = page.getByRole("dialog").getByLabel("Scope").locator("option");
+  await expect(scopes).toHaveText(["Viewer", "Team Member", "Workspace Manager"]);
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("link", { name: "Members" }).click();
+  await expect(page.getByTestId("member-row")).toHaveCount(5);
+  await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
+  await page.context().close();
+});
+
+for (const index of [2, 3]) {
+  test(`a ${people[index].role} sees a read-only list and nothing of other workspaces`, async ({ browser }) => {
+    const page = await as(browser, people[index]);
+    await expect(page.getByTestId("token-row")).not.toHaveCount(0);
+    await expect(page.getByRole("button", { name: "New token" })).toHaveCount(0);
+    await expect(page.locator("[data-testid=token-row] button")).toHaveCount(0);
+    await expect(row(page, "CI deploy").getByTestId("masked-token")).toContainText("tsr_");
+    await page.getByRole("link", { name: "Members" }).click();
+    await expect(page.getByTestId("member-row")).toHaveCount(5);
+    await expect(page.locator("select")).toHaveCount(0);
+
+    const response = await page.goto(privateWorkspaceUrl);
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+    await expect(page.getByText("Private")).toHaveCount(0);
+    await page.context().close();
+  });
+}
