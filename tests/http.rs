@@ -135,7 +135,13 @@ async fn before_setup_every_page_leads_to_setup() {
         "/login",
         "/workspace/0190b6a8-0000-7000-8000-000000000000/access-tokens",
     ] {
-        let response = app.clone().oneshot(get(path)).await.unwrap();
+        // As a browser asks for a page.
+        let request = Request::get(path)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
         let location = response
             .headers()
             .get(header::LOCATION)

@@ -166,6 +166,7 @@ on_both_engines! {
         // Left idle, it ends.
         let idle = later + 2 * SESSION_IDLE_MS;
         assert!(accounts::authenticate(db, &keys(), Some(&session.id), idle).await.unwrap().is_none());
+        assert_eq!(db.delete_expired_sessions(idle).await.unwrap(), 1, "the sweeper removes it");
 
         let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &meta(), NOW).await.unwrap();
         accounts::logout(db, &keys(), Some(&session.id)).await.unwrap();

@@ -12,9 +12,13 @@ let privateWorkspaceUrl = "";
 
 test.describe.configure({ mode: "serial" });
 
-test("owners add members, creating accounts with a one-time password", async ({ page }) => {
+const buttons = (page: Page, label: string) => row(page, label).getByRole("button");
+
+test("an Owner may do everything, and adds members with a one-time password", async ({ page }) => {
   await openTokens(page, OWNER.email, OWNER.password);
   await createToken(page, "Owner only", "Owner");
+  await expect(buttons(page, "Owner only")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
+  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
   await page.getByRole("link", { name: "Members" }).click();
   await expect(page.getByTestId("member-row")).toHaveCount(1);
   for (const person of people) {
@@ -48,9 +52,6 @@ async function as(browser: Browser, person: Person): Promise<Page> {
   await expect(page.getByTestId("workspace-role")).toHaveText(`You are ${person.role}`);
   return page;
 }
-
-const buttons = (page: Page, label: string) =>
-  row(page, label).getByRole("button");
 
 test("an Administrator manages tokens but cannot copy or edit an Owner-scoped one", async ({ browser }) => {
   const page = await as(browser, people[0]);

@@ -58,13 +58,28 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         listener.local_addr().unwrap_or(addr)
     );
 
+    let sweeper = tokio::spawn(sweep_expired_sessions(db.clone()));
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(http::shutdown_signal())
         .await
         .map_err(ServerError::Serve)?;
 
+    sweeper.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Deletes expired sessions every hour (they are refused anyway; this keeps the table small).
+async fn sweep_expired_sessions(db: Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match db.delete_expired_sessions(services::now_ms()).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed expired sessions"),
+            Err(error) => tracing::warn!("could not remove expired sessions: {error}"),
+        }
+    }
 }
