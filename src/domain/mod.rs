@@ -1,6 +1,7 @@
 //! Pure rules shared by the server and the browser: roles, who may do what, input rules,
 //! the shape of a token secret, a token's status and columns, and time hints. No I/O here.
 
+pub mod api_permission;
 pub mod error;
 pub mod permission;
 pub mod role;
