@@ -56,6 +56,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         .ok_or_else(|| format!("{email} has no workspace {workspace_name}"))?;
     let then = now_ms() - 2 * DAY;
     let input = TokenInput {
+        permissions: None,
         label: label.clone(),
         scope: Role::Viewer,
         expires_at: Some(then + DAY),

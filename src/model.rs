@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::{
+    api_permission::PermissionSet,
     role::Role,
     token::{HiddenColumns, TokenStatus},
 };
@@ -64,6 +65,10 @@ pub struct TokenView {
     pub id: Uuid,
     pub label: String,
     pub scope: Role,
+    /// The permissions chosen at creation; None gives the whole scope.
+    pub permissions: Option<PermissionSet>,
+    /// What the token may do: the scope narrowed to the chosen permissions.
+    pub effective_permissions: PermissionSet,
     /// The first characters of the secret (the table adds the dots).
     pub display_prefix: String,
     pub created_at: i64,
@@ -96,6 +101,9 @@ pub struct TokensPage {
 pub struct TokenInput {
     pub label: String,
     pub scope: Role,
+    /// Narrows the token below its scope; None gives it the whole scope.
+    #[serde(default)]
+    pub permissions: Option<PermissionSet>,
     /// Milliseconds since the epoch; `None` for no expiry.
     pub expires_at: Option<i64>,
 }

@@ -144,12 +144,17 @@ impl PermissionSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = ApiPermission> {
-        ApiPermission::ALL.into_iter().filter(move |p| self.contains(*p))
+        ApiPermission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 
     /// The stored form: names separated by spaces.
     pub fn to_text(self) -> String {
-        self.iter().map(ApiPermission::as_str).collect::<Vec<_>>().join(" ")
+        self.iter()
+            .map(ApiPermission::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub fn from_text(text: &str) -> Result<PermissionSet, UnknownPermission> {
@@ -209,8 +214,12 @@ mod tests {
             PermissionSet::of_role(Role::Viewer).to_text(),
             "tokens:read members:read workspace:read introspect"
         );
-        assert!(PermissionSet::of_role(Role::WorkspaceManager).contains(ApiPermission::TokensWrite));
-        assert!(!PermissionSet::of_role(Role::WorkspaceManager).contains(ApiPermission::MembersWrite));
+        assert!(
+            PermissionSet::of_role(Role::WorkspaceManager).contains(ApiPermission::TokensWrite)
+        );
+        assert!(
+            !PermissionSet::of_role(Role::WorkspaceManager).contains(ApiPermission::MembersWrite)
+        );
         assert_eq!(
             PermissionSet::of_role(Role::Administrator),
             PermissionSet::of_role(Role::Owner)
@@ -226,7 +235,10 @@ mod tests {
             .into_iter()
             .collect();
         let viewer = PermissionSet::effective(Role::Viewer, Some(chosen));
-        assert_eq!(viewer.iter().collect::<Vec<_>>(), vec![ApiPermission::Introspect]);
+        assert_eq!(
+            viewer.iter().collect::<Vec<_>>(),
+            vec![ApiPermission::Introspect]
+        );
         assert_eq!(
             PermissionSet::effective(Role::Owner, None),
             PermissionSet::of_role(Role::Owner)
@@ -239,10 +251,18 @@ mod tests {
         let set = PermissionSet::of_role(Role::Administrator);
         assert_eq!(PermissionSet::from_text(&set.to_text()).unwrap(), set);
         let json = serde_json::to_string(&set).unwrap();
-        assert!(json.starts_with("[\"tokens:read\",\"tokens:write\""), "{json}");
+        assert!(
+            json.starts_with("[\"tokens:read\",\"tokens:write\""),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<PermissionSet>(&json).unwrap(), set);
         let error = serde_json::from_str::<PermissionSet>("[\"tokens:delete\"]").unwrap_err();
-        assert!(error.to_string().contains("unknown permission `tokens:delete`"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("unknown permission `tokens:delete`"),
+            "{error}"
+        );
         assert!(PermissionSet::from_text("root").is_err());
     }
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     domain::{
+        api_permission::{ApiPermission, PermissionSet, presets},
         error::AppError,
         role::Role,
         time::end_of_local_day,
@@ -467,15 +468,27 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
     }
 }
 
-/// Label, scope and expiry, as the create and edit dialogs ask for them.
+/// What the create and edit forms hold: label, scope, expiry date, permissions.
+type Draft = (String, Role, String, Option<PermissionSet>);
+
+/// Label, scope, permissions and expiry, as the create and edit dialogs ask for them.
 #[component]
 fn TokenFields(
     label: RwSignal<String>,
     scope: RwSignal<Role>,
     expiry: RwSignal<String>,
+    permissions: RwSignal<Option<PermissionSet>>,
     scopes: Vec<Role>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let presets = presets();
+    let custom_index = presets.len();
+    // Which preset the chosen permissions are, or `custom_index` for a hand-picked set.
+    let custom = RwSignal::new(
+        !presets
+            .iter()
+            .any(|(_, set)| *set == permissions.get_untracked()),
+    );
     view! {
         <label class=LABEL>
             "Label"
@@ -508,6 +521,86 @@ fn TokenFields(
         </label>
         <p class="text-xs text-slate-500">"The token acts with this role's rights, never more than yours."</p>
         <FieldError field="scope" error />
+        <label class=LABEL>
+            "Permissions"
+            <select
+                class=INPUT
+                name="permissions"
+                on:change=move |event| {
+                    let choice: usize = event_target_value(&event).parse().unwrap_or(0);
+                    match presets.get(choice) {
+                        Some((_, set)) => {
+                            custom.set(false);
+                            permissions.set(*set);
+                        }
+                        None => {
+                            custom.set(true);
+                            if permissions.get_untracked().is_none() {
+                                permissions.set(Some(PermissionSet::of_role(scope.get_untracked())));
+                            }
+                        }
+                    }
+                }
+            >
+                {presets
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (name, set))| {
+                        let set = *set;
+                        view! {
+                            <option
+                                value=index.to_string()
+                                selected=move || !custom.get() && permissions.get() == set
+                            >
+                                {*name}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                <option value=custom_index.to_string() selected=move || custom.get()>
+                    "Choose permissions…"
+                </option>
+            </select>
+        </label>
+        <Show when=move || custom.get()>
+            <fieldset
+                class="grid grid-cols-2 gap-1 rounded-md border border-slate-200 p-2"
+                aria-label="Chosen permissions"
+            >
+                {ApiPermission::ALL
+                    .into_iter()
+                    .map(|permission| {
+                        view! {
+                            <label class="flex items-center gap-2 text-sm" title=permission.description()>
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || {
+                                        permissions.get().is_some_and(|set| set.contains(permission))
+                                    }
+                                    on:change=move |event| {
+                                        let on = event_target_checked(&event);
+                                        permissions.update(|set| {
+                                            let current = set.unwrap_or_default();
+                                            let next: PermissionSet = current
+                                                .iter()
+                                                .filter(|p| *p != permission)
+                                                .chain(on.then_some(permission))
+                                                .collect();
+                                            *set = Some(next);
+                                        });
+                                    }
+                                />
+                                <code class="text-xs">{permission.as_str()}</code>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        </Show>
+        <p class="text-xs text-slate-500">
+            "Narrow what the token may do through the API, below its scope. \u{201c}Verify only\u{201d} suits services that only check tokens."
+        </p>
+        <FieldError field="permissions" error />
         <label class=LABEL>
             "Expires (optional)"
             <input class=INPUT name="expires" type="date" bind:value=expiry />
@@ -543,8 +636,10 @@ fn CreateDialog(
     let label = RwSignal::new(String::new());
     let scope = RwSignal::new(scopes.first().copied().unwrap_or(Role::Viewer));
     let expiry = RwSignal::new(String::new());
-    let create = Action::new(move |(label, scope, expiry): &(String, Role, String)| {
-        let (label, scope, expiry) = (label.clone(), *scope, expiry.clone());
+    let permissions = RwSignal::new(None::<PermissionSet>);
+    let create = Action::new(move |(label, scope, expiry, permissions): &Draft| {
+        let (label, scope, expiry, permissions) =
+            (label.clone(), *scope, expiry.clone(), *permissions);
         async move {
             let expires_at = expiry_ms(&expiry)?;
             let created = create_token(
@@ -552,6 +647,7 @@ fn CreateDialog(
                 TokenInput {
                     label,
                     scope,
+                    permissions,
                     expires_at,
                 },
             )
@@ -614,10 +710,10 @@ fn CreateDialog(
                             class="space-y-3"
                             on:submit=move |event| {
                                 event.prevent_default();
-                                create.dispatch((label.get(), scope.get(), expiry.get()));
+                                create.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
                             }
                         >
-                            <TokenFields label scope expiry scopes error />
+                            <TokenFields label scope expiry permissions scopes error />
                             <FormError error />
                             <div class="flex justify-end gap-3 pt-2">
                                 <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
@@ -648,10 +744,12 @@ fn EditDialog(
     let label = RwSignal::new(token.label.clone());
     let scope = RwSignal::new(token.scope);
     let expiry = RwSignal::new(initial_date.clone());
+    let permissions = RwSignal::new(token.permissions);
     let token_id = token.id;
     let original_expiry = token.expires_at;
-    let save = Action::new(move |(label, scope, expiry): &(String, Role, String)| {
-        let (label, scope, expiry) = (label.clone(), *scope, expiry.clone());
+    let save = Action::new(move |(label, scope, expiry, permissions): &Draft| {
+        let (label, scope, expiry, permissions) =
+            (label.clone(), *scope, expiry.clone(), *permissions);
         let initial_date = initial_date.clone();
         async move {
             // An untouched date keeps the exact stored expiry (even one in the past).
@@ -666,6 +764,7 @@ fn EditDialog(
                 TokenInput {
                     label,
                     scope,
+                    permissions,
                     expires_at,
                 },
             )
@@ -681,10 +780,10 @@ fn EditDialog(
                 class="space-y-3"
                 on:submit=move |event| {
                     event.prevent_default();
-                    save.dispatch((label.get(), scope.get(), expiry.get()));
+                    save.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
                 }
             >
-                <TokenFields label scope expiry scopes error />
+                <TokenFields label scope expiry permissions scopes error />
                 <FormError error />
                 <div class="flex justify-end gap-3 pt-2">
                     <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{RequestMeta, audit_by, blocking};
+use super::{Principal, RequestMeta, audit_by, blocking};
 use crate::{
     domain::{error::AppError, validation},
     model::{CurrentUser, SessionState},
@@ -142,8 +142,14 @@ pub async fn login(
                 email: user.email,
                 name: user.name,
             };
-            db.record_audit(&audit_by(&current, None, "login.succeeded", meta, now))
-                .await?;
+            db.record_audit(&audit_by(
+                &(&current).into(),
+                None,
+                "login.succeeded",
+                meta,
+                now,
+            ))
+            .await?;
             start_session(db, keys, current, meta, now).await
         }
         _ => {
@@ -156,11 +162,11 @@ pub async fn login(
                 target_label: Some(email),
                 target_kind: Some("email"),
                 ..audit_by(
-                    &CurrentUser {
+                    &Principal::User(CurrentUser {
                         id: Uuid::nil(),
                         email: String::new(),
                         name: String::new(),
-                    },
+                    }),
                     None,
                     "login.failed",
                     meta,

@@ -12,7 +12,76 @@ use super::store::{
     StoreError,
     audit::{Actor, AuditEvent},
 };
-use crate::{domain::error::AppError, model::CurrentUser};
+use crate::{
+    domain::{
+        api_permission::{ApiPermission, PermissionSet},
+        error::AppError,
+        role::Role,
+    },
+    model::CurrentUser,
+};
+
+/// Who is acting: a signed-in person (through the UI) or an access token (through the API).
+#[derive(Clone, Debug)]
+pub enum Principal {
+    User(CurrentUser),
+    Token(TokenPrincipal),
+}
+
+/// A valid token presented to the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenPrincipal {
+    pub id: Uuid,
+    pub label: String,
+    pub workspace_id: Uuid,
+    pub scope: Role,
+    /// The permissions chosen at creation (None: the whole scope).
+    pub chosen: Option<PermissionSet>,
+    /// What it may do: its scope's permissions narrowed to the chosen ones.
+    pub permissions: PermissionSet,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl From<&CurrentUser> for Principal {
+    fn from(user: &CurrentUser) -> Self {
+        Principal::User(user.clone())
+    }
+}
+
+impl From<&Principal> for Principal {
+    fn from(principal: &Principal) -> Self {
+        principal.clone()
+    }
+}
+
+impl Principal {
+    /// Tokens must hold `permission`; people are bound by their role alone.
+    pub fn require(&self, permission: ApiPermission) -> Result<(), AppError> {
+        match self {
+            Principal::Token(token) if !token.permissions.contains(permission) => Err(
+                AppError::Forbidden(format!("This token lacks the {permission} permission.")),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The most a token made by this principal may be given, when it holds `role`.
+    pub fn permission_ceiling(&self, role: Role) -> PermissionSet {
+        match self {
+            Principal::User(_) => PermissionSet::of_role(role),
+            Principal::Token(token) => token.permissions,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User(user) => Some(user.id),
+            Principal::Token(_) => None,
+        }
+    }
+}
 
 /// Where a request came from, for the audit log and throttling.
 #[derive(Clone, Debug, Default)]
@@ -36,9 +105,9 @@ pub fn now_ms() -> i64 {
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// An audit event by `user`, to be filled in with its target and changes.
+/// An audit event by `principal`, to be filled in with its target and changes.
 pub(crate) fn audit_by(
-    user: &CurrentUser,
+    principal: &Principal,
     workspace_id: Option<Uuid>,
     action: &'static str,
     meta: &RequestMeta,
@@ -47,9 +116,15 @@ pub(crate) fn audit_by(
     AuditEvent {
         id: Uuid::now_v7(),
         workspace_id,
-        actor: Actor::User {
-            id: user.id,
-            email: user.email.clone(),
+        actor: match principal {
+            Principal::User(user) => Actor::User {
+                id: user.id,
+                email: user.email.clone(),
+            },
+            Principal::Token(token) => Actor::Token {
+                id: token.id,
+                label: token.label.clone(),
+            },
         },
         action,
         target_kind: None,

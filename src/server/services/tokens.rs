@@ -4,9 +4,10 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{RequestMeta, audit_by, workspaces::membership};
+use super::{Principal, RequestMeta, audit_by, workspaces::membership};
 use crate::{
     domain::{
+        api_permission::{ApiPermission, PermissionSet},
         error::AppError,
         permission::{Denied, TokenAction, authorize_token, may_ever},
         role::Role,
@@ -33,7 +34,10 @@ fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
     })?;
     let allowed = |action| authorize_token(Some(role), action, scope).is_ok();
     let status = TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now);
+    let permissions = stored_permissions(&row)?;
     Ok(TokenView {
+        permissions,
+        effective_permissions: PermissionSet::effective(scope, permissions),
         id: row.id,
         label: row.label,
         scope,
@@ -54,11 +58,13 @@ fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
 
 pub async fn page(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     now: i64,
 ) -> Result<TokensPage, AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::TokensRead)?;
     let role = workspace.role;
     let tokens = db
         .tokens(workspace_id)
@@ -75,7 +81,10 @@ pub async fn page(
         } else {
             Vec::new()
         },
-        hidden_columns: hidden_columns(db, user).await?,
+        hidden_columns: match &actor {
+            Principal::User(user) => hidden_columns(db, user).await?,
+            Principal::Token(_) => HiddenColumns::default(),
+        },
         tokens,
         now,
     })
@@ -114,6 +123,52 @@ fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Re
     }
 }
 
+/// The permissions stored for a token (None: the whole scope).
+pub(crate) fn stored_permissions(row: &TokenRow) -> Result<Option<PermissionSet>, AppError> {
+    row.permissions
+        .as_deref()
+        .map(PermissionSet::from_text)
+        .transpose()
+        .map_err(|error| {
+            tracing::error!(token = %row.id, "stored permissions: {error}");
+            AppError::Internal
+        })
+}
+
+/// A new or edited token may not hold a permission its maker lacks, and narrowing it to
+/// nothing at all is surely a mistake.
+fn check_permissions(
+    actor: &Principal,
+    role: Role,
+    scope: Role,
+    chosen: Option<PermissionSet>,
+) -> Result<(), AppError> {
+    if chosen.is_some_and(PermissionSet::is_empty) {
+        return Err(AppError::invalid(
+            "permissions",
+            "Choose at least one permission, or none at all to give the token its whole scope.",
+        ));
+    }
+    let wanted = PermissionSet::effective(scope, chosen);
+    let ceiling = actor.permission_ceiling(role);
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|p| !ceiling.contains(*p))
+        .map(ApiPermission::as_str)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "permissions",
+            format!(
+                "A token cannot be given permissions its creator lacks: {}. Choose permissions explicitly, without these.",
+                missing.join(", ")
+            ),
+        ))
+    }
+}
+
 fn scope_error(role: Role) -> AppError {
     AppError::invalid(
         "scope",
@@ -134,13 +189,14 @@ fn label_taken(label: &str) -> AppError {
 pub async fn create(
     db: &Db,
     keys: &Keys,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     input: TokenInput,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<CreatedToken, AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
     let role = workspace.role;
     authorize_token(Some(role), TokenAction::Create, input.scope).map_err(
         |denied| match denied {
@@ -148,8 +204,11 @@ pub async fn create(
             other => other.into(),
         },
     )?;
+    actor.require(ApiPermission::TokensWrite)?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, now)?;
+    check_permissions(&actor, role, input.scope, input.permissions)?;
+    let permissions_text = input.permissions.map(PermissionSet::to_text);
 
     let secret = secrets::new_token_secret();
     let id = Uuid::now_v7();
@@ -160,18 +219,19 @@ pub async fn create(
         workspace_id,
         label: &label,
         scope: input.scope.as_str(),
-        permissions: None,
+        permissions: permissions_text.as_deref(),
         digest: &digest,
         display_prefix: secret.display_prefix(),
         sealed_secret: &sealed,
-        created_by: Some(user.id),
+        created_by: actor.user_id(),
         expires_at: input.expires_at,
     };
-    let audit = audit_by(user, Some(workspace_id), "token.created", meta, now)
+    let audit = audit_by(&actor, Some(workspace_id), "token.created", meta, now)
         .target("token", id, &label)
         .changes(json!({
             "label": label,
             "scope": input.scope.as_str(),
+            "permissions": input.permissions,
             "expires_at": input.expires_at,
         }));
     match db.insert_token(&token, now, &audit).await? {
@@ -192,11 +252,11 @@ pub async fn create(
 /// The token, if the viewer may see it: a token id of another workspace is not found.
 async fn visible_token(
     db: &Db,
-    user: &CurrentUser,
+    actor: &Principal,
     workspace_id: Uuid,
     token_id: Uuid,
 ) -> Result<(Role, TokenRow, Role), AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let workspace = membership(db, actor, workspace_id).await?;
     let row = db
         .token(workspace_id, token_id)
         .await?
@@ -207,19 +267,23 @@ async fn visible_token(
 
 pub async fn edit(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     token_id: Uuid,
     input: TokenInput,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<TokenView, AppError> {
-    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    let actor: Principal = actor.into();
+    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
     // The token as it is, then as it would be: neither may be above the editor.
     authorize_token(Some(role), TokenAction::Edit, scope)?;
     authorize_token(Some(role), TokenAction::Edit, input.scope).map_err(|_| scope_error(role))?;
+    actor.require(ApiPermission::TokensWrite)?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, row.expires_at, now)?;
+    check_permissions(&actor, role, input.scope, input.permissions)?;
+    let current_permissions = stored_permissions(&row)?;
     let mut changes = serde_json::Map::new();
     if label != row.label {
         changes.insert("label".into(), json!({ "from": row.label, "to": label }));
@@ -230,18 +294,26 @@ pub async fn edit(
             json!({ "from": scope.as_str(), "to": input.scope.as_str() }),
         );
     }
+    if input.permissions != current_permissions {
+        changes.insert(
+            "permissions".into(),
+            json!({ "from": current_permissions, "to": input.permissions }),
+        );
+    }
     if input.expires_at != row.expires_at {
         changes.insert(
             "expires_at".into(),
             json!({ "from": row.expires_at, "to": input.expires_at }),
         );
     }
-    let audit = audit_by(user, Some(workspace_id), "token.edited", meta, now)
+    let audit = audit_by(&actor, Some(workspace_id), "token.edited", meta, now)
         .target("token", token_id, &label)
         .changes(serde_json::Value::Object(changes));
+    let permissions_text = input.permissions.map(PermissionSet::to_text);
     let edit = TokenEdit {
         label: &label,
         scope: input.scope.as_str(),
+        permissions: permissions_text.as_deref(),
         expires_at: input.expires_at,
     };
     match db
@@ -261,26 +333,28 @@ pub async fn edit(
 
 pub async fn set_enabled(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     token_id: Uuid,
     enabled: bool,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<TokenView, AppError> {
-    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    let actor: Principal = actor.into();
+    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
     let (action, name) = if enabled {
         (TokenAction::Enable, "token.enabled")
     } else {
         (TokenAction::Disable, "token.disabled")
     };
     authorize_token(Some(role), action, scope)?;
+    actor.require(ApiPermission::TokensWrite)?;
     if row.disabled_at.is_some() != enabled {
         // Already as asked: nothing to change or record.
         return view(row, role, now);
     }
     let audit =
-        audit_by(user, Some(workspace_id), name, meta, now).target("token", token_id, &row.label);
+        audit_by(&actor, Some(workspace_id), name, meta, now).target("token", token_id, &row.label);
     let disabled_at = (!enabled).then_some(now);
     if db
         .set_token_disabled(workspace_id, token_id, disabled_at, now, &audit)
@@ -298,15 +372,17 @@ pub async fn set_enabled(
 
 pub async fn delete(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     token_id: Uuid,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<(), AppError> {
-    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    let actor: Principal = actor.into();
+    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
     authorize_token(Some(role), TokenAction::Delete, scope)?;
-    let audit = audit_by(user, Some(workspace_id), "token.deleted", meta, now)
+    actor.require(ApiPermission::TokensWrite)?;
+    let audit = audit_by(&actor, Some(workspace_id), "token.deleted", meta, now)
         .target("token", token_id, &row.label)
         .changes(json!({ "scope": scope.as_str() }));
     match db.delete_token(workspace_id, token_id, &audit).await? {
@@ -319,14 +395,21 @@ pub async fn delete(
 pub async fn copy(
     db: &Db,
     keys: &Keys,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     token_id: Uuid,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<String, AppError> {
-    let (role, row, scope) = visible_token(db, user, workspace_id, token_id).await?;
+    let actor: Principal = actor.into();
+    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
     authorize_token(Some(role), TokenAction::Copy, scope)?;
+    if let Principal::Token(_) = actor {
+        // Secrets leave Tessera once, at creation; copying is for people in the UI.
+        return Err(AppError::Forbidden(
+            "Tokens cannot read other tokens' secrets.".into(),
+        ));
+    }
     let sealed = db
         .sealed_secret(workspace_id, token_id)
         .await?
@@ -335,7 +418,7 @@ pub async fn copy(
         tracing::error!(token = %token_id, "{error}");
         AppError::Internal
     })?;
-    let audit = audit_by(user, Some(workspace_id), "token.copied", meta, now)
+    let audit = audit_by(&actor, Some(workspace_id), "token.copied", meta, now)
         .target("token", token_id, &row.label);
     db.record_audit(&audit).await?;
     Ok(secret.expose().to_owned())

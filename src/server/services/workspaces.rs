@@ -3,9 +3,10 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{RequestMeta, audit_by, blocking};
+use super::{Principal, RequestMeta, audit_by, blocking};
 use crate::{
     domain::{
+        api_permission::ApiPermission,
         error::AppError,
         permission::{MemberAction, authorize_member, may_manage_members},
         role::Role,
@@ -51,13 +52,40 @@ fn member(row: MemberRow) -> Result<Member, AppError> {
 /// not it exists).
 pub async fn membership(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
 ) -> Result<WorkspaceSummary, AppError> {
-    match db.workspace_for(workspace_id, user.id).await? {
-        Some(row) => summary(row),
-        None => Err(AppError::NotFound),
+    match actor.into() {
+        Principal::User(user) => match db.workspace_for(workspace_id, user.id).await? {
+            Some(row) => summary(row),
+            None => Err(AppError::NotFound),
+        },
+        // A token lives in one workspace and acts there with its scope as its role.
+        Principal::Token(token) if token.workspace_id == workspace_id => {
+            let name = db
+                .workspace_name(workspace_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(WorkspaceSummary {
+                id: workspace_id,
+                name,
+                role: token.scope,
+            })
+        }
+        Principal::Token(_) => Err(AppError::NotFound),
     }
+}
+
+/// The workspace's details (`workspace:read` for tokens).
+pub async fn get(
+    db: &Db,
+    actor: impl Into<Principal>,
+    workspace_id: Uuid,
+) -> Result<WorkspaceSummary, AppError> {
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::WorkspaceRead)?;
+    Ok(workspace)
 }
 
 pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<WorkspaceSummary>, AppError> {
@@ -78,7 +106,7 @@ pub async fn create(
 ) -> Result<WorkspaceSummary, AppError> {
     let name = validation::workspace_name(name)?;
     let id = Uuid::now_v7();
-    let audit = audit_by(user, Some(id), "workspace.created", meta, now)
+    let audit = audit_by(&user.into(), Some(id), "workspace.created", meta, now)
         .target("workspace", id, &name)
         .changes(json!({ "name": name }));
     db.create_workspace(id, &name, user.id, now, &audit).await?;
@@ -91,10 +119,12 @@ pub async fn create(
 
 pub async fn members(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
 ) -> Result<MembersPage, AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::MembersRead)?;
     let members = db
         .members(workspace_id)
         .await?
@@ -126,13 +156,15 @@ pub struct AddMemberInput {
 
 pub async fn add_member(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     input: AddMemberInput,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<AddedMember, AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::MembersWrite)?;
     authorize_member(Some(workspace.role), MemberAction::Add, input.role).map_err(|denied| {
         match AppError::from(denied) {
             AppError::Forbidden(_) if workspace.role >= Role::Administrator => AppError::invalid(
@@ -171,7 +203,7 @@ pub async fn add_member(
         name: &name,
         password_hash: hash,
     });
-    let audit = audit_by(user, Some(workspace_id), "member.added", meta, now)
+    let audit = audit_by(&actor, Some(workspace_id), "member.added", meta, now)
         .target("user", user_id, &email)
         .changes(json!({ "role": input.role.as_str(), "account_created": new_user.is_some() }));
     match db
@@ -233,14 +265,16 @@ const LAST_OWNER: &str = "A workspace needs at least one Owner: make someone els
 
 pub async fn change_role(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     member_id: Uuid,
     role: Role,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<Member, AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::MembersWrite)?;
     authorize_member(Some(workspace.role), MemberAction::ChangeRole, Role::Viewer)?;
     let target = target_member(db, workspace_id, member_id).await?;
     authorize_member(Some(workspace.role), MemberAction::ChangeRole, target.role)?;
@@ -253,7 +287,7 @@ pub async fn change_role(
             ),
         )
     })?;
-    let audit = audit_by(user, Some(workspace_id), "member.role_changed", meta, now)
+    let audit = audit_by(&actor, Some(workspace_id), "member.role_changed", meta, now)
         .target("user", member_id, &target.email)
         .changes(json!({ "role": { "from": target.role.as_str(), "to": role.as_str() } }));
     match db
@@ -268,17 +302,19 @@ pub async fn change_role(
 
 pub async fn remove_member(
     db: &Db,
-    user: &CurrentUser,
+    actor: impl Into<Principal>,
     workspace_id: Uuid,
     member_id: Uuid,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<(), AppError> {
-    let workspace = membership(db, user, workspace_id).await?;
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::MembersWrite)?;
     authorize_member(Some(workspace.role), MemberAction::Remove, Role::Viewer)?;
     let target = target_member(db, workspace_id, member_id).await?;
     authorize_member(Some(workspace.role), MemberAction::Remove, target.role)?;
-    let audit = audit_by(user, Some(workspace_id), "member.removed", meta, now)
+    let audit = audit_by(&actor, Some(workspace_id), "member.removed", meta, now)
         .target("user", member_id, &target.email)
         .changes(json!({ "role": target.role.as_str() }));
     match db.remove_member(workspace_id, member_id, &audit).await? {

@@ -51,6 +51,7 @@ pub struct NewToken<'a> {
 pub struct TokenEdit<'a> {
     pub label: &'a str,
     pub scope: &'a str,
+    pub permissions: Option<&'a str>,
     pub expires_at: Option<i64>,
 }
 
@@ -142,10 +143,12 @@ impl Db {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query(
-                "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6
+                "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6,
+                     permissions = $7
                  WHERE workspace_id = $1 AND id = $2",
             )
             .bind(workspace_id).bind(id).bind(edit.label).bind(edit.scope).bind(edit.expires_at).bind(now)
+            .bind(edit.permissions)
             .execute(&mut *tx).await;
             let done = match updated {
                 Err(error) if label_conflict(&error) => return Ok(TokenWrite::LabelTaken),

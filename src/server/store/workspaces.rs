@@ -125,6 +125,13 @@ impl Db {
         )
     }
 
+    pub async fn workspace_name(&self, workspace_id: Uuid) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT name FROM workspaces WHERE id = $1";
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(workspace_id).fetch_optional(pool).await?),
+        )
+    }
+
     pub async fn members(&self, workspace_id: Uuid) -> Result<Vec<MemberRow>, StoreError> {
         let sql = "SELECT u.id AS user_id, u.email, u.name, m.role, m.created_at
                    FROM memberships m JOIN users u ON u.id = m.user_id
