@@ -34,6 +34,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// `tracing` filter directives, such as `info` or `tessera=debug,info`.
     pub log: String,
+    /// How often tokens' last use is written to the database.
+    pub last_used_flush_seconds: u64,
 }
 
 /// Why the configuration could not be loaded. `Display` is a single line.
@@ -121,7 +123,14 @@ const LOG: Key = Key {
     secret: false,
 };
 
-const KEYS: [&Key; 8] = [
+const LAST_USED_FLUSH_SECONDS: Key = Key {
+    name: "last_used_flush_seconds",
+    expected: "a whole number of seconds from 1 to 300, such as 30",
+    secret: false,
+};
+
+const KEYS: [&Key; 9] = [
+    &LAST_USED_FLUSH_SECONDS,
     &SITE_ADDR,
     &SITE_ROOT,
     &DATA_DIR,
@@ -216,6 +225,14 @@ impl Config {
                     .map(|_| v.to_owned())
             })?
             .unwrap_or_else(|| "info".to_owned());
+        let last_used_flush_seconds = sources
+            .parse(&LAST_USED_FLUSH_SECONDS, |v| {
+                v.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=300).contains(s))
+            })?
+            .unwrap_or(30);
 
         Ok(Config {
             site_addr,
@@ -226,6 +243,7 @@ impl Config {
             secret_key,
             trusted_proxies,
             log,
+            last_used_flush_seconds,
         })
     }
 }

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod config;
 pub mod http;
+pub mod last_used;
 pub mod secrets;
 pub mod services;
 pub mod state;
@@ -59,6 +60,12 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     );
 
     let sweeper = tokio::spawn(sweep_expired_sessions(db.clone()));
+    let last_used = state.last_used.clone();
+    let flusher = tokio::spawn(last_used::flush_periodically(
+        last_used.clone(),
+        db.clone(),
+        std::time::Duration::from_secs(state.config.last_used_flush_seconds),
+    ));
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(http::shutdown_signal())
@@ -66,6 +73,13 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         .map_err(ServerError::Serve)?;
 
     sweeper.abort();
+    flusher.abort();
+    // What the last interval recorded is written before the database closes.
+    match last_used.flush(&db).await {
+        Ok(0) => {}
+        Ok(written) => tracing::info!(tokens = written, "recorded tokens' last use"),
+        Err(error) => tracing::warn!("could not record tokens' last use: {error}"),
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Config, secrets::Keys, store::Db};
+use super::{config::Config, last_used::LastUsed, secrets::Keys, store::Db};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -13,6 +13,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub keys: Arc<Keys>,
+    pub last_used: Arc<LastUsed>,
 }
 
 impl AppState {
@@ -28,6 +29,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             keys: Arc::new(keys),
+            last_used: Arc::new(LastUsed::default()),
         }
     }
 }

@@ -2,10 +2,12 @@
 
 use axum::{
     Json,
-    http::{StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
+
+use crate::domain::{error::AppError, validation::FieldError};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Problem {
@@ -15,6 +17,12 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// For 422: which fields are wrong and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// For 401: the `WWW-Authenticate` challenge to send.
+    #[serde(skip)]
+    pub challenge: Option<&'static str>,
 }
 
 impl Problem {
@@ -24,22 +32,77 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
+            errors: None,
+            challenge: None,
         }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, detail)
     }
+
+    /// No usable token. The same answer whatever was wrong with it (unknown, malformed,
+    /// disabled, expired, deleted), so callers learn nothing about other tokens.
+    pub fn invalid_token() -> Self {
+        Problem {
+            challenge: Some(r#"Bearer realm="tessera", error="invalid_token""#),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "The access token is invalid, expired, disabled or revoked.",
+            )
+        }
+    }
+
+    /// No token at all (RFC 6750: no error code then).
+    pub fn missing_token() -> Self {
+        Problem {
+            challenge: Some(r#"Bearer realm="tessera""#),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "Send an access token: Authorization: Bearer tsr_…",
+            )
+        }
+    }
+
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, message);
+        Problem {
+            detail: error.message.clone(),
+            errors: Some(vec![error]),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "")
+        }
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Self {
+        let status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match error {
+            AppError::Invalid(field) => Problem::unprocessable(&field.field, field.message),
+            // Session language does not fit the API.
+            AppError::Unauthenticated => Problem::invalid_token(),
+            other => Problem::new(status, other.to_string()),
+        }
+    }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
+        let challenge = self.challenge;
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             Json(self),
         )
-            .into_response()
+            .into_response();
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, RequestMeta, audit_by, workspaces::membership};
+use super::{Principal, RequestMeta, TokenPrincipal, audit_by, workspaces::membership};
 use crate::{
     domain::{
         api_permission::{ApiPermission, PermissionSet},
@@ -12,6 +12,7 @@ use crate::{
         permission::{Denied, TokenAction, authorize_token, may_ever},
         role::Role,
         token::{HiddenColumns, TokenStatus},
+        token_format::TokenSecret,
         validation,
     },
     model::{CreatedToken, CurrentUser, TokenInput, TokenView, TokensPage},
@@ -422,4 +423,126 @@ pub async fn copy(
         .target("token", token_id, &row.label);
     db.record_audit(&audit).await?;
     Ok(secret.expose().to_owned())
+}
+
+/// One token as the viewer sees it (`tokens:read` for tokens).
+pub async fn get(
+    db: &Db,
+    actor: impl Into<Principal>,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    now: i64,
+) -> Result<TokenView, AppError> {
+    let actor: Principal = actor.into();
+    let (role, row, _) = visible_token(db, &actor, workspace_id, token_id).await?;
+    actor.require(ApiPermission::TokensRead)?;
+    view(row, role, now)
+}
+
+/// What a presented token string turned out to be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenCheck {
+    Valid(TokenPrincipal),
+    Malformed,
+    NotFound,
+    Disabled(Uuid),
+    Expired(Uuid),
+}
+
+impl TokenCheck {
+    /// The reason code introspection reports (as Unkey names them).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            TokenCheck::Valid(_) => "VALID",
+            TokenCheck::Malformed => "MALFORMED",
+            TokenCheck::NotFound => "NOT_FOUND",
+            TokenCheck::Disabled(_) => "DISABLED",
+            TokenCheck::Expired(_) => "EXPIRED",
+        }
+    }
+}
+
+/// Checks a presented token: its shape and checksum first (no database look-up for a typo),
+/// then its digest, then whether it is disabled or expired at `now`.
+pub async fn check(
+    db: &Db,
+    keys: &Keys,
+    presented: &str,
+    now: i64,
+) -> Result<TokenCheck, AppError> {
+    let Ok(secret) = TokenSecret::parse(presented) else {
+        return Ok(TokenCheck::Malformed);
+    };
+    let digest = keys.token_digest(&secret);
+    let Some(row) = db.token_by_digest(&digest).await? else {
+        return Ok(TokenCheck::NotFound);
+    };
+    if row.disabled_at.is_some() {
+        return Ok(TokenCheck::Disabled(row.id));
+    }
+    if row.expires_at.is_some_and(|at| at <= now) {
+        return Ok(TokenCheck::Expired(row.id));
+    }
+    let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
+    let chosen = stored_permissions(&row)?;
+    Ok(TokenCheck::Valid(TokenPrincipal {
+        id: row.id,
+        label: row.label,
+        workspace_id: row.workspace_id,
+        scope,
+        chosen,
+        permissions: PermissionSet::effective(scope, chosen),
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        last_used_at: row.last_used_at,
+    }))
+}
+
+/// A token revokes itself: deleted at once, recorded as its own act.
+pub async fn revoke_self(
+    db: &Db,
+    token: &TokenPrincipal,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<(), AppError> {
+    let actor = Principal::Token(token.clone());
+    let audit = audit_by(&actor, Some(token.workspace_id), "token.revoked", meta, now)
+        .target("token", token.id, &token.label)
+        .changes(json!({ "scope": token.scope.as_str() }));
+    match db
+        .delete_token(token.workspace_id, token.id, &audit)
+        .await?
+    {
+        TokenWrite::Done => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// What introspection tells a service about a presented token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Introspection {
+    pub check: TokenCheck,
+    pub workspace_id: Option<Uuid>,
+}
+
+/// Describes `presented` to a caller holding `introspect`, for tokens of the caller's own
+/// workspace only: any other token is `NOT_FOUND`.
+pub async fn introspect(
+    db: &Db,
+    keys: &Keys,
+    caller: &TokenPrincipal,
+    presented: &str,
+    now: i64,
+) -> Result<TokenCheck, AppError> {
+    Principal::Token(caller.clone()).require(ApiPermission::Introspect)?;
+    let check = check(db, keys, presented, now).await?;
+    let workspace = match &check {
+        TokenCheck::Valid(token) => Some(token.workspace_id),
+        TokenCheck::Disabled(id) | TokenCheck::Expired(id) => db.token_workspace(*id).await?,
+        TokenCheck::Malformed | TokenCheck::NotFound => None,
+    };
+    match workspace {
+        Some(workspace) if workspace != caller.workspace_id => Ok(TokenCheck::NotFound),
+        _ => Ok(check),
+    }
 }

@@ -47,6 +47,17 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
 }
 
+/// A token's most recent request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenUse {
+    pub token_id: Uuid,
+    pub at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub method: String,
+    pub path: String,
+}
+
 /// The editable fields, all set at once.
 pub struct TokenEdit<'a> {
     pub label: &'a str,
@@ -92,6 +103,29 @@ impl Db {
     pub async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<TokenRow>, StoreError> {
         let sql = format!("{TOKEN_SELECT} WHERE t.digest = $1");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?))
+    }
+
+    pub async fn token_workspace(&self, id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let sql = "SELECT workspace_id FROM access_tokens WHERE id = $1";
+        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(id).fetch_optional(pool).await?))
+    }
+
+    /// Writes the most recent use of each token in `uses` (skipping older news).
+    pub async fn record_token_uses(&self, uses: &[TokenUse]) -> Result<(), StoreError> {
+        let sql = "UPDATE access_tokens SET last_used_at = $2, last_used_ip = $3,
+                       last_used_user_agent = $4, last_used_method = $5, last_used_path = $6
+                   WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for used in uses {
+                sqlx::query(sql)
+                    .bind(used.token_id).bind(used.at).bind(used.ip.as_deref())
+                    .bind(used.user_agent.as_deref()).bind(&used.method).bind(&used.path)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     pub async fn sealed_secret(

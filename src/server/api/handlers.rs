@@ -1,0 +1,577 @@
+//! The `/api/v1` endpoints. Each one is a thin translation between JSON and the services
+//! the UI's server functions call too.
+
+use axum::{
+    Extension, Json,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    Problem,
+    json::{ApiJson, parse_rfc3339, present, rfc3339},
+};
+use crate::{
+    domain::{api_permission::PermissionSet, error::AppError, role::Role, token::TokenStatus},
+    model::{Member, TokenInput, TokenView, WorkspaceSummary},
+    server::{
+        services::{
+            Principal, RequestMeta, TokenPrincipal, now_ms,
+            tokens::{self, TokenCheck},
+            workspaces::{self, AddMemberInput},
+        },
+        state::AppState,
+    },
+};
+
+type ApiResult<T> = Result<T, Problem>;
+
+fn principal(token: &TokenPrincipal) -> Principal {
+    Principal::Token(token.clone())
+}
+
+/// An id in a path; anything that is not one names nothing.
+fn id(text: &str) -> ApiResult<Uuid> {
+    text.parse().map_err(|_| Problem::from(AppError::NotFound))
+}
+
+// ---------------------------------------------------------------------------------------
+// Shapes
+
+#[derive(Serialize)]
+pub struct WorkspaceRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct SelfJson {
+    pub id: Uuid,
+    pub label: String,
+    pub workspace: WorkspaceRef,
+    pub scope: Role,
+    /// What the token may do.
+    pub permissions: PermissionSet,
+    /// What was chosen at creation (null: the whole scope).
+    pub chosen_permissions: Option<PermissionSet>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct TokenJson {
+    pub id: Uuid,
+    pub label: String,
+    pub scope: Role,
+    pub permissions: PermissionSet,
+    pub chosen_permissions: Option<PermissionSet>,
+    /// The first characters of the secret; the rest is never shown again.
+    pub prefix: String,
+    pub status: &'static str,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+}
+
+fn status_name(status: TokenStatus) -> &'static str {
+    match status {
+        TokenStatus::Active => "active",
+        TokenStatus::Expired => "expired",
+        TokenStatus::Disabled => "disabled",
+    }
+}
+
+impl From<TokenView> for TokenJson {
+    fn from(view: TokenView) -> Self {
+        TokenJson {
+            id: view.id,
+            label: view.label,
+            scope: view.scope,
+            permissions: view.effective_permissions,
+            chosen_permissions: view.permissions,
+            prefix: view.display_prefix,
+            status: status_name(view.status),
+            created_at: rfc3339(view.created_at),
+            created_by: view.created_by,
+            expires_at: view.expires_at.map(rfc3339),
+            last_used_at: view.last_used_at.map(rfc3339),
+            last_used_ip: view.last_used_ip,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct CreatedJson {
+    pub token: TokenJson,
+    /// The whole secret: shown this once.
+    pub secret: String,
+}
+
+#[derive(Serialize)]
+pub struct TokenList {
+    pub items: Vec<TokenJson>,
+    pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Serialize)]
+pub struct MemberJson {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: String,
+}
+
+impl From<Member> for MemberJson {
+    fn from(member: Member) -> Self {
+        MemberJson {
+            user_id: member.user_id,
+            email: member.email,
+            name: member.name,
+            role: member.role,
+            joined_at: rfc3339(member.joined_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WorkspaceJson {
+    pub id: Uuid,
+    pub name: String,
+    /// The presented token's scope, its role here.
+    pub role: Role,
+}
+
+impl From<WorkspaceSummary> for WorkspaceJson {
+    fn from(workspace: WorkspaceSummary) -> Self {
+        WorkspaceJson {
+            id: workspace.id,
+            name: workspace.name,
+            role: workspace.role,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The presented token
+
+pub async fn get_self(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+) -> ApiResult<Json<SelfJson>> {
+    let name = state
+        .db
+        .workspace_name(token.workspace_id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(SelfJson {
+        id: token.id,
+        label: token.label,
+        workspace: WorkspaceRef {
+            id: token.workspace_id,
+            name,
+        },
+        scope: token.scope,
+        permissions: token.permissions,
+        chosen_permissions: token.chosen,
+        created_at: rfc3339(token.created_at),
+        expires_at: token.expires_at.map(rfc3339),
+        last_used_at: token.last_used_at.map(rfc3339),
+    }))
+}
+
+pub async fn revoke_self(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+) -> ApiResult<StatusCode> {
+    tokens::revoke_self(&state.db, &token, &meta, now_ms()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Tokens
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Labels containing this text, ignoring case.
+    pub label: Option<String>,
+    pub status: Option<String>,
+    pub scope: Option<Role>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Path(workspace): Path<String>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<TokenList>> {
+    let workspace = id(&workspace)?;
+    let Query(query) = query.map_err(|rejection| {
+        let text = rejection.body_text();
+        let message = text
+            .split_once(": ")
+            .map_or(text.as_str(), |(_, m)| m)
+            .to_owned();
+        Problem::unprocessable("query", message)
+    })?;
+    let status = match query.status.as_deref() {
+        None => None,
+        Some("active") => Some(TokenStatus::Active),
+        Some("expired") => Some(TokenStatus::Expired),
+        Some("disabled") => Some(TokenStatus::Disabled),
+        Some(other) => {
+            return Err(Problem::unprocessable(
+                "status",
+                format!("Unknown status {other:?}; use active, expired or disabled."),
+            ));
+        }
+    };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::unprocessable(
+            "limit",
+            "Use a limit from 1 to 200.",
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let page = tokens::page(&state.db, &principal(&token), workspace, now_ms()).await?;
+    let needle = query.label.as_deref().map(str::to_lowercase);
+    let matching: Vec<TokenView> = page
+        .tokens
+        .into_iter()
+        .filter(|t| {
+            needle
+                .as_ref()
+                .is_none_or(|n| t.label.to_lowercase().contains(n))
+        })
+        .filter(|t| status.is_none_or(|s| t.status == s))
+        .filter(|t| query.scope.is_none_or(|s| t.scope == s))
+        .collect();
+    let total = matching.len();
+    Ok(Json(TokenList {
+        items: matching
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(TokenJson::from)
+            .collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    pub label: String,
+    pub scope: Role,
+    #[serde(default)]
+    pub permissions: Option<PermissionSet>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(workspace): Path<String>,
+    ApiJson(body): ApiJson<CreateToken>,
+) -> ApiResult<Response> {
+    let workspace = id(&workspace)?;
+    let expires_at = body
+        .expires_at
+        .as_deref()
+        .map(|text| parse_rfc3339("expires_at", text))
+        .transpose()?;
+    let input = TokenInput {
+        label: body.label,
+        scope: body.scope,
+        permissions: body.permissions,
+        expires_at,
+    };
+    let created = tokens::create(
+        &state.db,
+        &state.keys,
+        &principal(&token),
+        workspace,
+        input,
+        &meta,
+        now_ms(),
+    )
+    .await?;
+    let json = CreatedJson {
+        token: created.token.into(),
+        secret: created.secret,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [("cache-control", "no-store")],
+        Json(json),
+    )
+        .into_response())
+}
+
+pub async fn get_token(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Path((workspace, token_id)): Path<(String, String)>,
+) -> ApiResult<Json<TokenJson>> {
+    let view = tokens::get(
+        &state.db,
+        &principal(&token),
+        id(&workspace)?,
+        id(&token_id)?,
+        now_ms(),
+    )
+    .await?;
+    Ok(Json(view.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchToken {
+    pub label: Option<String>,
+    pub scope: Option<Role>,
+    /// null gives the token its whole scope again.
+    #[serde(default, deserialize_with = "present")]
+    pub permissions: Option<Option<PermissionSet>>,
+    /// null removes the expiry.
+    #[serde(default, deserialize_with = "present")]
+    pub expires_at: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+pub async fn patch_token(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+    Path((workspace, token_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PatchToken>,
+) -> ApiResult<Json<TokenJson>> {
+    let (workspace, token_id) = (id(&workspace)?, id(&token_id)?);
+    let actor = principal(&token);
+    let now = now_ms();
+    let mut view = tokens::get(&state.db, &actor, workspace, token_id, now).await?;
+    let edits = body.label.is_some()
+        || body.scope.is_some()
+        || body.permissions.is_some()
+        || body.expires_at.is_some();
+    if edits {
+        let expires_at = match body.expires_at {
+            None => view.expires_at,
+            Some(None) => None,
+            Some(Some(text)) => Some(parse_rfc3339("expires_at", &text)?),
+        };
+        let input = TokenInput {
+            label: body.label.unwrap_or_else(|| view.label.clone()),
+            scope: body.scope.unwrap_or(view.scope),
+            permissions: body.permissions.unwrap_or(view.permissions),
+            expires_at,
+        };
+        view = tokens::edit(&state.db, &actor, workspace, token_id, input, &meta, now).await?;
+    }
+    if let Some(enabled) = body.enabled {
+        view = tokens::set_enabled(&state.db, &actor, workspace, token_id, enabled, &meta, now)
+            .await?;
+    }
+    Ok(Json(view.into()))
+}
+
+pub async fn delete_token(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+    Path((workspace, token_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    tokens::delete(
+        &state.db,
+        &principal(&token),
+        id(&workspace)?,
+        id(&token_id)?,
+        &meta,
+        now_ms(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Workspace and members
+
+pub async fn get_workspace(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Path(workspace): Path<String>,
+) -> ApiResult<Json<WorkspaceJson>> {
+    let workspace = workspaces::get(&state.db, &principal(&token), id(&workspace)?).await?;
+    Ok(Json(workspace.into()))
+}
+
+pub async fn list_members(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Path(workspace): Path<String>,
+) -> ApiResult<Json<Vec<MemberJson>>> {
+    let page = workspaces::members(&state.db, &principal(&token), id(&workspace)?).await?;
+    Ok(Json(
+        page.members.into_iter().map(MemberJson::from).collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Serialize)]
+pub struct AddedJson {
+    pub member: MemberJson,
+    /// Only when an account was created: its initial password, shown this once.
+    pub initial_password: Option<String>,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+    Path(workspace): Path<String>,
+    ApiJson(body): ApiJson<AddMember>,
+) -> ApiResult<Response> {
+    let input = AddMemberInput {
+        email: body.email,
+        name: body.name,
+        role: body.role,
+    };
+    let added = workspaces::add_member(
+        &state.db,
+        &principal(&token),
+        id(&workspace)?,
+        input,
+        &meta,
+        now_ms(),
+    )
+    .await?;
+    let json = AddedJson {
+        member: added.member.into(),
+        initial_password: added.initial_password,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [("cache-control", "no-store")],
+        Json(json),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchMember {
+    pub role: Role,
+}
+
+pub async fn patch_member(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+    Path((workspace, user)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PatchMember>,
+) -> ApiResult<Json<MemberJson>> {
+    let member = workspaces::change_role(
+        &state.db,
+        &principal(&token),
+        id(&workspace)?,
+        id(&user)?,
+        body.role,
+        &meta,
+        now_ms(),
+    )
+    .await?;
+    Ok(Json(member.into()))
+}
+
+pub async fn delete_member(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    Extension(meta): Extension<RequestMeta>,
+    Path((workspace, user)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    workspaces::remove_member(
+        &state.db,
+        &principal(&token),
+        id(&workspace)?,
+        id(&user)?,
+        &meta,
+        now_ms(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------
+// Introspection (RFC 7662 shape)
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectRequest {
+    pub token: String,
+}
+
+#[derive(Serialize)]
+pub struct IntrospectResponse {
+    pub active: bool,
+    pub reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<PermissionSet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+pub async fn introspect(
+    State(state): State<AppState>,
+    Extension(token): Extension<TokenPrincipal>,
+    ApiJson(body): ApiJson<IntrospectRequest>,
+) -> ApiResult<Json<IntrospectResponse>> {
+    let check = tokens::introspect(&state.db, &state.keys, &token, &body.token, now_ms()).await?;
+    let reason = check.reason();
+    Ok(Json(match check {
+        TokenCheck::Valid(found) => IntrospectResponse {
+            active: true,
+            reason,
+            workspace: Some(found.workspace_id),
+            scope: Some(found.scope),
+            permissions: Some(found.permissions),
+            expires_at: found.expires_at.map(rfc3339),
+        },
+        _ => IntrospectResponse {
+            active: false,
+            reason,
+            workspace: None,
+            scope: None,
+            permissions: None,
+            expires_at: None,
+        },
+    }))
+}

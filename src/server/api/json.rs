@@ -1,0 +1,135 @@
+//! JSON in and out of the API: a body extractor whose failures are problem documents
+//! (415 for the wrong content type, 413 for a body over the limit, 400 for broken JSON,
+//! 422 for the wrong fields), and RFC 3339 times.
+
+use axum::{
+    extract::{FromRequest, Request, rejection::JsonRejection},
+    http::StatusCode,
+};
+use serde::{Deserialize, Deserializer, de::DeserializeOwned};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use super::Problem;
+
+/// The largest request body the API reads.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Send the body as JSON, with Content-Type: application/json.",
+        ),
+        JsonRejection::JsonDataError(error) => {
+            // serde's message names the field: "unknown field `x`, expected one of …".
+            let text = error.body_text();
+            let message = text
+                .split_once(": ")
+                .map_or(text.as_str(), |(_, rest)| rest)
+                .to_owned();
+            let field = field_of(&message);
+            Problem::unprocessable(&field, message)
+        }
+        JsonRejection::JsonSyntaxError(error) => Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("The body is not valid JSON: {}", error.body_text()),
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The body is larger than the API accepts ({BODY_LIMIT} bytes)."),
+        ),
+        other => Problem::new(other.status(), other.body_text()),
+    }
+}
+
+/// The field a serde error is about, when it says (`unknown field `x``, `label: …`).
+fn field_of(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        return rest.split('`').next().unwrap_or("body").to_owned();
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        return rest.split('`').next().unwrap_or("body").to_owned();
+    }
+    match message.split_once(": ") {
+        Some((path, _)) if !path.contains(' ') => path.to_owned(),
+        _ => "body".to_owned(),
+    }
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-22T23:59:59.999Z`).
+pub fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// RFC 3339 text as milliseconds since the epoch.
+pub fn parse_rfc3339(field: &str, text: &str) -> Result<i64, Problem> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| {
+            Problem::unprocessable(
+                field,
+                format!("{text:?} is not an RFC 3339 time; write it like 2027-01-31T23:59:59Z."),
+            )
+        })
+}
+
+/// For PATCH bodies: tells a field left out (`None`) from one set to null (`Some(None)`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip_in_rfc3339() {
+        assert_eq!(rfc3339(1_795_391_999_999), "2026-11-22T23:59:59.999Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            parse_rfc3339("t", "2026-11-22T23:59:59.999Z").unwrap(),
+            1_795_391_999_999
+        );
+        assert_eq!(
+            parse_rfc3339("t", "2026-11-23T00:59:59.999+01:00").unwrap(),
+            1_795_391_999_999
+        );
+        let problem = parse_rfc3339("expires_at", "tomorrow").unwrap_err();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors.unwrap()[0].field, "expires_at");
+    }
+
+    #[test]
+    fn serde_messages_name_their_field() {
+        assert_eq!(
+            field_of("unknown field `colour`, expected one of `label`"),
+            "colour"
+        );
+        assert_eq!(
+            field_of("missing field `label` at line 1 column 2"),
+            "label"
+        );
+        assert_eq!(field_of("scope: unknown variant `root`"), "scope");
+        assert_eq!(field_of("invalid type: string, expected u32"), "body");
+    }
+}

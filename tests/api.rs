@@ -1,0 +1,507 @@
+//! The REST API over real HTTP: the server's router on a random port, on SQLite and on
+//! PostgreSQL, called with reqwest. Every endpoint's success and its error cases.
+
+mod support;
+
+use std::net::SocketAddr;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use tessera::{
+    domain::{
+        api_permission::{ApiPermission, PermissionSet},
+        role::Role,
+    },
+    model::{CurrentUser, TokenInput},
+    server::{
+        config::{Config, SecretKey},
+        http,
+        secrets::Keys,
+        services::{
+            RequestMeta,
+            accounts::{self, SetupInput},
+            now_ms, tokens, workspaces,
+        },
+        state::AppState,
+        store::Db,
+    },
+};
+use uuid::Uuid;
+
+const DAY: i64 = 86_400_000;
+
+fn keys() -> Keys {
+    Keys::derive(&SecretKey([5; 32]))
+}
+
+struct Server {
+    base: String,
+    state: AppState,
+    client: Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    async fn start(db: &Db) -> Server {
+        let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
+        let state = AppState::new(config, db.clone(), keys());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Server {
+            base: format!("http://{addr}/api/v1"),
+            state,
+            client: Client::new(),
+            stop: Some(stop),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, headers, value)
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.call(Method::GET, path, token, None).await;
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// An owner, a workspace, a second workspace, and helpers to mint tokens.
+struct World {
+    owner: CurrentUser,
+    workspace: Uuid,
+    other_workspace: Uuid,
+}
+
+async fn world(db: &Db) -> World {
+    let input = SetupInput {
+        email: "owner@example.com".into(),
+        name: "Owner".into(),
+        password: "correct horse battery".into(),
+        workspace_name: "Acme".into(),
+    };
+    let (session, workspace) =
+        accounts::setup(db, &keys(), input, &RequestMeta::default(), now_ms())
+            .await
+            .unwrap();
+    let other = workspaces::create(
+        db,
+        &session.user,
+        "Other",
+        &RequestMeta::default(),
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    World {
+        owner: session.user,
+        workspace,
+        other_workspace: other.id,
+    }
+}
+
+impl World {
+    async fn token(
+        &self,
+        db: &Db,
+        workspace: Uuid,
+        label: &str,
+        scope: Role,
+        permissions: Option<&[ApiPermission]>,
+    ) -> (Uuid, String) {
+        self.token_at(db, workspace, label, scope, permissions, None, now_ms())
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn token_at(
+        &self,
+        db: &Db,
+        workspace: Uuid,
+        label: &str,
+        scope: Role,
+        permissions: Option<&[ApiPermission]>,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> (Uuid, String) {
+        let input = TokenInput {
+            label: label.into(),
+            scope,
+            permissions: permissions.map(|p| p.iter().copied().collect::<PermissionSet>()),
+            expires_at,
+        };
+        let created = tokens::create(
+            db,
+            &keys(),
+            &self.owner,
+            workspace,
+            input,
+            &RequestMeta::default(),
+            now,
+        )
+        .await
+        .unwrap();
+        (created.token.id, created.secret)
+    }
+}
+
+fn assert_invalid_token(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+    case: &str,
+) {
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{case}: {body}");
+    assert_eq!(
+        headers["www-authenticate"], r#"Bearer realm="tessera", error="invalid_token""#,
+        "{case}"
+    );
+    assert_eq!(
+        headers["content-type"], "application/problem+json",
+        "{case}"
+    );
+    assert_eq!(
+        body["detail"], "The access token is invalid, expired, disabled or revoked.",
+        "{case}"
+    );
+}
+
+on_both_engines! {
+    async fn the_presented_token_describes_itself_and_can_revoke_itself(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let expires = now_ms() + 3 * DAY;
+        let (id, secret) = world.token_at(db, world.workspace, "CI", Role::TeamMember, Some(&[ApiPermission::TokensRead, ApiPermission::Introspect]), Some(expires), now_ms()).await;
+
+        let (status, headers, body) = server.call(Method::GET, "/access-token", &secret, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["id"], id.to_string());
+        assert_eq!(body["label"], "CI");
+        assert_eq!(body["workspace"]["name"], "Acme");
+        assert_eq!(body["scope"], "team_member");
+        assert_eq!(body["permissions"], json!(["tokens:read", "introspect"]));
+        assert!(body["created_at"].as_str().unwrap().ends_with('Z'));
+        let announced = headers["tessera-token-expires"].to_str().unwrap();
+        assert_eq!(announced, body["expires_at"].as_str().unwrap());
+        assert!(body.get("secret").is_none());
+
+        let (status, _, _) = server.call(Method::DELETE, "/access-token", &secret, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        // Revoked: refused on the very next request, and recorded as the token's own act.
+        let (status, headers, body) = server.call(Method::GET, "/access-token", &secret, None).await;
+        assert_invalid_token(status, &headers, &body, "after self-revoke");
+        let events = db.audit_events(world.workspace, 100).await.unwrap();
+        let revoked: Vec<_> = events.iter().filter(|e| e.action == "token.revoked").collect();
+        assert_eq!(revoked.len(), 1);
+        assert_eq!(revoked[0].actor_kind, "token");
+        test.remove().await;
+    }
+
+    async fn every_kind_of_bad_token_gets_the_same_401(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let (_, good) = world.token(db, world.workspace, "good", Role::Viewer, None).await;
+        let (disabled_id, disabled) = world.token(db, world.workspace, "disabled", Role::Viewer, None).await;
+        tokens::set_enabled(db, &world.owner, world.workspace, disabled_id, false, &RequestMeta::default(), now_ms()).await.unwrap();
+        let past = now_ms() - 2 * DAY;
+        let (_, expired) = world.token_at(db, world.workspace, "expired", Role::Viewer, None, Some(past + DAY), past).await;
+        let (deleted_id, deleted) = world.token(db, world.workspace, "deleted", Role::Viewer, None).await;
+        tokens::delete(db, &world.owner, world.workspace, deleted_id, &RequestMeta::default(), now_ms()).await.unwrap();
+        let mut typo = good.clone().into_bytes();
+        typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+        let typo = String::from_utf8(typo).unwrap();
+        let unknown = tessera::server::secrets::new_token_secret().expose().to_owned();
+
+        for (case, token) in [("typo", typo.as_str()), ("unknown", &unknown), ("disabled", &disabled), ("expired", &expired), ("deleted", &deleted), ("garbage", "hello")] {
+            let (status, headers, body) = server.call(Method::GET, "/access-token", token, None).await;
+            assert_invalid_token(status, &headers, &body, case);
+        }
+        // No Authorization header: a challenge without an error code.
+        let response = server.client.get(format!("{}/access-token", server.base)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="tessera""#);
+        // A session cookie is not an API credential.
+        let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &RequestMeta::default(), now_ms()).await.unwrap();
+        let response = server.client.get(format!("{}/access-token", server.base))
+            .header("cookie", format!("tessera_session={}", session.id)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let (status, _) = server.get("/access-token", &good).await;
+        assert_eq!(status, StatusCode::OK);
+        test.remove().await;
+    }
+
+    async fn tokens_are_listed_created_edited_and_deleted_within_role_and_permissions(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let ws = world.workspace;
+        let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+        let (_, reader) = world.token(db, ws, "reader", Role::Owner, Some(&[ApiPermission::TokensRead])).await;
+        let (_, manager) = world.token(db, ws, "manager", Role::WorkspaceManager, None).await;
+        let base = format!("/workspaces/{ws}/tokens");
+
+        // Create: the secret comes once; reading it back never shows it.
+        let (status, headers, body) = server.call(Method::POST, &base, &admin, Some(json!({
+            "label": "deploy", "scope": "team_member", "expires_at": "2099-01-31T23:59:59Z"
+        }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(headers["cache-control"], "no-store");
+        let secret = body["secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with(body["token"]["prefix"].as_str().unwrap()));
+        let id = body["token"]["id"].as_str().unwrap().to_owned();
+        let (status, body) = server.get(&format!("{base}/{id}"), &reader).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["expires_at"], "2099-01-31T23:59:59Z");
+        assert!(!body.to_string().contains(&secret[10..]));
+        let (status, _) = server.get("/access-token", &secret).await;
+        assert_eq!(status, StatusCode::OK, "the new token works at once");
+
+        // List with filters and paging.
+        let (status, body) = server.get(&format!("{base}?label=DEP&status=active"), &reader).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["total"], 1);
+        assert_eq!(body["items"][0]["label"], "deploy");
+        let (_, body) = server.get(&format!("{base}?limit=2&offset=1"), &reader).await;
+        assert_eq!(body["total"], 4);
+        assert_eq!(body["items"].as_array().unwrap().len(), 2);
+        let (_, body) = server.get(&format!("{base}?scope=owner"), &reader).await;
+        assert_eq!(body["total"], 1);
+        let (status, body) = server.get(&format!("{base}?status=lost"), &reader).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["errors"][0]["field"], "status");
+
+        // 403 names the missing permission.
+        let (status, _, body) = server.call(Method::POST, &base, &reader, Some(json!({"label": "x", "scope": "viewer"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["detail"], "This token lacks the tokens:write permission.");
+        // The role ceiling: a manager's token cannot create or raise above its scope…
+        let (status, _, body) = server.call(Method::POST, &base, &manager, Some(json!({"label": "big", "scope": "administrator"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "scope");
+        let (status, _, body) = server.call(Method::PATCH, &format!("{base}/{id}"), &manager, Some(json!({"scope": "owner"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        // …nor hand out a permission it lacks.
+        let (_, narrow) = world.token(db, ws, "narrow", Role::Administrator, Some(&[ApiPermission::TokensRead, ApiPermission::TokensWrite])).await;
+        let (status, _, body) = server.call(Method::POST, &base, &narrow, Some(json!({"label": "wide", "scope": "viewer"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "permissions");
+        assert!(body["detail"].as_str().unwrap().contains("members:read"), "{body}");
+        let (status, _, body) = server.call(Method::POST, &base, &narrow, Some(json!({"label": "narrower", "scope": "viewer", "permissions": ["tokens:read"]}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["token"]["permissions"], json!(["tokens:read"]));
+
+        // PATCH: rename, drop the expiry, disable; the disabled token fails at once.
+        let (status, _, body) = server.call(Method::PATCH, &format!("{base}/{id}"), &admin, Some(json!({
+            "label": "deploy (eu)", "expires_at": null, "enabled": false
+        }))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["label"], "deploy (eu)");
+        assert_eq!(body["expires_at"], Value::Null);
+        assert_eq!(body["status"], "disabled");
+        let (status, _) = server.get("/access-token", &secret).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // Bad bodies explain themselves.
+        let (status, _, body) = server.call(Method::POST, &base, &admin, Some(json!({"label": "deploy (EU)", "scope": "viewer"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["errors"][0]["field"], "label");
+        let (status, _, body) = server.call(Method::POST, &base, &admin, Some(json!({"label": "x", "scope": "viewer", "colour": "red"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "colour");
+        assert!(body["detail"].as_str().unwrap().contains("unknown field `colour`"), "{body}");
+        let (status, _, body) = server.call(Method::POST, &base, &admin, Some(json!({"label": "x", "scope": "root"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "scope");
+        let (status, _, body) = server.call(Method::POST, &base, &admin, Some(json!({"label": "x", "scope": "viewer", "expires_at": "soon"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "expires_at");
+        let response = server.client.post(format!("{}{base}", server.base)).bearer_auth(&admin)
+            .header("content-type", "text/plain").body("label=x").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let response = server.client.post(format!("{}{base}", server.base)).bearer_auth(&admin)
+            .header("content-type", "application/json").body(format!("{{\"label\": \"{}\"}}", "x".repeat(20_000))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let response = server.client.post(format!("{}{base}", server.base)).bearer_auth(&admin)
+            .header("content-type", "application/json").body("{\"label\": ").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let listed = tokens::page(db, &world.owner, ws, now_ms()).await.unwrap();
+        assert_eq!(listed.tokens.len(), 6, "nothing was half-written");
+
+        let (status, _, _) = server.call(Method::DELETE, &format!("{base}/{id}"), &admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = server.get(&format!("{base}/{id}"), &admin).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        test.remove().await;
+    }
+
+    async fn other_workspaces_are_not_found(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let (_, owner_token) = world.token(db, world.workspace, "owner", Role::Owner, None).await;
+        let (elsewhere_id, _) = world.token(db, world.other_workspace, "elsewhere", Role::Viewer, None).await;
+        let other = world.other_workspace;
+        for path in [
+            format!("/workspaces/{other}"),
+            format!("/workspaces/{other}/tokens"),
+            format!("/workspaces/{other}/members"),
+            format!("/workspaces/{other}/tokens/{elsewhere_id}"),
+            format!("/workspaces/{}/tokens/{elsewhere_id}", world.workspace),
+            "/workspaces/not-an-id/tokens".to_owned(),
+        ] {
+            let (status, body) = server.get(&path, &owner_token).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        }
+        let (status, _, _) = server.call(Method::DELETE, &format!("/workspaces/{other}/tokens/{elsewhere_id}"), &owner_token, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(db.token(other, elsewhere_id).await.unwrap().is_some());
+        test.remove().await;
+    }
+
+    async fn workspace_and_members_through_the_api(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let ws = world.workspace;
+        let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+        let (_, viewer) = world.token(db, ws, "viewer", Role::Viewer, None).await;
+
+        let (status, body) = server.get(&format!("/workspaces/{ws}"), &viewer).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["name"], "Acme");
+        assert_eq!(body["role"], "viewer");
+        let (status, body) = server.get(&format!("/workspaces/{ws}/members"), &viewer).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body.as_array().unwrap().len(), 1);
+
+        let members = format!("/workspaces/{ws}/members");
+        let (status, _, body) = server.call(Method::POST, &members, &viewer, Some(json!({"email": "a@example.com", "name": "A", "role": "viewer"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (status, _, body) = server.call(Method::POST, &members, &admin, Some(json!({"email": "a@example.com", "name": "Ann", "role": "team_member"}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["initial_password"].as_str().unwrap().len(), 20);
+        let user = body["member"]["user_id"].as_str().unwrap().to_owned();
+        let (status, _, body) = server.call(Method::PATCH, &format!("{members}/{user}"), &admin, Some(json!({"role": "workspace_manager"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["role"], "workspace_manager");
+        let (status, _, body) = server.call(Method::PATCH, &format!("{members}/{user}"), &admin, Some(json!({"role": "owner"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _, body) = server.call(Method::PATCH, &format!("{members}/{}", world.owner.id), &admin, Some(json!({"role": "viewer"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "an Administrator's token cannot demote an Owner: {body}");
+        let (status, _, _) = server.call(Method::DELETE, &format!("{members}/{user}"), &admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let events = db.audit_events(ws, 100).await.unwrap();
+        assert!(events.iter().filter(|e| e.action.starts_with("member.")).all(|e| e.actor_kind == "token"));
+        test.remove().await;
+    }
+
+    async fn introspection_reports_reasons_for_its_own_workspace_only(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let ws = world.workspace;
+        let (_, verifier) = world.token(db, ws, "verifier", Role::Viewer, Some(&[ApiPermission::Introspect])).await;
+        let (_, reader) = world.token(db, ws, "reader", Role::Owner, Some(&[ApiPermission::TokensRead])).await;
+        let expiry = now_ms() + DAY;
+        let (_, valid) = world.token_at(db, ws, "valid", Role::TeamMember, Some(&[ApiPermission::TokensRead, ApiPermission::MembersRead]), Some(expiry), now_ms()).await;
+        let (disabled_id, disabled) = world.token(db, ws, "disabled", Role::Viewer, None).await;
+        tokens::set_enabled(db, &world.owner, ws, disabled_id, false, &RequestMeta::default(), now_ms()).await.unwrap();
+        let past = now_ms() - 2 * DAY;
+        let (_, expired) = world.token_at(db, ws, "expired", Role::Viewer, None, Some(past + DAY), past).await;
+        let (_, foreign) = world.token(db, world.other_workspace, "foreign", Role::Owner, None).await;
+
+        let introspect = |token: String| {
+            let server = &server;
+            let verifier = verifier.clone();
+            async move {
+                let (status, _, body) = server.call(Method::POST, "/introspect", &verifier, Some(json!({ "token": token }))).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                body
+            }
+        };
+        let body = introspect(valid).await;
+        assert_eq!(body["active"], true);
+        assert_eq!(body["reason"], "VALID");
+        assert_eq!(body["workspace"], ws.to_string());
+        assert_eq!(body["scope"], "team_member");
+        assert_eq!(body["permissions"], json!(["tokens:read", "members:read"]));
+        assert!(body["expires_at"].is_string());
+        for (token, reason) in [(disabled, "DISABLED"), (expired, "EXPIRED"), (foreign, "NOT_FOUND"), ("tsr_nope".to_owned(), "MALFORMED"), (tessera::server::secrets::new_token_secret().expose().to_owned(), "NOT_FOUND")] {
+            let body = introspect(token).await;
+            assert_eq!(body["active"], false, "{reason}");
+            assert_eq!(body["reason"], reason);
+            assert!(body.get("scope").is_none(), "nothing described for {reason}");
+        }
+        let (status, _, body) = server.call(Method::POST, "/introspect", &reader, Some(json!({"token": "x"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["detail"], "This token lacks the introspect permission.");
+        test.remove().await;
+    }
+
+    async fn last_use_is_recorded_in_memory_and_written_on_flush(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let ws = world.workspace;
+        let (id, secret) = world.token(db, ws, "busy", Role::Viewer, None).await;
+        for _ in 0..5 {
+            let response = server.client.get(format!("{}/access-token", server.base))
+                .bearer_auth(&secret).header("user-agent", "deploy-bot/1.0").send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        // Five requests, no write yet: one pending entry for the token.
+        assert!(db.token(ws, id).await.unwrap().unwrap().last_used_at.is_none());
+        assert_eq!(server.state.last_used.pending(), 1);
+        assert_eq!(server.state.last_used.flush(db).await.unwrap(), 1);
+        let row = db.token(ws, id).await.unwrap().unwrap();
+        assert!(row.last_used_at.is_some());
+        assert_eq!(row.last_used_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(row.last_used_user_agent.as_deref(), Some("deploy-bot/1.0"));
+        assert_eq!(row.last_used_method.as_deref(), Some("GET"));
+        assert_eq!(row.last_used_path.as_deref(), Some("/api/v1/access-token"));
+        let (_, body) = server.get(&format!("/workspaces/{ws}/tokens/{id}"), &secret).await;
+        assert_eq!(body["last_used_ip"], "127.0.0.1");
+        test.remove().await;
+    }
+}
