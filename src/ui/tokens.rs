@@ -496,9 +496,11 @@ fn TokenFields(
         </label>
         <p class="text-xs text-slate-500">"What uses this token, such as \u{201c}CI deploy\u{201d}. Unique in the workspace."</p>
         <FieldError field="label" error />
-        <label class=LABEL>
+        <label class=LABEL for="token-scope">
             "Scope"
-            <select
+        </label>
+        <select
+                id="token-scope"
                 class=INPUT
                 name="scope"
                 on:change=move |event| {
@@ -518,12 +520,13 @@ fn TokenFields(
                     })
                     .collect_view()}
             </select>
-        </label>
         <p class="text-xs text-slate-500">"The token acts with this role's rights, never more than yours."</p>
         <FieldError field="scope" error />
-        <label class=LABEL>
+        <label class=LABEL for="token-permissions">
             "Permissions"
-            <select
+        </label>
+        <select
+                id="token-permissions"
                 class=INPUT
                 name="permissions"
                 on:change=move |event| {
@@ -561,7 +564,6 @@ fn TokenFields(
                     "Choose permissions…"
                 </option>
             </select>
-        </label>
         <Show when=move || custom.get()>
             <fieldset
                 class="grid grid-cols-2 gap-1 rounded-md border border-slate-200 p-2"
