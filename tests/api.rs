@@ -505,3 +505,158 @@ on_both_engines! {
         test.remove().await;
     }
 }
+
+/// A small JSON Schema check (the subset utoipa emits): types, required and known
+/// properties, items, `$ref`, `oneOf`/`allOf`. Returns what does not match.
+fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return conforms(
+            doc,
+            &doc["components"]["schemas"][name],
+            value,
+            at,
+            problems,
+        );
+    }
+    if let Some(options) = schema["oneOf"].as_array().or(schema["anyOf"].as_array()) {
+        let fits = options.iter().any(|option| {
+            let mut inner = Vec::new();
+            conforms(doc, option, value, at, &mut inner);
+            inner.is_empty()
+        });
+        if !fits {
+            problems.push(format!("{at}: {value} matches none of {schema}"));
+        }
+        return;
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            conforms(doc, part, value, at, problems);
+        }
+        return;
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let allowed: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !allowed.is_empty()
+        && !allowed.contains(&kind)
+        && !(kind == "integer" && allowed.contains(&"number"))
+    {
+        problems.push(format!("{at}: a {kind}, the document says {allowed:?}"));
+        return;
+    }
+    if let Some(choices) = schema["enum"].as_array()
+        && !choices.contains(value)
+    {
+        problems.push(format!("{at}: {value} is not one of {choices:?}"));
+    }
+    match value {
+        Value::Object(fields) => {
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap();
+                if !fields.contains_key(name) {
+                    problems.push(format!("{at}: required `{name}` is missing"));
+                }
+            }
+            for (name, field) in fields {
+                match schema["properties"].get(name) {
+                    Some(property) => {
+                        conforms(doc, property, field, &format!("{at}.{name}"), problems)
+                    }
+                    None => problems.push(format!("{at}: `{name}` is not in the document")),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                conforms(
+                    doc,
+                    &schema["items"],
+                    item,
+                    &format!("{at}[{index}]"),
+                    problems,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+mod contract {
+    use super::*;
+
+    on_both_engines! {
+        async fn the_openapi_document_is_served_and_matches_what_the_server_answers(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let response = server.client.get(format!("{}/openapi.json", server.base)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let doc: Value = response.json().await.unwrap();
+            assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+            assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+            for (path, methods) in [
+                ("/access-token", &["get", "delete"][..]),
+                ("/workspaces/{workspace}", &["get"]),
+                ("/workspaces/{workspace}/tokens", &["get", "post"]),
+                ("/workspaces/{workspace}/tokens/{token}", &["get", "patch", "delete"]),
+                ("/workspaces/{workspace}/members", &["get", "post"]),
+                ("/workspaces/{workspace}/members/{user}", &["patch", "delete"]),
+                ("/introspect", &["post"]),
+            ] {
+                for method in methods {
+                    assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");
+                }
+            }
+
+            let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+            let (token_id, _) = world.token_at(db, ws, "expiring", Role::Viewer, Some(&[ApiPermission::Introspect]), Some(now_ms() + DAY), now_ms()).await;
+            let check = |doc: &Value, path: &str, method: &str, code: u16, content_type: &str, body: &Value| {
+                let schema = &doc["paths"][path][method]["responses"][code.to_string()]["content"][content_type]["schema"];
+                assert!(schema.is_object(), "{method} {path} {code} has no {content_type} schema");
+                let mut problems = Vec::new();
+                conforms(doc, schema, body, "body", &mut problems);
+                assert!(problems.is_empty(), "{method} {path} {code}: {problems:#?}\n{body}");
+            };
+            let (_, body) = server.get("/access-token", &admin).await;
+            check(&doc, "/access-token", "get", 200, "application/json", &body);
+            let (_, body) = server.get(&format!("/workspaces/{ws}/tokens"), &admin).await;
+            check(&doc, "/workspaces/{workspace}/tokens", "get", 200, "application/json", &body);
+            let (_, body) = server.get(&format!("/workspaces/{ws}/tokens/{token_id}"), &admin).await;
+            check(&doc, "/workspaces/{workspace}/tokens/{token}", "get", 200, "application/json", &body);
+            let (status, _, body) = server.call(Method::POST, &format!("/workspaces/{ws}/tokens"), &admin, Some(json!({"label": "n", "scope": "viewer", "permissions": ["introspect"]}))).await;
+            assert_eq!(status, StatusCode::CREATED);
+            check(&doc, "/workspaces/{workspace}/tokens", "post", 201, "application/json", &body);
+            let (status, _, body) = server.call(Method::POST, &format!("/workspaces/{ws}/tokens"), &admin, Some(json!({"label": "", "scope": "viewer"}))).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            check(&doc, "/workspaces/{workspace}/tokens", "post", 422, "application/problem+json", &body);
+            let (_, body) = server.get(&format!("/workspaces/{ws}/members"), &admin).await;
+            check(&doc, "/workspaces/{workspace}/members", "get", 200, "application/json", &body);
+            let (_, body) = server.get(&format!("/workspaces/{ws}"), &admin).await;
+            check(&doc, "/workspaces/{workspace}", "get", 200, "application/json", &body);
+            let (_, body) = server.get("/access-token", "tsr_bad").await;
+            check(&doc, "/access-token", "get", 401, "application/problem+json", &body);
+        // The checker itself catches a wrong type, a missing field and an unknown one.
+        let mut problems = Vec::new();
+        let wrong = json!({ "id": 5, "extra": true });
+        conforms(&doc, &doc["components"]["schemas"]["TokenJson"], &wrong, "body", &mut problems);
+        assert!(problems.iter().any(|p| p.contains("body.id")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("`extra`")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("required `label`")), "{problems:?}");
+            test.remove().await;
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub const EMAIL_MAX: usize = 254;
 
 /// A value refused, with the field it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct FieldError {
     pub field: String,

@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
@@ -41,36 +42,41 @@ fn id(text: &str) -> ApiResult<Uuid> {
 // ---------------------------------------------------------------------------------------
 // Shapes
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkspaceRef {
     pub id: Uuid,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SelfJson {
     pub id: Uuid,
     pub label: String,
     pub workspace: WorkspaceRef,
     pub scope: Role,
     /// What the token may do.
+    #[schema(value_type = Vec<String>, example = json!(["tokens:read"]))]
     pub permissions: PermissionSet,
     /// What was chosen at creation (null: the whole scope).
+    #[schema(value_type = Option<Vec<String>>)]
     pub chosen_permissions: Option<PermissionSet>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenJson {
     pub id: Uuid,
     pub label: String,
     pub scope: Role,
+    #[schema(value_type = Vec<String>, example = json!(["tokens:read"]))]
     pub permissions: PermissionSet,
+    #[schema(value_type = Option<Vec<String>>)]
     pub chosen_permissions: Option<PermissionSet>,
     /// The first characters of the secret; the rest is never shown again.
     pub prefix: String,
+    #[schema(example = "active")]
     pub status: &'static str,
     pub created_at: String,
     pub created_by: Option<String>,
@@ -106,14 +112,14 @@ impl From<TokenView> for TokenJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CreatedJson {
     pub token: TokenJson,
     /// The whole secret: shown this once.
     pub secret: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenList {
     pub items: Vec<TokenJson>,
     pub total: usize,
@@ -121,7 +127,7 @@ pub struct TokenList {
     pub offset: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct MemberJson {
     pub user_id: Uuid,
     pub email: String,
@@ -142,7 +148,7 @@ impl From<Member> for MemberJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkspaceJson {
     pub id: Uuid,
     pub name: String,
@@ -163,6 +169,9 @@ impl From<WorkspaceSummary> for WorkspaceJson {
 // ---------------------------------------------------------------------------------------
 // The presented token
 
+#[utoipa::path(get, path = "/access-token", tag = "access-token",
+    responses((status = 200, description = "The presented token", body = SelfJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn get_self(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -189,6 +198,9 @@ pub async fn get_self(
     }))
 }
 
+#[utoipa::path(delete, path = "/access-token", tag = "access-token",
+    responses((status = 204, description = "Revoked; the token stops working at once"), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn revoke_self(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -201,7 +213,8 @@ pub async fn revoke_self(
 // ---------------------------------------------------------------------------------------
 // Tokens
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Labels containing this text, ignoring case.
@@ -212,6 +225,10 @@ pub struct ListQuery {
     pub offset: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/workspaces/{workspace}/tokens", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ListQuery),
+    responses((status = 200, description = "A page of tokens", body = TokenList), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -274,17 +291,23 @@ pub async fn list_tokens(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     pub label: String,
     pub scope: Role,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>, example = json!(["introspect"]))]
     pub permissions: Option<PermissionSet>,
     #[serde(default)]
     pub expires_at: Option<String>,
 }
 
+#[utoipa::path(post, path = "/workspaces/{workspace}/tokens", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id")),
+    request_body = CreateToken,
+    responses((status = 201, description = "Created; the secret is shown this once", body = CreatedJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -326,6 +349,10 @@ pub async fn create_token(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Token id")),
+    responses((status = 200, description = "The token", body = TokenJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn get_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -342,20 +369,27 @@ pub async fn get_token(
     Ok(Json(view.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchToken {
     pub label: Option<String>,
     pub scope: Option<Role>,
     /// null gives the token its whole scope again.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub permissions: Option<Option<PermissionSet>>,
     /// null removes the expiry.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
     pub enabled: Option<bool>,
 }
 
+#[utoipa::path(patch, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Token id")),
+    request_body = PatchToken,
+    responses((status = 200, description = "The token as changed", body = TokenJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn patch_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -392,6 +426,10 @@ pub async fn patch_token(
     Ok(Json(view.into()))
 }
 
+#[utoipa::path(delete, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Token id")),
+    responses((status = 204, description = "Deleted; anything using it stops working at once"), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn delete_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -413,6 +451,10 @@ pub async fn delete_token(
 // ---------------------------------------------------------------------------------------
 // Workspace and members
 
+#[utoipa::path(get, path = "/workspaces/{workspace}", tag = "workspaces",
+    params(("workspace" = Uuid, Path, description = "Workspace id")),
+    responses((status = 200, description = "The workspace", body = WorkspaceJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn get_workspace(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -422,6 +464,10 @@ pub async fn get_workspace(
     Ok(Json(workspace.into()))
 }
 
+#[utoipa::path(get, path = "/workspaces/{workspace}/members", tag = "members",
+    params(("workspace" = Uuid, Path, description = "Workspace id")),
+    responses((status = 200, description = "The members", body = [MemberJson]), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn list_members(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -433,7 +479,7 @@ pub async fn list_members(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
     pub email: String,
@@ -442,13 +488,18 @@ pub struct AddMember {
     pub role: Role,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AddedJson {
     pub member: MemberJson,
     /// Only when an account was created: its initial password, shown this once.
     pub initial_password: Option<String>,
 }
 
+#[utoipa::path(post, path = "/workspaces/{workspace}/members", tag = "members",
+    params(("workspace" = Uuid, Path, description = "Workspace id")),
+    request_body = AddMember,
+    responses((status = 201, description = "Added", body = AddedJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn add_member(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -482,12 +533,17 @@ pub async fn add_member(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchMember {
     pub role: Role,
 }
 
+#[utoipa::path(patch, path = "/workspaces/{workspace}/members/{user}", tag = "members",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("user" = Uuid, Path, description = "User id")),
+    request_body = PatchMember,
+    responses((status = 200, description = "The member with the new role", body = MemberJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The workspace would lose its last Owner", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn patch_member(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -508,6 +564,10 @@ pub async fn patch_member(
     Ok(Json(member.into()))
 }
 
+#[utoipa::path(delete, path = "/workspaces/{workspace}/members/{user}", tag = "members",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("user" = Uuid, Path, description = "User id")),
+    responses((status = 204, description = "Removed"), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 409, description = "The workspace would lose its last Owner", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn delete_member(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -529,26 +589,32 @@ pub async fn delete_member(
 // ---------------------------------------------------------------------------------------
 // Introspection (RFC 7662 shape)
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntrospectRequest {
     pub token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct IntrospectResponse {
     pub active: bool,
+    #[schema(example = "VALID")]
     pub reason: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Role>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub permissions: Option<PermissionSet>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
 }
 
+#[utoipa::path(post, path = "/introspect", tag = "introspection",
+    request_body = IntrospectRequest,
+    responses((status = 200, description = "Whether the token is active, and why not", body = IntrospectResponse), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
 pub async fn introspect(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
@@ -574,4 +640,49 @@ pub async fn introspect(
             expires_at: None,
         },
     }))
+}
+
+/// The OpenAPI 3.1 document of `/api/v1`, generated from the handlers above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Tessera API",
+        description = "Manage a workspace's access tokens and verify them. Authenticate with `Authorization: Bearer tsr_…`. Times are RFC 3339 UTC; errors are RFC 9457 problem documents."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        get_self, revoke_self, list_tokens, create_token, get_token, patch_token, delete_token,
+        get_workspace, list_members, add_member, patch_member, delete_member, introspect
+    ),
+    components(schemas(Problem, crate::domain::validation::FieldError, Role)),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An access token, tsr_…"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`: the contract, readable without a token.
+pub async fn openapi_json() -> Response {
+    use utoipa::OpenApi;
+    (
+        [("cache-control", "public, max-age=300")],
+        Json(ApiDoc::openapi()),
+    )
+        .into_response()
 }

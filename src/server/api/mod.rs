@@ -2,7 +2,7 @@
 //! `application/problem+json` (RFC 9457).
 
 mod auth;
-mod handlers;
+pub mod handlers;
 pub mod json;
 mod problem;
 
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/introspect", post(introspect))
         // Only matched routes authenticate; unknown paths answer the JSON 404 below.
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
+        .route("/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
         // Without its own fallback an unknown /api/v1 path would get the HTML 404 page.
         .fallback(not_found)

@@ -9,10 +9,12 @@ use serde::Serialize;
 
 use crate::domain::{error::AppError, validation::FieldError};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// An error, as RFC 9457 problem details.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
     pub kind: String,
     pub title: String,
     pub status: u16,
@@ -22,6 +24,7 @@ pub struct Problem {
     pub errors: Option<Vec<FieldError>>,
     /// For 401: the `WWW-Authenticate` challenge to send.
     #[serde(skip)]
+    #[schema(ignore)]
     pub challenge: Option<&'static str>,
 }
 
