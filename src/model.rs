@@ -114,3 +114,19 @@ pub struct CreatedToken {
     pub token: TokenView,
     pub secret: String,
 }
+
+/// One REST endpoint, as the API reference page lists it (from the OpenAPI document).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiOperation {
+    pub tag: String,
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    /// `name (in): description`
+    pub parameters: Vec<String>,
+    /// The request body's schema name, if any.
+    pub request: Option<String>,
+    /// `(status, description)`
+    pub responses: Vec<(String, String)>,
+}

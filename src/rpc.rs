@@ -389,3 +389,15 @@ pub async fn set_hidden_columns(hidden: HiddenColumns) -> Result<HiddenColumns, 
         .await,
     )
 }
+
+#[server(prefix = "/rpc", endpoint = "api_reference", input = Json)]
+pub async fn api_reference() -> Result<Vec<crate::model::ApiOperation>, AppError> {
+    use crate::server::{api::handlers, web};
+    web::respond(
+        async move {
+            web::request().user().await?;
+            Ok(handlers::operations())
+        }
+        .await,
+    )
+}

@@ -149,3 +149,16 @@ test("delete asks for confirmation and removes the row", async ({ page }) => {
   await page.reload();
   await expect(row(page, "Old import")).toHaveCount(0);
 });
+
+test("a token narrowed to “Verify only” shows its one permission", async ({ page }) => {
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New access token" });
+  await dialog.getByLabel("Label").fill("Gateway verifier");
+  await dialog.getByLabel("Permissions").selectOption({ label: "Verify only" });
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  await expect(dialog.getByTestId("new-secret")).toHaveText(/^tsr_/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(row(page, "Gateway verifier").getByTestId("token-permissions")).toHaveText("introspect");
+  await page.reload();
+  await expect(row(page, "Gateway verifier").getByTestId("token-permissions")).toHaveText("introspect");
+});

@@ -2,6 +2,7 @@
 
 mod account;
 mod layout;
+mod reference;
 mod session;
 mod tokens;
 mod widgets;
@@ -57,6 +58,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("") view=workspaces::WorkspacesPage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=StaticSegment("api")
+                        view=reference::ApiReferencePage
+                    />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("setup") view=account::SetupPage />

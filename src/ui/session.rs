@@ -94,6 +94,9 @@ pub fn UserMenu() -> impl IntoView {
                     Ok(SessionState::SignedIn(user)) => {
                         view! {
                             <div class="ml-auto flex items-center gap-3 text-sm">
+                                <a class="text-slate-300 hover:text-white" href="/api">
+                                    "API reference"
+                                </a>
                                 <span class="text-slate-300" data-testid="signed-in-as">
                                     {user.name}
                                 </span>

@@ -330,7 +330,14 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                 {cell(TokenColumn::Token)(view! {
                     <code class="font-mono text-xs" data-testid="masked-token">{masked(&token.display_prefix)}</code>
                 }.into_any())}
-                {cell(TokenColumn::Scope)(view! { <span>{token.scope.label()}</span> }.into_any())}
+                {cell(TokenColumn::Scope)(view! {
+                    <span class="block">{token.scope.label()}</span>
+                    {token.permissions.map(|set| view! {
+                        <span class="block text-xs text-slate-500" data-testid="token-permissions">
+                            {set.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")}
+                        </span>
+                    })}
+                }.into_any())}
                 {cell(TokenColumn::Created)(view! {
                     <LocalTime ms=token.created_at now />
                     <span class="block text-xs text-slate-500">{token.created_by.clone().map(|name| format!("by {name}"))}</span>

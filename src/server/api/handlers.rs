@@ -686,3 +686,52 @@ pub async fn openapi_json() -> Response {
     )
         .into_response()
 }
+
+/// The operations of the OpenAPI document, flattened for the API reference page.
+pub fn operations() -> Vec<crate::model::ApiOperation> {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in ["get", "post", "patch", "delete"] {
+            let operation = &item[method];
+            if !operation.is_object() {
+                continue;
+            }
+            let parameters = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    format!(
+                        "{} ({}): {}",
+                        text(&p["name"]),
+                        text(&p["in"]),
+                        text(&p["description"])
+                    )
+                })
+                .collect();
+            let request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .map(|r| r.trim_start_matches("#/components/schemas/").to_owned());
+            let responses = operation["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(code, response)| (code.clone(), text(&response["description"])))
+                .collect();
+            operations.push(crate::model::ApiOperation {
+                tag: operation["tags"][0].as_str().unwrap_or("api").to_owned(),
+                method: method.to_uppercase(),
+                path: format!("/api/v1{path}"),
+                summary: text(&operation["summary"]),
+                description: text(&operation["description"]),
+                parameters,
+                request,
+                responses,
+            });
+        }
+    }
+    operations
+}
