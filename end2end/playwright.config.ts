@@ -5,8 +5,9 @@ const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
-  expect: { timeout: 10_000 },
+  timeout: 60_000,
+  // Generous: the first page load compiles the WASM bundle, slow on a busy 2-core machine.
+  expect: { timeout: 20_000 },
   // The tests share one server and database: run them one after another.
   workers: 1,
   fullyParallel: false,
