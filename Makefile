@@ -1,11 +1,14 @@
 # The two commands a fresh machine needs (see README.md): `make run` and `make test`.
-.PHONY: run test setup dev fmt clean
+.PHONY: run test bench setup dev fmt clean
 
 run: ## install what is missing, build (release) and serve on http://127.0.0.1:3000
 	@scripts/run.sh
 
 test: ## install what is missing and run every test
 	@scripts/test.sh
+
+bench: ## throughput and latency of token checks against a bare axum handler (SQLite, PostgreSQL)
+	@scripts/bench.sh
 
 setup: ## only install the build and test tools
 	@scripts/setup.sh test

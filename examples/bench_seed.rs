@@ -1,0 +1,100 @@
+//! Fills a database for `make bench`: an owner, a workspace and COUNT access tokens made by
+//! the server's own services, then writes the first SAMPLE secrets to OUT, one per line,
+//! for the load generator. Reads the same `TESSERA_*` configuration as the server.
+//!
+//! Usage: bench_seed COUNT SAMPLE OUT
+
+use std::{io::Write, sync::Arc};
+
+use tessera::{
+    domain::role::Role,
+    model::TokenInput,
+    server::{
+        config::Config,
+        secrets::Keys,
+        services::{RequestMeta, accounts, now_ms, tokens},
+        store::Db,
+    },
+};
+
+const WORKERS: usize = 8;
+
+#[tokio::main]
+async fn main() {
+    if let Err(message) = run().await {
+        eprintln!("bench_seed: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [count, sample, out] = args.as_slice() else {
+        return Err("usage: bench_seed COUNT SAMPLE OUT".into());
+    };
+    let count: usize = count.parse().map_err(|_| "COUNT must be a number")?;
+    let sample: usize = sample.parse().map_err(|_| "SAMPLE must be a number")?;
+    let config = Config::load().map_err(|e| e.to_string())?;
+    let keys = Arc::new(Keys::load_or_create(&config).map_err(|e| e.to_string())?);
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let setup = accounts::SetupInput {
+        email: "bench@example.com".into(),
+        name: "Bench".into(),
+        password: "benchmark password".into(),
+        workspace_name: "Bench".into(),
+    };
+    let (session, workspace) =
+        accounts::setup(&db, &keys, setup, &RequestMeta::default(), now_ms())
+            .await
+            .map_err(|e| format!("set-up (is the database fresh?): {e}"))?;
+    let owner = Arc::new(session.user);
+
+    let started = std::time::Instant::now();
+    let mut workers = Vec::new();
+    for worker in 0..WORKERS {
+        let (db, keys, owner) = (db.clone(), keys.clone(), owner.clone());
+        workers.push(tokio::spawn(async move {
+            let mut secrets = Vec::new();
+            for index in (worker..count).step_by(WORKERS) {
+                let input = TokenInput {
+                    label: format!("bench {index}"),
+                    scope: Role::ALL[index % Role::ALL.len()],
+                    permissions: None,
+                    expires_at: None,
+                };
+                let created = tokens::create(
+                    &db,
+                    &keys,
+                    &*owner,
+                    workspace,
+                    input,
+                    &RequestMeta::default(),
+                    now_ms(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                secrets.push((index, created.secret));
+            }
+            Ok::<_, String>(secrets)
+        }));
+    }
+    let mut secrets = Vec::with_capacity(count);
+    for worker in workers {
+        secrets.extend(worker.await.map_err(|e| e.to_string())??);
+    }
+    secrets.sort();
+    let mut file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+    for (_, secret) in secrets.iter().take(sample) {
+        writeln!(file, "{secret}").map_err(|e| e.to_string())?;
+    }
+    eprintln!(
+        "bench_seed: {count} tokens in {:.1} s; {} secrets in {out}",
+        started.elapsed().as_secs_f64(),
+        sample.min(count)
+    );
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# make bench: GET /api/v1/access-token with valid tokens against Tessera (100,000 tokens
+# stored), and the same load against a bare axum handler built with the same profile, on
+# SQLite and on PostgreSQL. Prints requests/s, p50/p99 latency and the ratios against the
+# targets (throughput ≥ 0.85 × bare, p99 ≤ 1.25 × bare's). A benchmark: it reports, it does
+# not fail on a miss.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+TOKENS="${TESSERA_BENCH_TOKENS_COUNT:-100000}"
+SAMPLE="${TESSERA_BENCH_SAMPLE:-1000}"
+DURATION="${TESSERA_BENCH_DURATION:-20s}"
+CONNECTIONS=32
+THREADS=2
+
+command -v wrk >/dev/null || {
+    say "installing wrk (Debian)"
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi
+} || die "wrk is missing and could not be installed (apt-get install wrk)"
+"$ROOT/scripts/setup.sh" build
+
+timed "build (release): server, bare axum, seeder" \
+    cargo build --release --features ssr --bin tessera --example bare_axum --example bench_seed
+BIN="$CARGO_TARGET_DIR/release"
+
+work="$(mktemp -d /tmp/tessera-bench.XXXXXX)"
+pids=()
+pg_dir=""
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "$pg_dir" ] && "$ROOT/scripts/postgres.sh" stop "$pg_dir"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# run_wrk NAME URL: prints "rps p50_ms p99_ms errors"
+run_wrk() {
+    local out="$work/$1.wrk"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/scripts/bench.lua" "$2" >"$out"
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+            if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+            if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
+            return v
+        }
+        /Requests\/sec:/ { rps = $2 }
+        /^ +50%/ { p50 = ms($2) }
+        /^ +99%/ { p99 = ms($2) }
+        /Non-2xx or 3xx responses:/ { errors += $5 }
+        /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+        END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, errors + 0 }
+    ' "$out"
+}
+
+bench_engine() {
+    local engine="$1" url="$2"
+    local data="$work/$engine"
+    mkdir -p "$data"
+    export TESSERA_DATA_DIR="$data" TESSERA_DATABASE_URL="$url" TESSERA_LOG=warn
+    export TESSERA_SITE_ROOT="$ROOT/target/site" TESSERA_CONFIG="$ROOT/Leptos.toml"
+    export TESSERA_BENCH_TOKENS="$data/tokens.txt"
+    timed "$engine: store $TOKENS tokens" "$BIN/examples/bench_seed" "$TOKENS" "$SAMPLE" "$TESSERA_BENCH_TOKENS"
+
+    local port bare_port
+    port="$(free_port)"
+    TESSERA_SITE_ADDR="127.0.0.1:$port" "$BIN/tessera" >"$data/server.log" 2>&1 &
+    pids+=($!)
+    bare_port="$(free_port)"
+    "$BIN/examples/bare_axum" "127.0.0.1:$bare_port" &
+    pids+=($!)
+    wait_for_url "http://127.0.0.1:$port/healthz" 30 || die "Tessera did not start ($engine)"
+    sleep 1
+    local check
+    check="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$TESSERA_BENCH_TOKENS")" \
+        "http://127.0.0.1:$port/api/v1/access-token")"
+    [ "$check" = 200 ] || die "a sampled token was refused ($check) on $engine"
+
+    say "$engine: warming up"
+    DURATION=3s run_wrk warm-bare "http://127.0.0.1:$bare_port" >/dev/null
+    DURATION=3s run_wrk warm-tessera "http://127.0.0.1:$port" >/dev/null
+    say "$engine: measuring ($DURATION each, $CONNECTIONS connections)"
+    read -r bare_rps bare_p50 bare_p99 bare_errors < <(run_wrk "$engine-bare" "http://127.0.0.1:$bare_port")
+    read -r rps p50 p99 errors < <(run_wrk "$engine-tessera" "http://127.0.0.1:$port")
+    printf '%-10s %-8s %10s %9s %9s %7s\n' engine server "req/s" "p50 ms" "p99 ms" errors
+    printf '%-10s %-8s %10s %9s %9s %7s\n' "$engine" bare "$bare_rps" "$bare_p50" "$bare_p99" "$bare_errors"
+    printf '%-10s %-8s %10s %9s %9s %7s\n' "$engine" tessera "$rps" "$p50" "$p99" "$errors"
+    awk -v e="$engine" -v r="$rps" -v br="$bare_rps" -v p="$p99" -v bp="$bare_p99" -v err="$errors" 'BEGIN {
+        tr = r / br; lr = p / bp
+        printf "%s: throughput ratio %.2f (target >= 0.85: %s), p99 ratio %.2f (target <= 1.25: %s), errors %d\n",
+            e, tr, (tr >= 0.85 ? "met" : "MISSED"), lr, (lr <= 1.25 ? "met" : "MISSED"), err
+    }' | tee -a "$work/summary"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=()
+}
+
+bench_engine sqlite "sqlite://$work/sqlite/tessera.db"
+
+pg_dir="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
+admin_url="$("$ROOT/scripts/postgres.sh" start "$pg_dir")"
+psql "$admin_url" -q -c "CREATE DATABASE tessera_bench" >/dev/null || die "cannot create the benchmark database"
+bench_engine postgres "${admin_url%/postgres}/tessera_bench"
+
+say "summary"
+cat "$work/summary"
