@@ -35,7 +35,7 @@ pub async fn get_session() -> Result<SessionState, AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             services::accounts::session_state(
                 &request.state.db,
                 &request.state.keys,
@@ -58,7 +58,7 @@ pub async fn setup(
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let input = services::accounts::SetupInput {
                 email,
                 name,
@@ -85,7 +85,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let session = services::accounts::login(
                 &request.state.db,
                 &request.state.keys,
@@ -107,7 +107,7 @@ pub async fn logout() -> Result<(), AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             services::accounts::logout(
                 &request.state.db,
                 &request.state.keys,
@@ -126,7 +126,7 @@ pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::workspaces::list(&request.state.db, &user).await
         }
@@ -139,7 +139,7 @@ pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::workspaces::create(
                 &request.state.db,
@@ -159,7 +159,7 @@ pub async fn get_members(workspace: Uuid) -> Result<MembersPage, AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::workspaces::members(&request.state.db, &user, workspace).await
         }
@@ -177,7 +177,7 @@ pub async fn add_member(
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             let input = services::workspaces::AddMemberInput { email, name, role };
             services::workspaces::add_member(
@@ -203,7 +203,7 @@ pub async fn change_member_role(
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::workspaces::change_role(
                 &request.state.db,
@@ -225,7 +225,7 @@ pub async fn remove_member(workspace: Uuid, member: Uuid) -> Result<(), AppError
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::workspaces::remove_member(
                 &request.state.db,
@@ -246,7 +246,7 @@ pub async fn get_tokens(workspace: Uuid) -> Result<TokensPage, AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::page(&request.state.db, &user, workspace, services::now_ms()).await
         }
@@ -259,7 +259,7 @@ pub async fn create_token(workspace: Uuid, input: TokenInput) -> Result<CreatedT
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::create(
                 &request.state.db,
@@ -285,7 +285,7 @@ pub async fn edit_token(
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::edit(
                 &request.state.db,
@@ -311,7 +311,7 @@ pub async fn set_token_enabled(
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::set_enabled(
                 &request.state.db,
@@ -333,7 +333,7 @@ pub async fn delete_token(workspace: Uuid, token: Uuid) -> Result<(), AppError> 
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::delete(
                 &request.state.db,
@@ -354,7 +354,7 @@ pub async fn copy_token(workspace: Uuid, token: Uuid) -> Result<String, AppError
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::copy(
                 &request.state.db,
@@ -376,7 +376,7 @@ pub async fn set_hidden_columns(hidden: HiddenColumns) -> Result<HiddenColumns, 
     use crate::server::{services, web};
     web::respond(
         async move {
-            let request = web::request();
+            let request = web::request()?;
             let user = request.user().await?;
             services::tokens::set_hidden_columns(
                 &request.state.db,
@@ -395,7 +395,7 @@ pub async fn api_reference() -> Result<Vec<crate::model::ApiOperation>, AppError
     use crate::server::{api::handlers, web};
     web::respond(
         async move {
-            web::request().user().await?;
+            web::request()?.user().await?;
             Ok(handlers::operations())
         }
         .await,

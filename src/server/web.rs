@@ -21,12 +21,14 @@ pub const SESSION_COOKIE: &str = "tessera_session";
 /// Where server functions live.
 pub const RPC_PREFIX: &str = "/rpc";
 
-pub fn state() -> AppState {
-    expect_context::<AppState>()
-}
-
-fn parts() -> Parts {
-    use_context::<Parts>().expect("server functions run inside a request")
+/// The request a server function serves. Outside a request (Leptos renders the app once
+/// at start-up to list its routes, and resources then call server functions directly)
+/// there is none, and the call fails quietly instead of panicking.
+fn context() -> Result<(AppState, Parts), AppError> {
+    match (use_context::<AppState>(), use_context::<Parts>()) {
+        (Some(state), Some(parts)) => Ok((state, parts)),
+        _ => Err(AppError::Internal),
+    }
 }
 
 /// The value of the session cookie, if the request carries one.
@@ -119,15 +121,14 @@ pub struct RequestContext {
     https: bool,
 }
 
-pub fn request() -> RequestContext {
-    let state = state();
-    let parts = parts();
-    RequestContext {
+pub fn request() -> Result<RequestContext, AppError> {
+    let (state, parts) = context()?;
+    Ok(RequestContext {
         meta: request_meta(&state, &parts),
         session_id: session_id(&parts.headers),
         https: over_https(&state, &parts),
         state,
-    }
+    })
 }
 
 impl RequestContext {
