@@ -58,17 +58,12 @@ impl TokenColumn {
         TokenColumn::Actions,
     ];
 
-    /// The columns the "Columns" menu may hide. Status always shows: it carries the
-    /// expired/disabled state that the row styling only hints at.
-    pub const TOGGLEABLE: [TokenColumn; 7] = [
-        TokenColumn::Label,
-        TokenColumn::Token,
-        TokenColumn::Scope,
-        TokenColumn::Created,
-        TokenColumn::Expires,
-        TokenColumn::LastUsed,
-        TokenColumn::Actions,
-    ];
+    /// The columns the "Columns" menu may hide, in order.
+    pub fn toggleable() -> impl Iterator<Item = TokenColumn> {
+        Self::ALL
+            .into_iter()
+            .filter(|column| column.is_toggleable())
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -83,8 +78,10 @@ impl TokenColumn {
         }
     }
 
+    /// Status always shows: it carries the expired/disabled state that the row styling
+    /// only hints at. Every other column may be hidden.
     pub fn is_toggleable(self) -> bool {
-        Self::TOGGLEABLE.contains(&self)
+        self != TokenColumn::Status
     }
 }
 

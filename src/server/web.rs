@@ -43,20 +43,28 @@ pub fn session_id(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The address the connection comes from.
+fn peer_ip(parts: &Parts) -> Option<IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Whether `ip` belongs to a proxy listed in `trusted_proxies`.
+fn is_trusted_proxy(state: &AppState, ip: &IpAddr) -> bool {
+    state
+        .config
+        .trusted_proxies
+        .iter()
+        .any(|net| net.contains(ip))
+}
+
 /// The client's address: the peer, or the nearest untrusted address in `X-Forwarded-For`
 /// when the peer is a proxy listed in `trusted_proxies`.
 pub fn client_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())?;
-    let trusted = |ip: &IpAddr| {
-        state
-            .config
-            .trusted_proxies
-            .iter()
-            .any(|net| net.contains(ip))
-    };
+    let peer = peer_ip(parts)?;
+    let trusted = |ip: &IpAddr| is_trusted_proxy(state, ip);
     if !trusted(&peer) {
         return Some(peer);
     }
@@ -85,17 +93,7 @@ fn over_https(state: &AppState, parts: &Parts) -> bool {
     if parts.uri.scheme_str() == Some("https") {
         return true;
     }
-    let from_proxy = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|info| {
-            state
-                .config
-                .trusted_proxies
-                .iter()
-                .any(|net| net.contains(&info.0.ip()))
-        });
-    from_proxy
+    peer_ip(parts).is_some_and(|peer| is_trusted_proxy(state, &peer))
         && parts
             .headers
             .get("x-forwarded-proto")

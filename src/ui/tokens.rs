@@ -375,8 +375,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                         role="group"
                         aria-label="Visible columns"
                     >
-                        {TokenColumn::TOGGLEABLE
-                            .into_iter()
+                        {TokenColumn::toggleable()
                             .map(|column| {
                                 view! {
                                     <label class="flex items-center gap-2 rounded px-2 py-1 text-sm hover:bg-slate-50">

@@ -42,7 +42,7 @@ pub fn format_time(ms: i64, local: bool) -> String {
     let _ = local;
     let days = ms.div_euclid(86_400_000);
     let minutes = ms.rem_euclid(86_400_000) / 60_000;
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = crate::domain::time::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
         minutes / 60,
@@ -53,19 +53,6 @@ pub fn format_time(ms: i64, local: bool) -> String {
 /// `YYYY-MM-DD` of a moment in the browser's time zone, for a date input.
 pub fn date_input_value(ms: i64) -> String {
     format_time(ms - timezone_offset_minutes() * 60_000, false)[..10].to_owned()
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// A moment as a local date and time, with a relative hint ("in 3 days") beneath.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Problem,
-    json::{ApiJson, parse_rfc3339, present, rfc3339},
+    json::{ApiJson, parse_rfc3339, present, rfc3339, serde_message},
 };
 use crate::{
     domain::{api_permission::PermissionSet, error::AppError, role::Role, token::TokenStatus},
@@ -237,12 +237,7 @@ pub async fn list_tokens(
 ) -> ApiResult<Json<TokenList>> {
     let workspace = id(&workspace)?;
     let Query(query) = query.map_err(|rejection| {
-        let text = rejection.body_text();
-        let message = text
-            .split_once(": ")
-            .map_or(text.as_str(), |(_, m)| m)
-            .to_owned();
-        Problem::unprocessable("query", message)
+        Problem::unprocessable("query", serde_message(&rejection.body_text()))
     })?;
     let status = match query.status.as_deref() {
         None => None,

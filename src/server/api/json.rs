@@ -35,11 +35,7 @@ fn json_problem(rejection: JsonRejection) -> Problem {
         ),
         JsonRejection::JsonDataError(error) => {
             // serde's message names the field: "unknown field `x`, expected one of …".
-            let text = error.body_text();
-            let message = text
-                .split_once(": ")
-                .map_or(text.as_str(), |(_, rest)| rest)
-                .to_owned();
+            let message = serde_message(&error.body_text());
             let field = field_of(&message);
             Problem::unprocessable(&field, message)
         }
@@ -53,6 +49,15 @@ fn json_problem(rejection: JsonRejection) -> Problem {
         ),
         other => Problem::new(other.status(), other.body_text()),
     }
+}
+
+/// axum's rejection text without its "Failed to deserialize …: " preamble: serde's own
+/// words, which name the field.
+pub fn serde_message(rejection_text: &str) -> String {
+    rejection_text
+        .split_once(": ")
+        .map_or(rejection_text, |(_, rest)| rest)
+        .to_owned()
 }
 
 /// The field a serde error is about, when it says (`unknown field `x``, `label: …`).

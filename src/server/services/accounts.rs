@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Principal, RequestMeta, audit_by, blocking};
+use super::{RequestMeta, audit_by, audit_event, blocking};
 use crate::{
     domain::{error::AppError, validation},
     model::{CurrentUser, SessionState},
@@ -158,20 +158,9 @@ pub async fn login(
                     .await?;
             }
             db.record_audit(&AuditEvent {
-                actor: Actor::System,
                 target_label: Some(email),
                 target_kind: Some("email"),
-                ..audit_by(
-                    &Principal::User(CurrentUser {
-                        id: Uuid::nil(),
-                        email: String::new(),
-                        name: String::new(),
-                    }),
-                    None,
-                    "login.failed",
-                    meta,
-                    now,
-                )
+                ..audit_event(Actor::System, None, "login.failed", meta, now)
             })
             .await?;
             Err(AppError::invalid(

@@ -113,19 +113,31 @@ pub(crate) fn audit_by(
     meta: &RequestMeta,
     now: i64,
 ) -> AuditEvent {
+    let actor = match principal {
+        Principal::User(user) => Actor::User {
+            id: user.id,
+            email: user.email.clone(),
+        },
+        Principal::Token(token) => Actor::Token {
+            id: token.id,
+            label: token.label.clone(),
+        },
+    };
+    audit_event(actor, workspace_id, action, meta, now)
+}
+
+/// An audit event by any actor (the system, for a failed sign-in), to be filled in.
+pub(crate) fn audit_event(
+    actor: Actor,
+    workspace_id: Option<Uuid>,
+    action: &'static str,
+    meta: &RequestMeta,
+    now: i64,
+) -> AuditEvent {
     AuditEvent {
         id: Uuid::now_v7(),
         workspace_id,
-        actor: match principal {
-            Principal::User(user) => Actor::User {
-                id: user.id,
-                email: user.email.clone(),
-            },
-            Principal::Token(token) => Actor::Token {
-                id: token.id,
-                label: token.label.clone(),
-            },
-        },
+        actor,
         action,
         target_kind: None,
         target_id: None,
