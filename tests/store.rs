@@ -4,7 +4,7 @@ mod support;
 
 use tessera::{
     on_pool,
-    server::store::{Db, Engine},
+    server::store::{Db, Engine, Pool},
 };
 use uuid::Uuid;
 
@@ -237,7 +237,7 @@ on_both_engines! {
 async fn sqlite_files_are_created_in_wal_mode_with_foreign_keys_on() {
     let test = support::TestDb::sqlite().await;
     assert_eq!(test.db.engine(), Engine::Sqlite);
-    let Db::Sqlite(pool) = &test.db else {
+    let Pool::Sqlite(pool) = test.db.pool() else {
         unreachable!()
     };
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")

@@ -14,7 +14,7 @@ use axum::{
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tracing::{Level, level_filters::LevelFilter};
 
 use super::{api, state::AppState, web};
 use crate::ui::{App, shell};
@@ -22,20 +22,30 @@ use crate::ui::{App, shell};
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/healthz", get(healthz))
-        .nest("/api/v1", api::router(state.clone()))
-        // Also registers every server function (all under /rpc, away from /api/v1).
+    // Pages and server functions (all under /rpc, away from /api/v1); only these take
+    // cookies, so only these need the cross-site check.
+    let ui = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(web::refuse_cross_site))
-        .layer(middleware::from_fn(web::security_headers))
-        .layer(
+        .route_layer(middleware::from_fn(web::refuse_cross_site))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    let router = web::with_security_headers(
+        Router::new()
+            .route("/healthz", get(healthz))
+            .merge(api::router(state.clone()))
+            .merge(ui),
+    );
+    // A line per request at `info`. When the log filter is quieter than that (say `warn`),
+    // the layer is left out rather than asked, and dropping, each request's span.
+    let router = if LevelFilter::current() >= LevelFilter::INFO {
+        router.layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Liveness and readiness in one: 200 when the database answers, 503 when it does not.

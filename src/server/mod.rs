@@ -60,6 +60,10 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     );
 
     let sweeper = tokio::spawn(sweep_expired_sessions(db.clone()));
+    let follower = {
+        let db = db.clone();
+        tokio::spawn(async move { db.follow_token_changes().await })
+    };
     let last_used = state.last_used.clone();
     let flusher = tokio::spawn(last_used::flush_periodically(
         last_used.clone(),
@@ -74,6 +78,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
 
     sweeper.abort();
     flusher.abort();
+    follower.abort();
     // What the last interval recorded is written before the database closes.
     match last_used.flush(&db).await {
         Ok(0) => {}

@@ -1,18 +1,23 @@
 //! The one state shared by the Leptos routes, server functions and REST handlers.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{config::Config, last_used::LastUsed, secrets::Keys, store::Db};
 
+/// A handle on the shared state: cloned for every request that extracts it, so it is one
+/// reference count, not a copy of the options it holds.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub leptos_options: LeptosOptions,
-    pub config: Arc<Config>,
+    pub config: Config,
     pub db: Db,
-    pub keys: Arc<Keys>,
+    pub keys: Keys,
     pub last_used: Arc<LastUsed>,
 }
 
@@ -24,13 +29,21 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.site_addr)
             .build();
-        AppState {
+        AppState(Arc::new(Shared {
             leptos_options,
-            config: Arc::new(config),
+            config,
             db,
-            keys: Arc::new(keys),
+            keys,
             last_used: Arc::new(LastUsed::default()),
-        }
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

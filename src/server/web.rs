@@ -6,13 +6,17 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::{
+    Router,
     body::Body,
-    extract::ConnectInfo,
-    http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header, request::Parts},
+    extract::{ConnectInfo, FromRequestParts},
+    http::{
+        HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header, request::Parts,
+    },
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use leptos::prelude::*;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{services::RequestMeta, state::AppState};
 use crate::{domain::error::AppError, model::CurrentUser};
@@ -103,12 +107,36 @@ fn over_https(state: &AppState, parts: &Parts) -> bool {
 pub fn request_meta(state: &AppState, parts: &Parts) -> RequestMeta {
     RequestMeta {
         ip: client_ip(state, parts).map(|ip| ip.to_string()),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .map(|value| value.chars().take(512).collect()),
+        user_agent: user_agent(parts).map(str::to_owned),
     }
+}
+
+/// Who is asking, for the audit log: worked out only for handlers that ask for it.
+impl FromRequestParts<AppState> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(request_meta(state, parts))
+    }
+}
+
+/// The User-Agent header as text, if it is.
+pub fn user_agent(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| truncate_chars(value, 512))
+}
+
+/// At most `max` characters of `text` (what is kept of a request's user agent or path).
+pub fn truncate_chars(text: &str, max: usize) -> &str {
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(end, _)| &text[..end])
 }
 
 /// Everything a server function needs about its request.
@@ -228,34 +256,39 @@ pub fn page_csp(nonce: &str) -> String {
     )
 }
 
-/// Headers every response carries. Pages set their own CSP (with a nonce) while
-/// rendering; everything else gets one that allows nothing.
-pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
-    let rpc = request.uri().path().starts_with(RPC_PREFIX);
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
-        headers.insert(name, HeaderValue::from_static(value));
+/// The security headers of every response: no sniffing, no framing, no referrer, an
+/// isolated browsing context; a CSP that forbids everything unless the page set its own;
+/// and `no-store` on pages and JSON (server functions, the API), which hold workspace data.
+/// Plain header layers, with no per-request allocation.
+pub fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
+    const OPENER_POLICY: HeaderName = HeaderName::from_static("cross-origin-opener-policy");
+    let always = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
-    set(headers, "x-content-type-options", "nosniff");
-    set(headers, "referrer-policy", "no-referrer");
-    set(headers, "x-frame-options", "DENY");
-    set(headers, "cross-origin-opener-policy", "same-origin");
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        set(
-            headers,
-            "content-security-policy",
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
-        );
-    }
-    let html = headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
-    if (html || rpc) && !headers.contains_key(header::CACHE_CONTROL) {
-        // Pages and answers hold workspace data: never store them in shared caches.
-        set(headers, "cache-control", "no-store");
-    }
-    response
+    router
+        .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(always(header::REFERRER_POLICY, "no-referrer"))
+        .layer(always(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(always(OPENER_POLICY, "same-origin"))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            |response: &Response| {
+                let private = response
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|value| {
+                        let value = value.as_bytes();
+                        value.starts_with(b"text/html")
+                            || value.starts_with(b"application/json")
+                            || value.starts_with(b"application/problem+json")
+                    });
+                private.then(|| HeaderValue::from_static("no-store"))
+            },
+        ))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
-use tessera::server::store::Db;
+use tessera::server::store::{Db, Pool};
 
 pub struct TestDb {
     pub db: Db,
@@ -39,7 +39,7 @@ impl TestDb {
         let admin = Db::connect(&admin_url)
             .await
             .expect("connect to the PostgreSQL test server");
-        let Db::Postgres(pool) = &admin else {
+        let Pool::Postgres(pool) = admin.pool() else {
             panic!("TESSERA_TEST_POSTGRES_URL must be a postgres:// URL")
         };
         sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -64,7 +64,7 @@ impl TestDb {
             Cleanup::Sqlite(dir) => drop(dir),
             Cleanup::Postgres { admin_url, name } => {
                 let admin = Db::connect(&admin_url).await.expect("reconnect as admin");
-                if let Db::Postgres(pool) = &admin {
+                if let Pool::Postgres(pool) = admin.pool() {
                     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(pool)
                         .await

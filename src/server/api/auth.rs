@@ -3,7 +3,7 @@
 //! Last used column, and its expiry is announced in `Tessera-Token-Expires`.
 
 use axum::{
-    extract::{OriginalUri, Request, State},
+    extract::{Request, State},
     http::{HeaderValue, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -11,13 +11,13 @@ use axum::{
 
 use super::{Problem, json::rfc3339};
 use crate::server::{
+    last_used::Use,
     services::{
         now_ms,
         tokens::{self, TokenCheck},
     },
     state::AppState,
-    store::tokens::TokenUse,
-    web::request_meta,
+    web::{client_ip, truncate_chars, user_agent},
 };
 
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -42,22 +42,16 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
     };
 
     let (mut parts, body) = request.into_parts();
-    let meta = request_meta(&state, &parts);
-    let path = parts
-        .extensions
-        .get::<OriginalUri>()
-        .map_or_else(|| parts.uri.path().to_owned(), |uri| uri.path().to_owned());
-    state.last_used.record(TokenUse {
+    state.last_used.record(Use {
         token_id: token.id,
         at: now,
-        ip: meta.ip.clone(),
-        user_agent: meta.user_agent.clone(),
-        method: parts.method.to_string(),
-        path: path.chars().take(512).collect(),
+        ip: client_ip(&state, &parts),
+        user_agent: user_agent(&parts),
+        method: parts.method.as_str(),
+        path: truncate_chars(parts.uri.path(), 512),
     });
     let expires_at = token.expires_at;
     parts.extensions.insert(token);
-    parts.extensions.insert(meta);
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(at) = expires_at
         && let Ok(value) = HeaderValue::from_str(&rfc3339(at))

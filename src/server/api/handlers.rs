@@ -172,22 +172,13 @@ impl From<WorkspaceSummary> for WorkspaceJson {
 #[utoipa::path(get, path = "/access-token", tag = "access-token",
     responses((status = 200, description = "The presented token", body = SelfJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn get_self(
-    State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
-) -> ApiResult<Json<SelfJson>> {
-    let name = state
-        .db
-        .workspace_name(token.workspace_id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(SelfJson {
+pub async fn get_self(Extension(token): Extension<TokenPrincipal>) -> Json<SelfJson> {
+    Json(SelfJson {
         id: token.id,
-        label: token.label,
+        label: token.label.to_string(),
         workspace: WorkspaceRef {
             id: token.workspace_id,
-            name,
+            name: token.workspace_name.to_string(),
         },
         scope: token.scope,
         permissions: token.permissions,
@@ -195,7 +186,7 @@ pub async fn get_self(
         created_at: rfc3339(token.created_at),
         expires_at: token.expires_at.map(rfc3339),
         last_used_at: token.last_used_at.map(rfc3339),
-    }))
+    })
 }
 
 #[utoipa::path(delete, path = "/access-token", tag = "access-token",
@@ -204,7 +195,7 @@ pub async fn get_self(
 pub async fn revoke_self(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
 ) -> ApiResult<StatusCode> {
     tokens::revoke_self(&state.db, &token, &meta, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -306,7 +297,7 @@ pub struct CreateToken {
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
     Path(workspace): Path<String>,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> ApiResult<Response> {
@@ -388,7 +379,7 @@ pub struct PatchToken {
 pub async fn patch_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
     Path((workspace, token_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<PatchToken>,
 ) -> ApiResult<Json<TokenJson>> {
@@ -428,7 +419,7 @@ pub async fn patch_token(
 pub async fn delete_token(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
     Path((workspace, token_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     tokens::delete(
@@ -498,7 +489,7 @@ pub struct AddedJson {
 pub async fn add_member(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
     Path(workspace): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
 ) -> ApiResult<Response> {
@@ -542,7 +533,7 @@ pub struct PatchMember {
 pub async fn patch_member(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
     Path((workspace, user)): Path<(String, String)>,
     ApiJson(body): ApiJson<PatchMember>,
 ) -> ApiResult<Json<MemberJson>> {
@@ -566,7 +557,7 @@ pub async fn patch_member(
 pub async fn delete_member(
     State(state): State<AppState>,
     Extension(token): Extension<TokenPrincipal>,
-    Extension(meta): Extension<RequestMeta>,
+    meta: RequestMeta,
     Path((workspace, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     workspaces::remove_member(

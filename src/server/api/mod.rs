@@ -10,41 +10,48 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, OriginalUri},
     middleware,
-    routing::{get, post},
+    routing::{any, get, post},
 };
 
 pub use problem::Problem;
 
 use super::state::AppState;
 
+/// Where the API lives; the OpenAPI document's server URL.
+pub const PREFIX: &str = "/api/v1";
+
+/// The API's routes with their full paths, to be merged into the site's router (a nested
+/// router would rewrite every request's URI on the way in).
 pub fn router(state: AppState) -> Router<AppState> {
     use handlers::*;
+    let path = |tail: &str| format!("{PREFIX}{tail}");
     Router::new()
-        .route("/access-token", get(get_self).delete(revoke_self))
-        .route("/workspaces/{workspace}", get(get_workspace))
+        .route(&path("/access-token"), get(get_self).delete(revoke_self))
+        .route(&path("/workspaces/{workspace}"), get(get_workspace))
         .route(
-            "/workspaces/{workspace}/tokens",
+            &path("/workspaces/{workspace}/tokens"),
             get(list_tokens).post(create_token),
         )
         .route(
-            "/workspaces/{workspace}/tokens/{token}",
+            &path("/workspaces/{workspace}/tokens/{token}"),
             get(get_token).patch(patch_token).delete(delete_token),
         )
         .route(
-            "/workspaces/{workspace}/members",
+            &path("/workspaces/{workspace}/members"),
             get(list_members).post(add_member),
         )
         .route(
-            "/workspaces/{workspace}/members/{user}",
+            &path("/workspaces/{workspace}/members/{user}"),
             axum::routing::patch(patch_member).delete(delete_member),
         )
-        .route("/introspect", post(introspect))
-        // Only matched routes authenticate; unknown paths answer the JSON 404 below.
+        .route(&path("/introspect"), post(introspect))
+        // Only the routes above authenticate; unknown paths answer the JSON 404 below.
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
-        .route("/openapi.json", get(openapi_json))
+        .route(&path("/openapi.json"), get(openapi_json))
+        // Without these an unknown /api/v1 path would get the HTML 404 page.
+        .route(PREFIX, any(not_found))
+        .route(&path("/{*rest}"), any(not_found))
         .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
-        // Without its own fallback an unknown /api/v1 path would get the HTML 404 page.
-        .fallback(not_found)
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> Problem {

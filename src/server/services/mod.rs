@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod tokens;
 pub mod workspaces;
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::store::{
@@ -32,8 +34,10 @@ pub enum Principal {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenPrincipal {
     pub id: Uuid,
-    pub label: String,
+    // Shared with the cached token: a request clones a count, not the text.
+    pub label: Arc<str>,
     pub workspace_id: Uuid,
+    pub workspace_name: Arc<str>,
     pub scope: Role,
     /// The permissions chosen at creation (None: the whole scope).
     pub chosen: Option<PermissionSet>,
@@ -120,7 +124,7 @@ pub(crate) fn audit_by(
         },
         Principal::Token(token) => Actor::Token {
             id: token.id,
-            label: token.label.clone(),
+            label: token.label.to_string(),
         },
     };
     audit_event(actor, workspace_id, action, meta, now)

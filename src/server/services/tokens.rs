@@ -35,7 +35,7 @@ fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
     })?;
     let allowed = |action| authorize_token(Some(role), action, scope).is_ok();
     let status = TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now);
-    let permissions = stored_permissions(&row)?;
+    let permissions = stored_permissions(row.id, row.permissions.as_deref())?;
     Ok(TokenView {
         permissions,
         effective_permissions: PermissionSet::effective(scope, permissions),
@@ -125,13 +125,15 @@ fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Re
 }
 
 /// The permissions stored for a token (None: the whole scope).
-pub(crate) fn stored_permissions(row: &TokenRow) -> Result<Option<PermissionSet>, AppError> {
-    row.permissions
-        .as_deref()
+pub(crate) fn stored_permissions(
+    token: Uuid,
+    stored: Option<&str>,
+) -> Result<Option<PermissionSet>, AppError> {
+    stored
         .map(PermissionSet::from_text)
         .transpose()
         .map_err(|error| {
-            tracing::error!(token = %row.id, "stored permissions: {error}");
+            tracing::error!(%token, "stored permissions: {error}");
             AppError::Internal
         })
 }
@@ -284,7 +286,7 @@ pub async fn edit(
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, row.expires_at, now)?;
     check_permissions(&actor, role, input.scope, input.permissions)?;
-    let current_permissions = stored_permissions(&row)?;
+    let current_permissions = stored_permissions(row.id, row.permissions.as_deref())?;
     let mut changes = serde_json::Map::new();
     if label != row.label {
         changes.insert("label".into(), json!({ "from": row.label, "to": label }));
@@ -484,17 +486,18 @@ pub async fn check(
         return Ok(TokenCheck::Expired(row.id));
     }
     let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
-    let chosen = stored_permissions(&row)?;
+    let chosen = stored_permissions(row.id, row.permissions.as_deref())?;
     Ok(TokenCheck::Valid(TokenPrincipal {
         id: row.id,
-        label: row.label,
+        label: row.label.clone(),
         workspace_id: row.workspace_id,
+        workspace_name: row.workspace_name.clone(),
         scope,
         chosen,
         permissions: PermissionSet::effective(scope, chosen),
         created_at: row.created_at,
         expires_at: row.expires_at,
-        last_used_at: row.last_used_at,
+        last_used_at: row.last_used_at(),
     }))
 }
 

@@ -5,10 +5,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod token_cache;
 pub mod tokens;
 pub mod workspaces;
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     migrate::Migrator,
@@ -21,12 +22,23 @@ use sqlx::{
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
-/// A pool on one of the two supported engines. Cloning is cheap (the pools are shared).
+/// The database: a pool on one of the two engines, and the cache of recently presented
+/// tokens that the store's own writes keep true. Cloning is cheap (both are shared).
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    token_cache: Arc<token_cache::TokenCache>,
+}
+
+/// A pool on one of the two supported engines.
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
+
+/// How many recently presented tokens each instance keeps in memory.
+const TOKEN_CACHE_CAPACITY: usize = 100_000;
 
 /// Which engine a [`Db`] runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,9 +60,9 @@ impl Engine {
 #[macro_export]
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::server::store::Db::Sqlite($pool) => $body,
-            $crate::server::store::Db::Postgres($pool) => $body,
+        match $db.pool() {
+            $crate::server::store::Pool::Sqlite($pool) => $body,
+            $crate::server::store::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -79,7 +91,8 @@ impl Db {
                 .connect(url)
                 .await
                 .map_err(StoreError::Connect)?;
-            Ok(Db::Postgres(pool))
+            // Until this instance listens for other instances' token writes, it caches nothing.
+            Ok(Db::new(Pool::Postgres(pool), false))
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(StoreError::Connect)?
@@ -94,24 +107,43 @@ impl Db {
                 .connect_with(options)
                 .await
                 .map_err(StoreError::Connect)?;
-            Ok(Db::Sqlite(pool))
+            // One instance owns an SQLite file: its own writes are all there is to see.
+            Ok(Db::new(Pool::Sqlite(pool), true))
         } else {
             Err(StoreError::UnsupportedUrl)
         }
     }
 
+    fn new(pool: Pool, cache_enabled: bool) -> Db {
+        Db {
+            pool,
+            token_cache: Arc::new(token_cache::TokenCache::new(
+                TOKEN_CACHE_CAPACITY,
+                cache_enabled,
+            )),
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn token_cache(&self) -> &token_cache::TokenCache {
+        &self.token_cache
+    }
+
     pub fn engine(&self) -> Engine {
-        match self {
-            Db::Sqlite(_) => Engine::Sqlite,
-            Db::Postgres(_) => Engine::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
         }
     }
 
     /// Brings the schema up to date; a no-op when it already is.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }

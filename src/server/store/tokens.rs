@@ -1,10 +1,35 @@
 //! Access tokens. Every read and write names the workspace: a token id from another
 //! workspace finds nothing.
 
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
-use super::{Db, StoreError, audit::AuditEvent};
+use super::{
+    Db, Engine, Pool, StoreError,
+    audit::AuditEvent,
+    token_cache::{AuthRow, AuthToken, Digest},
+};
 use crate::{insert_audit, on_pool};
+
+/// The PostgreSQL channel on which every token write is announced to every instance
+/// (payload: the token id), so that their caches drop it.
+pub const TOKEN_CHANGES: &str = "tessera_token_changes";
+
+/// Inside a token write's transaction: on PostgreSQL, announces the change to every
+/// instance when the transaction commits (and not if it rolls back).
+macro_rules! announce_token_change {
+    ($db:expr, $tx:expr, $id:expr) => {
+        if $db.engine() == Engine::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(TOKEN_CHANGES)
+                .bind($id.to_string())
+                .execute($tx)
+                .await?;
+        }
+    };
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TokenRow {
@@ -34,6 +59,12 @@ const TOKEN_SELECT: &str =
         t.last_used_method, t.last_used_path
     FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by";
 
+const AUTH_SELECT: &str =
+    "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.label, t.scope, t.permissions,
+        t.created_at, t.expires_at, t.disabled_at, t.last_used_at
+    FROM access_tokens t JOIN workspaces w ON w.id = t.workspace_id
+    WHERE t.digest = $1";
+
 pub struct NewToken<'a> {
     pub id: Uuid,
     pub workspace_id: Uuid,
@@ -52,7 +83,7 @@ pub struct NewToken<'a> {
 pub struct TokenUse {
     pub token_id: Uuid,
     pub at: i64,
-    pub ip: Option<String>,
+    pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
     pub method: String,
     pub path: String,
@@ -99,10 +130,66 @@ impl Db {
         )
     }
 
-    /// The token a presented secret's digest belongs to, in any workspace.
-    pub async fn token_by_digest(&self, digest: &[u8]) -> Result<Option<TokenRow>, StoreError> {
-        let sql = format!("{TOKEN_SELECT} WHERE t.digest = $1");
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(digest).fetch_optional(pool).await?))
+    /// The token a presented secret's digest belongs to, in any workspace: from the cache
+    /// of recently presented tokens when it is there, else from the database (and then
+    /// cached). Unknown digests are not cached.
+    pub async fn token_by_digest(
+        &self,
+        digest: &Digest,
+    ) -> Result<Option<Arc<AuthToken>>, StoreError> {
+        let cache = self.token_cache();
+        if let Some(token) = cache.get(digest) {
+            return Ok(Some(token));
+        }
+        let since = cache.epoch();
+        let row: Option<AuthRow> = on_pool!(self, pool =>
+            sqlx::query_as(AUTH_SELECT).bind(&digest[..]).fetch_optional(pool).await?);
+        Ok(row.map(|row| {
+            let token = Arc::new(AuthToken::from(row));
+            cache.insert(since, *digest, token.clone());
+            token
+        }))
+    }
+
+    /// On PostgreSQL, keeps this instance's token cache true to every instance's writes for
+    /// as long as it runs: the cache is used only while the notification connection is up,
+    /// and starts empty each time it is (re)established. On SQLite it returns at once.
+    pub async fn follow_token_changes(&self) {
+        let Pool::Postgres(pool) = self.pool() else {
+            return;
+        };
+        let cache = self.token_cache();
+        let mut delay = Duration::from_millis(250);
+        loop {
+            let listening = async {
+                let mut listener = PgListener::connect_with(pool).await?;
+                listener.listen(TOKEN_CHANGES).await?;
+                Ok::<_, sqlx::Error>(listener)
+            };
+            match listening.await {
+                Ok(mut listener) => {
+                    cache.reset(true);
+                    delay = Duration::from_millis(250);
+                    tracing::debug!("following token changes on PostgreSQL");
+                    // `None`: the connection was lost (notifications meanwhile are gone).
+                    while let Ok(Some(notification)) = listener.try_recv().await {
+                        match notification.payload().parse::<Uuid>() {
+                            Ok(id) => cache.invalidate(id),
+                            Err(_) => cache.reset(true),
+                        }
+                    }
+                    cache.reset(false);
+                    tracing::warn!(
+                        "lost the PostgreSQL notification connection; checking every token against the database until it is back"
+                    );
+                }
+                Err(error) => tracing::warn!(
+                    "cannot listen for token changes on PostgreSQL (tokens are checked against the database meanwhile): {error}"
+                ),
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
     }
 
     pub async fn token_workspace(&self, id: Uuid) -> Result<Option<Uuid>, StoreError> {
@@ -119,12 +206,15 @@ impl Db {
             let mut tx = pool.begin().await?;
             for used in uses {
                 sqlx::query(sql)
-                    .bind(used.token_id).bind(used.at).bind(used.ip.as_deref())
+                    .bind(used.token_id).bind(used.at).bind(used.ip.map(|ip| ip.to_string()))
                     .bind(used.user_agent.as_deref()).bind(&used.method).bind(&used.path)
                     .execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
+        for used in uses {
+            self.token_cache().note_use(used.token_id, used.at);
+        }
         Ok(())
     }
 
@@ -192,8 +282,10 @@ impl Db {
                 return Ok(TokenWrite::NotFound);
             }
             insert_audit!(&mut *tx, audit)?;
+            announce_token_change!(self, &mut *tx, id);
             tx.commit().await?;
         });
+        self.token_cache().invalidate(id);
         Ok(TokenWrite::Done)
     }
 
@@ -217,8 +309,10 @@ impl Db {
                 return Ok(TokenWrite::NotFound);
             }
             insert_audit!(&mut *tx, audit)?;
+            announce_token_change!(self, &mut *tx, id);
             tx.commit().await?;
         });
+        self.token_cache().invalidate(id);
         Ok(TokenWrite::Done)
     }
 
@@ -237,8 +331,10 @@ impl Db {
                 return Ok(TokenWrite::NotFound);
             }
             insert_audit!(&mut *tx, audit)?;
+            announce_token_change!(self, &mut *tx, id);
             tx.commit().await?;
         });
+        self.token_cache().invalidate(id);
         Ok(TokenWrite::Done)
     }
 
