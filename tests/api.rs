@@ -39,10 +39,27 @@ struct Server {
     state: AppState,
     client: Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    follower: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
+    /// The server's router on a random port, following other instances' token writes as
+    /// `tessera` does (on PostgreSQL the token cache is in use once that has started).
     async fn start(db: &Db) -> Server {
+        let follower = tokio::spawn({
+            let db = db.clone();
+            async move { db.follow_token_changes().await }
+        });
+        for _ in 0..500 {
+            if db.token_cache().is_enabled() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(
+            db.token_cache().is_enabled(),
+            "the token cache never came into use"
+        );
         let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
         let state = AppState::new(config, db.clone(), keys());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -62,6 +79,7 @@ impl Server {
             state,
             client: Client::new(),
             stop: Some(stop),
+            follower,
         }
     }
 
@@ -99,6 +117,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        self.follower.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -658,5 +677,109 @@ mod contract {
         assert!(problems.iter().any(|p| p.contains("required `label`")), "{problems:?}");
             test.remove().await;
         }
+    }
+}
+
+/// The tokens' cache: every change takes effect on the very next request, in this instance
+/// at once and in another instance as soon as PostgreSQL delivers the notification.
+mod cache {
+    use super::*;
+
+    async fn self_label(server: &Server, secret: &str) -> (StatusCode, Value) {
+        let (status, body) = server.get("/access-token", secret).await;
+        (status, body["label"].clone())
+    }
+
+    on_both_engines! {
+        async fn a_cached_token_is_refused_on_the_very_next_request_after_a_change(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let (id, secret) = world.token(db, ws, "deploy", Role::TeamMember, None).await;
+            let meta = RequestMeta::default();
+
+            assert_eq!(self_label(&server, &secret).await, (StatusCode::OK, json!("deploy")));
+            assert_eq!(db.token_cache().len(), 1, "a presented token is kept in memory");
+
+            tokens::set_enabled(db, &world.owner, ws, id, false, &meta, now_ms()).await.unwrap();
+            let (status, headers, body) = server.call(Method::GET, "/access-token", &secret, None).await;
+            assert_invalid_token(status, &headers, &body, "disabled while cached");
+
+            tokens::set_enabled(db, &world.owner, ws, id, true, &meta, now_ms()).await.unwrap();
+            assert_eq!(self_label(&server, &secret).await, (StatusCode::OK, json!("deploy")));
+
+            let input = TokenInput { label: "deploy-2".into(), scope: Role::Viewer, permissions: None, expires_at: None };
+            tokens::edit(db, &world.owner, ws, id, input, &meta, now_ms()).await.unwrap();
+            let (status, body) = server.get("/access-token", &secret).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!((body["label"].clone(), body["scope"].clone()), (json!("deploy-2"), json!("viewer")));
+
+            tokens::delete(db, &world.owner, ws, id, &meta, now_ms()).await.unwrap();
+            let (status, headers, body) = server.call(Method::GET, "/access-token", &secret, None).await;
+            assert_invalid_token(status, &headers, &body, "deleted while cached");
+            assert_eq!(db.token_cache().len(), 0);
+            drop(server);
+            test.remove().await;
+        }
+    }
+
+    /// Two instances on one PostgreSQL database, each with its own cache.
+    #[tokio::test]
+    async fn another_instance_drops_a_token_changed_here() {
+        let test = support::TestDb::postgres().await;
+        let here = &test.db;
+        let there = Db::connect(&test.url).await.unwrap();
+        let world = world(here).await;
+        let ws = world.workspace;
+        let (id, secret) = world.token(here, ws, "shared", Role::Viewer, None).await;
+        let server = Server::start(&there).await;
+        let meta = RequestMeta::default();
+        assert_eq!(
+            self_label(&server, &secret).await,
+            (StatusCode::OK, json!("shared"))
+        );
+        assert_eq!(there.token_cache().len(), 1);
+
+        // Disabled through this instance: the other one hears of it when the change commits.
+        tokens::set_enabled(here, &world.owner, ws, id, false, &meta, now_ms())
+            .await
+            .unwrap();
+        let mut waited = 0;
+        while !there.token_cache().is_empty() && waited < 5_000 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            waited += 5;
+        }
+        let (status, headers, body) = server
+            .call(Method::GET, "/access-token", &secret, None)
+            .await;
+        assert_invalid_token(status, &headers, &body, "disabled by another instance");
+
+        tokens::set_enabled(here, &world.owner, ws, id, true, &meta, now_ms())
+            .await
+            .unwrap();
+        assert_eq!(
+            self_label(&server, &secret).await,
+            (StatusCode::OK, json!("shared"))
+        );
+
+        // While the other instance cannot listen, it trusts nothing it cached.
+        there.token_cache().reset(false);
+        tokens::delete(here, &world.owner, ws, id, &meta, now_ms())
+            .await
+            .unwrap();
+        let (status, headers, body) = server
+            .call(Method::GET, "/access-token", &secret, None)
+            .await;
+        assert_invalid_token(
+            status,
+            &headers,
+            &body,
+            "deleted while the listener was down",
+        );
+
+        drop(server);
+        there.close().await;
+        test.remove().await;
     }
 }
