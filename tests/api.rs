@@ -521,6 +521,27 @@ on_both_engines! {
         assert_eq!(row.last_used_path.as_deref(), Some("/api/v1/access-token"));
         let (_, body) = server.get(&format!("/workspaces/{ws}/tokens/{id}"), &secret).await;
         assert_eq!(body["last_used_ip"], "127.0.0.1");
+        // The token describes itself with the use just written (its cached copy moved on).
+        let (_, body) = server.get("/access-token", &secret).await;
+        assert_eq!(body["last_used_at"].as_str().map(str::len), Some(24), "{body}");
+
+        // The server's own flusher, every second here (30 s by default), writes the next use.
+        let flusher = tokio::spawn(tessera::server::last_used::flush_periodically(
+            server.state.last_used.clone(), db.clone(), std::time::Duration::from_secs(1)));
+        let response = server.client.get(format!("{}/workspaces/{ws}", server.base))
+            .bearer_auth(&secret).header("user-agent", "nightly-job/2.0").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut row = db.token(ws, id).await.unwrap().unwrap();
+        for _ in 0..100 {
+            if row.last_used_user_agent.as_deref() == Some("nightly-job/2.0") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            row = db.token(ws, id).await.unwrap().unwrap();
+        }
+        flusher.abort();
+        assert_eq!(row.last_used_user_agent.as_deref(), Some("nightly-job/2.0"));
+        assert_eq!(row.last_used_path.as_deref(), Some(format!("/api/v1/workspaces/{ws}").as_str()));
         test.remove().await;
     }
 }
