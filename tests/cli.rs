@@ -1,6 +1,8 @@
 //! The `tessera` binary as an operator meets it: configuration errors, first start,
 //! and a clean stop on Ctrl-C or SIGTERM.
 
+mod support;
+
 use std::{
     io::{BufRead, BufReader, Read},
     process::{Child, Command, Stdio},
@@ -71,8 +73,13 @@ fn an_explicit_config_file_that_is_missing_is_an_error() {
 
 /// Starts the server in `dir` on a free port; returns it and its address once it listens.
 fn start(dir: &std::path::Path) -> (Child, String) {
+    start_with(dir, &[])
+}
+
+fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = tessera()
         .current_dir(dir)
+        .envs(env.iter().copied())
         .env("TESSERA_SITE_ADDR", "127.0.0.1:0")
         .env("TESSERA_LOG", "info")
         .stdout(Stdio::piped())
@@ -99,11 +106,16 @@ fn start(dir: &std::path::Path) -> (Child, String) {
 }
 
 fn http_get(addr: &str, path: &str) -> String {
+    http_get_with(addr, path, "")
+}
+
+/// A GET with extra header lines (each ending in `\r\n`).
+fn http_get_with(addr: &str, path: &str, headers: &str) -> String {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
@@ -146,5 +158,99 @@ fn first_start_creates_the_database_and_stops_cleanly_on_sigint_and_sigterm() {
             .read_to_string(&mut stderr)
             .unwrap();
         assert!(stderr.is_empty(), "{stderr}");
+    }
+}
+
+/// The compiled server on each database: it checks tokens made by the same secret, answers
+/// the API, and writes the last use it kept in memory when it stops (the flush interval,
+/// 30 s by default, never came).
+mod api_on_the_binary {
+    use super::*;
+    use tessera::{
+        domain::role::Role,
+        model::TokenInput,
+        server::{
+            config::SecretKey,
+            secrets::Keys,
+            services::{RequestMeta, accounts, now_ms, tokens},
+        },
+    };
+
+    const SECRET_HEX: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+
+    async fn serve_and_stop(test: support::TestDb) {
+        let keys = Keys::derive(&SecretKey::from_hex(SECRET_HEX).unwrap());
+        let meta = RequestMeta::default();
+        let input = accounts::SetupInput {
+            email: "owner@example.com".into(),
+            name: "Owner".into(),
+            password: "correct horse battery".into(),
+            workspace_name: "Acme".into(),
+        };
+        let (session, ws) = accounts::setup(&test.db, &keys, input, &meta, now_ms())
+            .await
+            .unwrap();
+        let token = TokenInput {
+            label: "binary".into(),
+            scope: Role::Viewer,
+            permissions: None,
+            expires_at: None,
+        };
+        let created = tokens::create(&test.db, &keys, &session.user, ws, token, &meta, now_ms())
+            .await
+            .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let (mut child, addr) = start_with(
+            dir.path(),
+            &[
+                ("DATABASE_URL", test.url.as_str()),
+                ("TESSERA_SECRET_KEY", SECRET_HEX),
+            ],
+        );
+        let bearer = format!(
+            "Authorization: Bearer {}\r\nUser-Agent: binary-test/1.0\r\n",
+            created.secret
+        );
+        let answer = http_get_with(&addr, "/api/v1/access-token", &bearer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains(r#""label":"binary""#), "{answer}");
+        assert!(answer.contains(r#""name":"Acme""#), "{answer}");
+        let wrong = http_get_with(
+            &addr,
+            "/api/v1/access-token",
+            "Authorization: Bearer tsr_nope\r\n",
+        );
+        assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+        assert!(
+            test.db
+                .token(ws, created.token.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_used_at
+                .is_none()
+        );
+
+        let status = stop_with(&mut child, "-TERM");
+        assert!(status.success(), "{status}");
+        let row = test.db.token(ws, created.token.id).await.unwrap().unwrap();
+        assert!(
+            row.last_used_at.is_some(),
+            "the last use was not written at shutdown"
+        );
+        assert_eq!(row.last_used_user_agent.as_deref(), Some("binary-test/1.0"));
+        assert_eq!(row.last_used_path.as_deref(), Some("/api/v1/access-token"));
+        test.remove().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        serve_and_stop(support::TestDb::sqlite().await).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        serve_and_stop(support::TestDb::postgres().await).await;
     }
 }
