@@ -523,7 +523,8 @@ on_both_engines! {
         assert_eq!(body["last_used_ip"], "127.0.0.1");
         // The token describes itself with the use just written (its cached copy moved on).
         let (_, body) = server.get("/access-token", &secret).await;
-        assert_eq!(body["last_used_at"].as_str().map(str::len), Some(24), "{body}");
+        let written = tessera::server::api::json::rfc3339(row.last_used_at.unwrap());
+        assert_eq!(body["last_used_at"], json!(written), "{body}");
 
         // The server's own flusher, every second here (30 s by default), writes the next use.
         let flusher = tokio::spawn(tessera::server::last_used::flush_periodically(
