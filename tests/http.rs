@@ -220,7 +220,16 @@ fn cross_site_server_function_calls_are_refused() {
                 .header(name, value)
                 .body(Body::from("{}"))
                 .unwrap();
-            let (status, _, body) = send(&app, request).await;
+            let response = app.clone().oneshot(request).await.unwrap();
+            // Server functions' answers, refusals included, are never stored.
+            assert_eq!(
+                response.headers()[header::CACHE_CONTROL],
+                "no-store",
+                "{name}"
+            );
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8(body.to_vec()).unwrap();
             assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
             assert!(body.contains("Cross-site"), "{body}");
         }

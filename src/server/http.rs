@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let ui = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .route_layer(middleware::from_fn(web::refuse_cross_site))
+        .route_layer(web::no_store())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     let router = web::with_security_headers(
         Router::new()

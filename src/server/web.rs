@@ -276,6 +276,7 @@ pub fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
+            // The UI's routes carry `no_store` themselves, whatever their content type.
             |response: &Response| {
                 let private = response
                     .headers()
@@ -289,6 +290,15 @@ pub fn with_security_headers(router: Router<AppState>) -> Router<AppState> {
                 private.then(|| HeaderValue::from_static("no-store"))
             },
         ))
+}
+
+/// `Cache-Control: no-store` on every answer of the routes it wraps (pages and server
+/// functions, whatever their content type, errors included), unless one set its own.
+pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    )
 }
 
 #[cfg(test)]
