@@ -447,8 +447,14 @@ pub enum TokenCheck {
     Valid(TokenPrincipal),
     Malformed,
     NotFound,
-    Disabled(Uuid),
-    Expired(Uuid),
+    /// A token of this workspace, disabled.
+    Disabled {
+        workspace_id: Uuid,
+    },
+    /// A token of this workspace, past its expiry.
+    Expired {
+        workspace_id: Uuid,
+    },
 }
 
 impl TokenCheck {
@@ -458,8 +464,8 @@ impl TokenCheck {
             TokenCheck::Valid(_) => "VALID",
             TokenCheck::Malformed => "MALFORMED",
             TokenCheck::NotFound => "NOT_FOUND",
-            TokenCheck::Disabled(_) => "DISABLED",
-            TokenCheck::Expired(_) => "EXPIRED",
+            TokenCheck::Disabled { .. } => "DISABLED",
+            TokenCheck::Expired { .. } => "EXPIRED",
         }
     }
 }
@@ -480,10 +486,14 @@ pub async fn check(
         return Ok(TokenCheck::NotFound);
     };
     if row.disabled_at.is_some() {
-        return Ok(TokenCheck::Disabled(row.id));
+        return Ok(TokenCheck::Disabled {
+            workspace_id: row.workspace_id,
+        });
     }
     if row.expires_at.is_some_and(|at| at <= now) {
-        return Ok(TokenCheck::Expired(row.id));
+        return Ok(TokenCheck::Expired {
+            workspace_id: row.workspace_id,
+        });
     }
     let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
     let chosen = stored_permissions(row.id, row.permissions.as_deref())?;
@@ -521,13 +531,6 @@ pub async fn revoke_self(
     }
 }
 
-/// What introspection tells a service about a presented token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Introspection {
-    pub check: TokenCheck,
-    pub workspace_id: Option<Uuid>,
-}
-
 /// Describes `presented` to a caller holding `introspect`, for tokens of the caller's own
 /// workspace only: any other token is `NOT_FOUND`.
 pub async fn introspect(
@@ -541,7 +544,9 @@ pub async fn introspect(
     let check = check(db, keys, presented, now).await?;
     let workspace = match &check {
         TokenCheck::Valid(token) => Some(token.workspace_id),
-        TokenCheck::Disabled(id) | TokenCheck::Expired(id) => db.token_workspace(*id).await?,
+        TokenCheck::Disabled { workspace_id } | TokenCheck::Expired { workspace_id } => {
+            Some(*workspace_id)
+        }
         TokenCheck::Malformed | TokenCheck::NotFound => None,
     };
     match workspace {

@@ -192,11 +192,6 @@ impl Db {
         }
     }
 
-    pub async fn token_workspace(&self, id: Uuid) -> Result<Option<Uuid>, StoreError> {
-        let sql = "SELECT workspace_id FROM access_tokens WHERE id = $1";
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(id).fetch_optional(pool).await?))
-    }
-
     /// Writes the most recent use of each token in `uses` (skipping older news).
     pub async fn record_token_uses(&self, uses: &[TokenUse]) -> Result<(), StoreError> {
         let sql = "UPDATE access_tokens SET last_used_at = $2, last_used_ip = $3,
