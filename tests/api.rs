@@ -528,7 +528,8 @@ on_both_engines! {
 
         // The server's own flusher, every second here (30 s by default), writes the next use.
         let flusher = tokio::spawn(tessera::server::last_used::flush_periodically(
-            server.state.last_used.clone(), db.clone(), std::time::Duration::from_secs(1)));
+            server.state.last_used.clone(), db.clone(), std::time::Duration::from_secs(1),
+            std::future::pending()));
         let response = server.client.get(format!("{}/workspaces/{ws}", server.base))
             .bearer_auth(&secret).header("user-agent", "nightly-job/2.0").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);

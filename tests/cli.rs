@@ -73,10 +73,14 @@ fn an_explicit_config_file_that_is_missing_is_an_error() {
 
 /// Starts the server in `dir` on a free port; returns it and its address once it listens.
 fn start(dir: &std::path::Path) -> (Child, String) {
-    start_with(dir, &[])
+    let (child, addr, _log) = start_with(dir, &[]);
+    (child, addr)
 }
 
-fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
+/// The server's log lines after "listening", kept for failure messages.
+type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String, Log) {
     let mut child = tessera()
         .current_dir(dir)
         .envs(env.iter().copied())
@@ -95,8 +99,14 @@ fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
         if let Some(at) = line.find("listening on http://") {
             let addr = line[at + "listening on http://".len()..].trim().to_owned();
             // Keep draining the log so the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return (child, addr);
+            let log = Log::default();
+            let kept = log.clone();
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    kept.lock().unwrap().push(line);
+                }
+            });
+            return (child, addr, log);
         }
         seen.push(line);
     }
@@ -201,7 +211,7 @@ mod api_on_the_binary {
             .unwrap();
 
         let dir = tempfile::tempdir().unwrap();
-        let (mut child, addr) = start_with(
+        let (mut child, addr, log) = start_with(
             dir.path(),
             &[
                 ("DATABASE_URL", test.url.as_str()),
@@ -237,7 +247,8 @@ mod api_on_the_binary {
         let row = test.db.token(ws, created.token.id).await.unwrap().unwrap();
         assert!(
             row.last_used_at.is_some(),
-            "the last use was not written at shutdown"
+            "the last use was not written at shutdown; the server's log:\n{}",
+            log.lock().unwrap().join("\n")
         );
         assert_eq!(row.last_used_user_agent.as_deref(), Some("binary-test/1.0"));
         assert_eq!(row.last_used_path.as_deref(), Some("/api/v1/access-token"));

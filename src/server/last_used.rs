@@ -88,8 +88,9 @@ impl LastUsed {
 
     /// How many tokens wait to be written.
     pub fn pending(&self) -> usize {
-        (0..SHARDS)
-            .map(|index| self.shards[index].lock().map(|p| p.len()).unwrap_or(0))
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().map(|p| p.len()).unwrap_or(0))
             .sum()
     }
 
@@ -124,12 +125,22 @@ impl LastUsed {
     }
 }
 
-/// Flushes every `interval` until the task is stopped.
-pub async fn flush_periodically(recorder: Arc<LastUsed>, db: Db, interval: Duration) {
+/// Flushes every `interval` until `stop` resolves. A flush under way is finished first:
+/// cancelling it between taking the pending uses and writing them would lose them.
+pub async fn flush_periodically(
+    recorder: Arc<LastUsed>,
+    db: Db,
+    interval: Duration,
+    stop: impl Future<Output = ()>,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stop = std::pin::pin!(stop);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = &mut stop => return,
+        }
         if let Err(error) = recorder.flush(&db).await {
             tracing::warn!("could not record tokens' last use (will retry): {error}");
         }

@@ -65,10 +65,14 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         tokio::spawn(async move { db.follow_token_changes().await })
     };
     let last_used = state.last_used.clone();
+    let (stop_flusher, flusher_stopped) = tokio::sync::oneshot::channel::<()>();
     let flusher = tokio::spawn(last_used::flush_periodically(
         last_used.clone(),
         db.clone(),
         std::time::Duration::from_secs(state.config.last_used_flush_seconds),
+        async {
+            let _ = flusher_stopped.await;
+        },
     ));
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -77,9 +81,13 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         .map_err(ServerError::Serve)?;
 
     sweeper.abort();
-    flusher.abort();
     follower.abort();
-    // What the last interval recorded is written before the database closes.
+    // The flusher finishes a flush under way, then what is left is written before the
+    // database closes.
+    let _ = stop_flusher.send(());
+    if let Err(error) = flusher.await {
+        tracing::warn!("the last-used flusher failed: {error}");
+    }
     match last_used.flush(&db).await {
         Ok(0) => {}
         Ok(written) => tracing::info!(tokens = written, "recorded tokens' last use"),
