@@ -2,6 +2,12 @@ use std::process::ExitCode;
 
 use tessera::server::{self, config::Config};
 
+/// Tokio moves tasks between worker threads, so memory is often freed on another thread
+/// than the one that allocated it; glibc's malloc then takes the other arena's lock (a
+/// futex per contended free under load). mimalloc frees across threads without a lock.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = match Config::load() {

@@ -243,6 +243,20 @@ on_both_engines! {
         let announced = headers["tessera-token-expires"].to_str().unwrap();
         assert_eq!(announced, body["expires_at"].as_str().unwrap());
         assert!(body.get("secret").is_none());
+        // The security headers of a JSON answer.
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert_eq!(headers["cache-control"], "no-store");
+        // The first call read the token from the database; this one finds it in memory,
+        // and an error answer to an authenticated request announces the expiry as well.
+        let (status, headers, _) = server.call(Method::GET, "/access-token", &secret, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["tessera-token-expires"].to_str().unwrap(), announced);
+        let elsewhere = format!("/workspaces/{}/tokens", Uuid::now_v7());
+        let (status, headers, body) = server.call(Method::GET, &elsewhere, &secret, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(headers["tessera-token-expires"].to_str().unwrap(), announced);
 
         let (status, _, _) = server.call(Method::DELETE, "/access-token", &secret, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);

@@ -29,12 +29,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(web::refuse_cross_site))
         .route_layer(web::no_store())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
-    let router = web::with_security_headers(
-        Router::new()
-            .route("/healthz", get(healthz))
-            .merge(api::router(state.clone()))
-            .merge(ui),
-    );
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api::router(state.clone()))
+        .merge(ui)
+        .layer(web::SecurityHeaders);
     // A line per request at `info`. When the log filter is quieter than that (say `warn`),
     // the layer is left out rather than asked, and dropping, each request's span.
     let router = if LevelFilter::current() >= LevelFilter::INFO {

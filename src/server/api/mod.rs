@@ -9,7 +9,6 @@ mod problem;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, OriginalUri},
-    middleware,
     routing::{any, get, post},
 };
 
@@ -45,13 +44,17 @@ pub fn router(state: AppState) -> Router<AppState> {
             axum::routing::patch(patch_member).delete(delete_member),
         )
         .route(&path("/introspect"), post(introspect))
-        // Only the routes above authenticate; unknown paths answer the JSON 404 below.
-        .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
+        // Only the routes above authenticate and take bodies; unknown paths answer the
+        // JSON 404 below. One stacked layer: each `route_layer` call boxes the routes again.
+        .route_layer(
+            tower::ServiceBuilder::new()
+                .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
+                .layer(auth::BearerAuth::new(state)),
+        )
         .route(&path("/openapi.json"), get(openapi_json))
         // Without these an unknown /api/v1 path would get the HTML 404 page.
         .route(PREFIX, any(not_found))
         .route(&path("/{*rest}"), any(not_found))
-        .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> Problem {

@@ -20,6 +20,7 @@ use crate::{
         secrets::{self, Keys},
         store::{
             Db,
+            token_cache::{AuthToken, Digest},
             tokens::{NewToken, TokenEdit, TokenRow, TokenWrite},
         },
     },
@@ -478,36 +479,60 @@ pub async fn check(
     presented: &str,
     now: i64,
 ) -> Result<TokenCheck, AppError> {
-    let Ok(secret) = TokenSecret::parse(presented) else {
-        return Ok(TokenCheck::Malformed);
-    };
-    let digest = keys.token_digest(&secret);
-    let Some(row) = db.token_by_digest(&digest).await? else {
-        return Ok(TokenCheck::NotFound);
-    };
-    if row.disabled_at.is_some() {
+    match digest(keys, presented) {
+        Some(digest) => check_digest(db, &digest, now).await,
+        None => Ok(TokenCheck::Malformed),
+    }
+}
+
+/// The look-up digest of a presented token, or `None` when it is malformed (wrong prefix,
+/// length, characters or checksum): such a token is refused without a look-up.
+pub fn digest(keys: &Keys, presented: &str) -> Option<Digest> {
+    TokenSecret::parse(presented)
+        .ok()
+        .map(|secret| keys.token_digest(&secret))
+}
+
+/// `check` for a token already digested, reading the database when it is not in memory.
+pub async fn check_digest(db: &Db, digest: &Digest, now: i64) -> Result<TokenCheck, AppError> {
+    match db.token_by_digest(digest).await? {
+        Some(token) => verdict(&token, now),
+        None => Ok(TokenCheck::NotFound),
+    }
+}
+
+/// `check` from memory alone: `None` when the token is not in this instance's cache (then
+/// `check_digest` asks the database). Lets the API's authentication answer without
+/// awaiting anything for a token in use.
+pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<Result<TokenCheck, AppError>> {
+    db.cached_token(digest).map(|token| verdict(&token, now))
+}
+
+/// The one rule deciding what a stored token is worth at `now`.
+fn verdict(token: &AuthToken, now: i64) -> Result<TokenCheck, AppError> {
+    if token.disabled_at.is_some() {
         return Ok(TokenCheck::Disabled {
-            workspace_id: row.workspace_id,
+            workspace_id: token.workspace_id,
         });
     }
-    if row.expires_at.is_some_and(|at| at <= now) {
+    if token.expires_at.is_some_and(|at| at <= now) {
         return Ok(TokenCheck::Expired {
-            workspace_id: row.workspace_id,
+            workspace_id: token.workspace_id,
         });
     }
-    let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
-    let chosen = stored_permissions(row.id, row.permissions.as_deref())?;
+    let scope: Role = token.scope.parse().map_err(|_| AppError::Internal)?;
+    let chosen = stored_permissions(token.id, token.permissions.as_deref())?;
     Ok(TokenCheck::Valid(TokenPrincipal {
-        id: row.id,
-        label: row.label.clone(),
-        workspace_id: row.workspace_id,
-        workspace_name: row.workspace_name.clone(),
+        id: token.id,
+        label: token.label.clone(),
+        workspace_id: token.workspace_id,
+        workspace_name: token.workspace_name.clone(),
         scope,
         chosen,
         permissions: PermissionSet::effective(scope, chosen),
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-        last_used_at: row.last_used_at(),
+        created_at: token.created_at,
+        expires_at: token.expires_at,
+        last_used_at: token.last_used_at(),
     }))
 }
 

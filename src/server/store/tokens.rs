@@ -130,6 +130,11 @@ impl Db {
         )
     }
 
+    /// The token with this digest if this instance holds it in memory; no database read.
+    pub fn cached_token(&self, digest: &Digest) -> Option<Arc<AuthToken>> {
+        self.token_cache().get(digest)
+    }
+
     /// The token a presented secret's digest belongs to, in any workspace: from the cache
     /// of recently presented tokens when it is there, else from the database (and then
     /// cached). Unknown digests are not cached.
