@@ -142,10 +142,10 @@ impl Db {
         &self,
         digest: &Digest,
     ) -> Result<Option<Arc<AuthToken>>, StoreError> {
-        let cache = self.token_cache();
-        if let Some(token) = cache.get(digest) {
+        if let Some(token) = self.cached_token(digest) {
             return Ok(Some(token));
         }
+        let cache = self.token_cache();
         let since = cache.epoch();
         let row: Option<AuthRow> = on_pool!(self, pool =>
             sqlx::query_as(AUTH_SELECT).bind(&digest[..]).fetch_optional(pool).await?);
