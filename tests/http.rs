@@ -4,7 +4,6 @@
 mod support;
 
 use axum::{
-    Router,
     body::Body,
     http::{Request, StatusCode, header},
 };
@@ -19,7 +18,7 @@ use tessera::server::{
 
 use tower::ServiceExt;
 
-fn app(test: &support::TestDb) -> Router {
+fn app(test: &support::TestDb) -> http::Site {
     let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
     let keys = Keys::derive(&SecretKey([7; 32]));
     http::router(AppState::new(config, test.db.clone(), keys))
@@ -44,7 +43,7 @@ fn run(test: impl std::future::Future<Output = ()>) {
     RUNTIME.block_on(test);
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String, String) {
+async fn send(app: &http::Site, request: Request<Body>) -> (StatusCode, String, String) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let content_type = response

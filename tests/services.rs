@@ -345,7 +345,7 @@ on_both_engines! {
         assert_eq!(created.token.status, TokenStatus::Active);
 
         // Found by its digest; the secret itself is nowhere in the row.
-        let row = db.token_by_digest(&keys.token_digest(&secret)).await.unwrap().unwrap();
+        let row = db.token_by_digest(&keys.token_digest(secret.as_presented())).await.unwrap().unwrap();
         assert_eq!(row.id, created.token.id);
         let sealed = db.sealed_secret(ws, row.id).await.unwrap().unwrap();
         assert!(!sealed.windows(20).any(|w| w == &created.secret.as_bytes()[10..30]));

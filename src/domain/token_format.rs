@@ -49,25 +49,21 @@ impl TokenSecret {
                 }
             }
         }
-        let checksum = checksum(&body);
-        TokenSecret(format!("{PREFIX}{body}{checksum}"))
+        let mut secret = String::with_capacity(TOKEN_LEN);
+        secret.push_str(PREFIX);
+        secret.push_str(&body);
+        secret.extend(checksum_digits(&body).map(char::from));
+        TokenSecret(secret)
     }
 
     /// Checks the shape and checksum of `text` (surrounding whitespace is ignored).
     pub fn parse(text: &str) -> Result<TokenSecret, MalformedToken> {
-        let text = text.trim();
-        let rest = text.strip_prefix(PREFIX).ok_or(MalformedToken::Prefix)?;
-        if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(MalformedToken::Character);
-        }
-        if text.len() != TOKEN_LEN {
-            return Err(MalformedToken::Length);
-        }
-        let (body, sum) = rest.split_at(BODY_LEN);
-        if checksum(body) != sum {
-            return Err(MalformedToken::Checksum);
-        }
-        Ok(TokenSecret(text.to_owned()))
+        PresentedToken::parse(text).map(|token| TokenSecret(token.0.to_owned()))
+    }
+
+    /// The secret as a borrowed, already checked token.
+    pub fn as_presented(&self) -> PresentedToken<'_> {
+        PresentedToken(&self.0)
     }
 
     /// The whole secret, for hashing, sealing, or showing its owner once.
@@ -78,6 +74,41 @@ impl TokenSecret {
     /// The part that may be stored in clear and displayed.
     pub fn display_prefix(&self) -> &str {
         &self.0[..DISPLAY_LEN]
+    }
+}
+
+/// A token secret checked in place, without a copy: what a request presents is checked on
+/// every call, and only needs hashing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PresentedToken<'a>(&'a str);
+
+impl<'a> PresentedToken<'a> {
+    /// Checks the shape and checksum of `text` (surrounding whitespace is ignored).
+    pub fn parse(text: &'a str) -> Result<PresentedToken<'a>, MalformedToken> {
+        let text = text.trim();
+        let rest = text.strip_prefix(PREFIX).ok_or(MalformedToken::Prefix)?;
+        if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(MalformedToken::Character);
+        }
+        if text.len() != TOKEN_LEN {
+            return Err(MalformedToken::Length);
+        }
+        let (body, sum) = rest.split_at(BODY_LEN);
+        if checksum_digits(body) != sum.as_bytes() {
+            return Err(MalformedToken::Checksum);
+        }
+        Ok(PresentedToken(text))
+    }
+
+    /// The whole secret, for hashing.
+    pub fn expose(self) -> &'a str {
+        self.0
+    }
+}
+
+impl fmt::Debug for PresentedToken<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PresentedToken({}…)", &self.0[..DISPLAY_LEN])
     }
 }
 
@@ -92,14 +123,15 @@ pub fn masked(display_prefix: &str) -> String {
     format!("{display_prefix}{}", "•".repeat(12))
 }
 
-fn checksum(body: &str) -> String {
+/// The CRC32 of `body` in base62 digits.
+fn checksum_digits(body: &str) -> [u8; CHECKSUM_LEN] {
     let mut value = crc32fast::hash(body.as_bytes());
     let mut digits = [b'0'; CHECKSUM_LEN];
     for digit in digits.iter_mut().rev() {
         *digit = ALPHABET[(value % 62) as usize];
         value /= 62;
     }
-    String::from_utf8(digits.to_vec()).expect("base62 digits are ASCII")
+    digits
 }
 
 #[cfg(test)]
@@ -125,7 +157,15 @@ mod tests {
         assert!(text.starts_with("tsr_"));
         assert!(text[4..].bytes().all(|b| b.is_ascii_alphanumeric()));
         assert_eq!(TokenSecret::parse(text), Ok(token.clone()));
-        assert_eq!(TokenSecret::parse(&format!("  {text}\n")), Ok(token));
+        assert_eq!(
+            TokenSecret::parse(&format!("  {text}\n")),
+            Ok(token.clone())
+        );
+        let padded = format!("  {text}\n");
+        let presented = PresentedToken::parse(&padded).expect("checked in place");
+        assert_eq!(presented, token.as_presented());
+        assert_eq!(presented.expose(), text);
+        assert!(!format!("{presented:?}").contains(&text[10..]));
     }
 
     #[test]

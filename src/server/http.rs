@@ -13,13 +13,18 @@ use axum::{
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
+use tower::Layer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::{Level, level_filters::LevelFilter};
 
 use super::{api, state::AppState, web};
 use crate::ui::{App, shell};
 
-pub fn router(state: AppState) -> Router {
+/// The whole site as one service, ready for `axum::serve` (through
+/// `axum::ServiceExt::into_make_service_with_connect_info`).
+pub type Site = web::SecurityHeadersService<Router>;
+
+pub fn router(state: AppState) -> Site {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     // Pages and server functions (all under /rpc, away from /api/v1); only these take
@@ -32,8 +37,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router(state.clone()))
-        .merge(ui)
-        .layer(web::SecurityHeaders);
+        .merge(ui);
     // A line per request at `info`. When the log filter is quieter than that (say `warn`),
     // the layer is left out rather than asked, and dropping, each request's span.
     let router = if LevelFilter::current() >= LevelFilter::INFO {
@@ -45,7 +49,9 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     };
-    router.with_state(state)
+    // Around the router as a whole rather than through `Router::layer`, which wraps (and
+    // per request clones) every route on its own.
+    web::SecurityHeaders.layer(router.with_state(state))
 }
 
 /// Liveness and readiness in one: 200 when the database answers, 503 when it does not.

@@ -17,9 +17,12 @@ use super::store::{Db, StoreError, tokens::TokenUse};
 /// for each other.
 const SHARDS: usize = 16;
 
+/// Keyed by token id: made by the server, so a fast hash is safe.
+type Pending = HashMap<Uuid, TokenUse, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 pub struct LastUsed {
-    shards: [Mutex<HashMap<Uuid, TokenUse>>; SHARDS],
+    shards: [Mutex<Pending>; SHARDS],
 }
 
 /// A use as a request sees it, borrowed from the request.
@@ -34,7 +37,7 @@ pub struct Use<'a> {
 }
 
 impl LastUsed {
-    fn shard(&self, token_id: Uuid) -> MutexGuard<'_, HashMap<Uuid, TokenUse>> {
+    fn shard(&self, token_id: Uuid) -> MutexGuard<'_, Pending> {
         // Version 7 ids end in random bits, which spread tokens evenly.
         let index = (token_id.as_u128() % SHARDS as u128) as usize;
         self.shards[index].lock().unwrap_or_else(|e| e.into_inner())

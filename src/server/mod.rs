@@ -74,7 +74,9 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
             let _ = flusher_stopped.await;
         },
     ));
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        SocketAddr,
+    >(http::router(state));
     axum::serve(listener, app)
         .with_graceful_shutdown(http::shutdown_signal())
         .await

@@ -27,7 +27,7 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::config::{Config, SecretKey};
-use crate::domain::token_format::TokenSecret;
+use crate::domain::token_format::{PresentedToken, TokenSecret};
 
 const NONCE_LEN: usize = 12;
 
@@ -48,8 +48,10 @@ pub enum SecretError {
 /// The keys derived from the server secret. `Debug` shows none of them.
 #[derive(Clone)]
 pub struct Keys {
-    token_digest: [u8; 32],
-    session_digest: [u8; 32],
+    // Keyed once: each digest then starts from a copy of the keyed state instead of
+    // hashing the key again.
+    token_digest: Hmac<Sha256>,
+    session_digest: Hmac<Sha256>,
     seal: Aes256Gcm,
 }
 
@@ -71,8 +73,8 @@ impl Keys {
         };
         let seal_key = expand(b"token seal v1");
         Keys {
-            token_digest: expand(b"token digest v1"),
-            session_digest: expand(b"session digest v1"),
+            token_digest: keyed(&expand(b"token digest v1")),
+            session_digest: keyed(&expand(b"session digest v1")),
             seal: Aes256Gcm::new(&seal_key.into()),
         }
     }
@@ -89,7 +91,7 @@ impl Keys {
     }
 
     /// The look-up digest of a token secret.
-    pub fn token_digest(&self, secret: &TokenSecret) -> [u8; 32] {
+    pub fn token_digest(&self, secret: PresentedToken<'_>) -> [u8; 32] {
         hmac(&self.token_digest, secret.expose().as_bytes())
     }
 
@@ -135,9 +137,12 @@ impl Keys {
     }
 }
 
-fn hmac(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+fn keyed(key: &[u8; 32]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
+fn hmac(keyed: &Hmac<Sha256>, message: &[u8]) -> [u8; 32] {
+    let mut mac = keyed.clone();
     mac.update(message);
     mac.finalize().into_bytes().into()
 }
@@ -254,16 +259,29 @@ mod tests {
     #[test]
     fn digests_are_keyed_and_stable() {
         let secret = new_token_secret();
-        assert_eq!(keys(1).token_digest(&secret), keys(1).token_digest(&secret));
-        assert_ne!(keys(1).token_digest(&secret), keys(2).token_digest(&secret));
+        let secret = secret.as_presented();
+        assert_eq!(keys(1).token_digest(secret), keys(1).token_digest(secret));
+        assert_ne!(keys(1).token_digest(secret), keys(2).token_digest(secret));
         assert_ne!(
-            keys(1).token_digest(&secret),
-            keys(1).token_digest(&new_token_secret())
+            keys(1).token_digest(secret),
+            keys(1).token_digest(new_token_secret().as_presented())
         );
         // Different purposes, different keys.
         assert_ne!(
-            keys(1).token_digest(&secret).to_vec(),
+            keys(1).token_digest(secret).to_vec(),
             keys(1).session_digest(secret.expose()).to_vec()
+        );
+        // Stored digests stay valid: the same HMAC-SHA256 under the same derived key as a
+        // MAC keyed afresh for every message.
+        let mut key = [0u8; 32];
+        Hkdf::<Sha256>::new(Some(b"tessera"), &[1; 32])
+            .expand(b"token digest v1", &mut key)
+            .unwrap();
+        let mut fresh = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
+        fresh.update(secret.expose().as_bytes());
+        assert_eq!(
+            keys(1).token_digest(secret),
+            <[u8; 32]>::from(fresh.finalize().into_bytes())
         );
         assert!(digests_equal(&[1, 2, 3], &[1, 2, 3]));
         assert!(!digests_equal(&[1, 2, 3], &[1, 2, 4]));

@@ -332,7 +332,6 @@ fn set_security_headers(headers: &mut HeaderMap) {
         || content_type.is_some_and(|value| {
             value.starts_with(b"application/json") || value.starts_with(b"application/problem+json")
         });
-    headers.reserve(6);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -345,15 +344,16 @@ fn set_security_headers(headers: &mut HeaderMap) {
         );
         headers.insert(OPENER_POLICY, HeaderValue::from_static("same-origin"));
     }
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
-        );
-    }
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ));
     // The UI's routes carry `no_store` themselves, whatever their content type.
-    if private && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if private {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
     }
 }
 

@@ -90,7 +90,7 @@ where
         };
         let now = now_ms();
         if let Some(check) = tokens::check_cached(&self.state.db, &digest, now) {
-            return match admit(&self.state, request, check, now) {
+            return match admit(&self.state, request, Ok(check), now) {
                 Ok((request, expires_at)) => BearerAuthFuture::Inner {
                     inner: self.inner.call(request),
                     expires_at,

@@ -2,7 +2,7 @@
 //! the UI's server functions call too.
 
 use axum::{
-    Extension, Json,
+    Extension,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Problem,
-    json::{ApiJson, parse_rfc3339, present, rfc3339, serde_message},
+    json::{ApiJson, Json, Time, parse_rfc3339, present, serde_message},
 };
 use crate::{
     domain::{api_permission::PermissionSet, error::AppError, role::Role, token::TokenStatus},
@@ -60,9 +60,12 @@ pub struct SelfJson {
     /// What was chosen at creation (null: the whole scope).
     #[schema(value_type = Option<Vec<String>>)]
     pub chosen_permissions: Option<PermissionSet>,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub last_used_at: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Time,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<Time>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -78,10 +81,13 @@ pub struct TokenJson {
     pub prefix: String,
     #[schema(example = "active")]
     pub status: &'static str,
-    pub created_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Time,
     pub created_by: Option<String>,
-    pub expires_at: Option<String>,
-    pub last_used_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<Time>,
     pub last_used_ip: Option<String>,
 }
 
@@ -103,10 +109,10 @@ impl From<TokenView> for TokenJson {
             chosen_permissions: view.permissions,
             prefix: view.display_prefix,
             status: status_name(view.status),
-            created_at: rfc3339(view.created_at),
+            created_at: Time(view.created_at),
             created_by: view.created_by,
-            expires_at: view.expires_at.map(rfc3339),
-            last_used_at: view.last_used_at.map(rfc3339),
+            expires_at: view.expires_at.map(Time),
+            last_used_at: view.last_used_at.map(Time),
             last_used_ip: view.last_used_ip,
         }
     }
@@ -133,7 +139,8 @@ pub struct MemberJson {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub joined_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub joined_at: Time,
 }
 
 impl From<Member> for MemberJson {
@@ -143,7 +150,7 @@ impl From<Member> for MemberJson {
             email: member.email,
             name: member.name,
             role: member.role,
-            joined_at: rfc3339(member.joined_at),
+            joined_at: Time(member.joined_at),
         }
     }
 }
@@ -183,9 +190,9 @@ pub async fn get_self(Extension(token): Extension<TokenPrincipal>) -> Json<SelfJ
         scope: token.scope,
         permissions: token.permissions,
         chosen_permissions: token.chosen,
-        created_at: rfc3339(token.created_at),
-        expires_at: token.expires_at.map(rfc3339),
-        last_used_at: token.last_used_at.map(rfc3339),
+        created_at: Time(token.created_at),
+        expires_at: token.expires_at.map(Time),
+        last_used_at: token.last_used_at.map(Time),
     })
 }
 
@@ -594,7 +601,8 @@ pub struct IntrospectResponse {
     #[schema(value_type = Option<Vec<String>>)]
     pub permissions: Option<PermissionSet>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Time>,
 }
 
 #[utoipa::path(post, path = "/introspect", tag = "introspection",
@@ -615,7 +623,7 @@ pub async fn introspect(
             workspace: Some(found.workspace_id),
             scope: Some(found.scope),
             permissions: Some(found.permissions),
-            expires_at: found.expires_at.map(rfc3339),
+            expires_at: found.expires_at.map(Time),
         },
         _ => IntrospectResponse {
             active: false,

@@ -4,12 +4,14 @@
 
 use axum::{
     extract::{FromRequest, Request, rejection::JsonRejection},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Deserializer, de::DeserializeOwned};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de::DeserializeOwned};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 use super::Problem;
+use crate::domain::error::AppError;
 
 /// The largest request body the API reads.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -76,10 +78,58 @@ fn field_of(message: &str) -> String {
 
 /// Milliseconds since the epoch as RFC 3339 UTC (`2026-11-22T23:59:59.999Z`).
 pub fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
+    Time(ms).write(&mut [0; TIME_LEN]).to_owned()
+}
+
+/// A moment in an API answer: milliseconds since the epoch, serialized as RFC 3339 UTC
+/// straight into the body, without a `String` of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Time(pub i64);
+
+/// Room for any time the API writes (`2026-11-22T23:59:59.999Z` is 24 bytes).
+const TIME_LEN: usize = 40;
+
+impl Time {
+    /// The RFC 3339 text, written into `buffer`; empty for a time RFC 3339 cannot express.
+    pub fn write(self, buffer: &mut [u8; TIME_LEN]) -> &str {
+        let mut rest = &mut buffer[..];
+        let formatted = OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
+            .ok()
+            .is_some_and(|t| t.format_into(&mut rest, &Rfc3339).is_ok());
+        // What the writer moved past is the text (the count `format_into` returns is not).
+        let written = if formatted { TIME_LEN - rest.len() } else { 0 };
+        std::str::from_utf8(&buffer[..written]).unwrap_or_default()
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.write(&mut [0; TIME_LEN]))
+    }
+}
+
+/// A JSON answer. As axum's `Json`, but written into a buffer with room for a typical
+/// answer from the start instead of one grown (and copied) from 128 bytes.
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::with_capacity(512);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            Err(error) => {
+                tracing::error!("cannot write an API answer as JSON: {error}");
+                Problem::from(AppError::Internal).into_response()
+            }
+        }
+    }
 }
 
 /// RFC 3339 text as milliseconds since the epoch.
@@ -111,6 +161,12 @@ mod tests {
     fn times_round_trip_in_rfc3339() {
         assert_eq!(rfc3339(1_795_391_999_999), "2026-11-22T23:59:59.999Z");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            serde_json::to_string(&[Time(1_795_391_999_999), Time(0)]).unwrap(),
+            r#"["2026-11-22T23:59:59.999Z","1970-01-01T00:00:00Z"]"#
+        );
+        // Beyond year 9999 RFC 3339 has no words; nothing is written rather than garbage.
+        assert_eq!(rfc3339(253_402_300_800_000), "");
         assert_eq!(
             parse_rfc3339("t", "2026-11-22T23:59:59.999Z").unwrap(),
             1_795_391_999_999

@@ -12,7 +12,7 @@ use crate::{
         permission::{Denied, TokenAction, authorize_token, may_ever},
         role::Role,
         token::{HiddenColumns, TokenStatus},
-        token_format::TokenSecret,
+        token_format::PresentedToken,
         validation,
     },
     model::{CreatedToken, CurrentUser, TokenInput, TokenView, TokensPage},
@@ -216,7 +216,7 @@ pub async fn create(
 
     let secret = secrets::new_token_secret();
     let id = Uuid::now_v7();
-    let digest = keys.token_digest(&secret);
+    let digest = keys.token_digest(secret.as_presented());
     let sealed = keys.seal(id, &secret);
     let token = NewToken {
         id,
@@ -488,52 +488,50 @@ pub async fn check(
 /// The look-up digest of a presented token, or `None` when it is malformed (wrong prefix,
 /// length, characters or checksum): such a token is refused without a look-up.
 pub fn digest(keys: &Keys, presented: &str) -> Option<Digest> {
-    TokenSecret::parse(presented)
+    PresentedToken::parse(presented)
         .ok()
-        .map(|secret| keys.token_digest(&secret))
+        .map(|secret| keys.token_digest(secret))
 }
 
 /// `check` for a token already digested, reading the database when it is not in memory.
 pub async fn check_digest(db: &Db, digest: &Digest, now: i64) -> Result<TokenCheck, AppError> {
-    match db.token_by_digest(digest).await? {
+    Ok(match db.token_by_digest(digest).await? {
         Some(token) => verdict(&token, now),
-        None => Ok(TokenCheck::NotFound),
-    }
+        None => TokenCheck::NotFound,
+    })
 }
 
 /// `check` from memory alone: `None` when the token is not in this instance's cache (then
 /// `check_digest` asks the database). Lets the API's authentication answer without
 /// awaiting anything for a token in use.
-pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<Result<TokenCheck, AppError>> {
+pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<TokenCheck> {
     db.cached_token(digest).map(|token| verdict(&token, now))
 }
 
 /// The one rule deciding what a stored token is worth at `now`.
-fn verdict(token: &AuthToken, now: i64) -> Result<TokenCheck, AppError> {
+fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
     if token.disabled_at.is_some() {
-        return Ok(TokenCheck::Disabled {
+        return TokenCheck::Disabled {
             workspace_id: token.workspace_id,
-        });
+        };
     }
     if token.expires_at.is_some_and(|at| at <= now) {
-        return Ok(TokenCheck::Expired {
+        return TokenCheck::Expired {
             workspace_id: token.workspace_id,
-        });
+        };
     }
-    let scope: Role = token.scope.parse().map_err(|_| AppError::Internal)?;
-    let chosen = stored_permissions(token.id, token.permissions.as_deref())?;
-    Ok(TokenCheck::Valid(TokenPrincipal {
+    TokenCheck::Valid(TokenPrincipal {
         id: token.id,
         label: token.label.clone(),
         workspace_id: token.workspace_id,
         workspace_name: token.workspace_name.clone(),
-        scope,
-        chosen,
-        permissions: PermissionSet::effective(scope, chosen),
+        scope: token.scope,
+        chosen: token.chosen,
+        permissions: token.permissions,
         created_at: token.created_at,
         expires_at: token.expires_at,
         last_used_at: token.last_used_at(),
-    }))
+    })
 }
 
 /// A token revokes itself: deleted at once, recorded as its own act.

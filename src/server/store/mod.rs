@@ -78,6 +78,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("stored data is not valid: {0}")]
+    Invalid(String),
 }
 
 impl Db {

@@ -21,6 +21,9 @@ use std::{
 
 use uuid::Uuid;
 
+use super::StoreError;
+use crate::domain::{api_permission::PermissionSet, role::Role};
+
 /// What authenticating a token needs, as read from the database.
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuthRow {
@@ -36,16 +39,19 @@ pub struct AuthRow {
     pub last_used_at: Option<i64>,
 }
 
-/// A token row as cached: shared, with its last use kept current by this instance's
-/// own last-used flushes.
+/// A token row as cached: its scope and permissions already understood (a request only
+/// copies them), its last use kept current by this instance's own last-used flushes.
 #[derive(Debug)]
 pub struct AuthToken {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub workspace_name: Arc<str>,
     pub label: Arc<str>,
-    pub scope: String,
-    pub permissions: Option<String>,
+    pub scope: Role,
+    /// The permissions chosen at creation (None: the whole scope).
+    pub chosen: Option<PermissionSet>,
+    /// The scope's permissions narrowed to the chosen ones.
+    pub permissions: PermissionSet,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub disabled_at: Option<i64>,
@@ -64,29 +70,42 @@ impl AuthToken {
     }
 }
 
-impl From<AuthRow> for AuthToken {
-    fn from(row: AuthRow) -> Self {
-        AuthToken {
+impl TryFrom<AuthRow> for AuthToken {
+    type Error = StoreError;
+
+    fn try_from(row: AuthRow) -> Result<Self, StoreError> {
+        let invalid = |what: String| StoreError::Invalid(format!("token {}: {what}", row.id));
+        let scope: Role = row.scope.parse().map_err(|e| invalid(format!("{e}")))?;
+        let chosen = row
+            .permissions
+            .as_deref()
+            .map(PermissionSet::from_text)
+            .transpose()
+            .map_err(|e| invalid(format!("{e}")))?;
+        Ok(AuthToken {
             id: row.id,
             workspace_id: row.workspace_id,
             workspace_name: row.workspace_name.into(),
             label: row.label.into(),
-            scope: row.scope,
-            permissions: row.permissions,
+            scope,
+            chosen,
+            permissions: PermissionSet::effective(scope, chosen),
             created_at: row.created_at,
             expires_at: row.expires_at,
             disabled_at: row.disabled_at,
             last_used_at: AtomicI64::new(row.last_used_at.unwrap_or(NEVER)),
-        }
+        })
     }
 }
 
 pub type Digest = [u8; 32];
 
+/// The keys are HMAC digests and server-made ids, which no client can choose, so a fast
+/// hash is enough: SipHash showed in `make bench` for every request.
 #[derive(Debug, Default)]
 struct Entries {
-    by_digest: HashMap<Digest, Arc<AuthToken>>,
-    by_id: HashMap<Uuid, Digest>,
+    by_digest: HashMap<Digest, Arc<AuthToken>, foldhash::fast::RandomState>,
+    by_id: HashMap<Uuid, Digest, foldhash::fast::RandomState>,
 }
 
 /// A bounded map from token digest to token, see the module notes.
@@ -198,18 +217,21 @@ mod tests {
     use super::*;
 
     fn token(id: Uuid) -> Arc<AuthToken> {
-        Arc::new(AuthToken::from(AuthRow {
-            id,
-            workspace_id: Uuid::nil(),
-            workspace_name: "W".into(),
-            label: "t".into(),
-            scope: "viewer".into(),
-            permissions: None,
-            created_at: 0,
-            expires_at: None,
-            disabled_at: None,
-            last_used_at: None,
-        }))
+        Arc::new(
+            AuthToken::try_from(AuthRow {
+                id,
+                workspace_id: Uuid::nil(),
+                workspace_name: "W".into(),
+                label: "t".into(),
+                scope: "viewer".into(),
+                permissions: None,
+                created_at: 0,
+                expires_at: None,
+                disabled_at: None,
+                last_used_at: None,
+            })
+            .unwrap(),
+        )
     }
 
     #[test]

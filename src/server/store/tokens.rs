@@ -149,11 +149,12 @@ impl Db {
         let since = cache.epoch();
         let row: Option<AuthRow> = on_pool!(self, pool =>
             sqlx::query_as(AUTH_SELECT).bind(&digest[..]).fetch_optional(pool).await?);
-        Ok(row.map(|row| {
-            let token = Arc::new(AuthToken::from(row));
-            cache.insert(since, *digest, token.clone());
-            token
-        }))
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token = Arc::new(AuthToken::try_from(row)?);
+        cache.insert(since, *digest, token.clone());
+        Ok(Some(token))
     }
 
     /// On PostgreSQL, keeps this instance's token cache true to every instance's writes for
