@@ -15,8 +15,8 @@ use std::{
 };
 
 use axum::{
-    extract::Request,
-    http::{HeaderMap, HeaderValue, header},
+    extract::{FromRequestParts, Request},
+    http::{HeaderMap, HeaderValue, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use tower::{Layer, Service, ServiceExt};
@@ -27,7 +27,7 @@ use crate::{
     server::{
         last_used::Use,
         services::{
-            now_ms,
+            TokenPrincipal, now_ms,
             tokens::{self, TokenCheck},
         },
         state::AppState,
@@ -36,6 +36,23 @@ use crate::{
 };
 
 const TOKEN_EXPIRES: &str = "tessera-token-expires";
+
+/// The token a request was authenticated with, for the handler: taken out of the request
+/// rather than copied (axum's `Extension` would clone it).
+pub struct Caller(pub TokenPrincipal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        // Only a route outside `BearerAuth` could lack it: refuse rather than serve it.
+        parts
+            .extensions
+            .remove::<TokenPrincipal>()
+            .map(Caller)
+            .ok_or_else(Problem::invalid_token)
+    }
+}
 
 /// Authenticates every request to the routes it wraps.
 #[derive(Clone)]

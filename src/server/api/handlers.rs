@@ -2,7 +2,6 @@
 //! the UI's server functions call too.
 
 use axum::{
-    Extension,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -12,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    Problem,
+    Caller, Problem,
     json::{ApiJson, Json, Time, parse_rfc3339, present, serde_message},
 };
 use crate::{
@@ -179,13 +178,13 @@ impl From<WorkspaceSummary> for WorkspaceJson {
 #[utoipa::path(get, path = "/access-token", tag = "access-token",
     responses((status = 200, description = "The presented token", body = SelfJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn get_self(Extension(token): Extension<TokenPrincipal>) -> Json<SelfJson> {
+pub async fn get_self(Caller(token): Caller) -> Json<SelfJson> {
     Json(SelfJson {
         id: token.id,
-        label: token.label.to_string(),
+        label: token.label,
         workspace: WorkspaceRef {
             id: token.workspace_id,
-            name: token.workspace_name.to_string(),
+            name: token.workspace_name,
         },
         scope: token.scope,
         permissions: token.permissions,
@@ -201,7 +200,7 @@ pub async fn get_self(Extension(token): Extension<TokenPrincipal>) -> Json<SelfJ
     security(("bearer" = [])))]
 pub async fn revoke_self(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
 ) -> ApiResult<StatusCode> {
     tokens::revoke_self(&state.db, &token, &meta, now_ms()).await?;
@@ -229,7 +228,7 @@ pub struct ListQuery {
     security(("bearer" = [])))]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     Path(workspace): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<TokenList>> {
@@ -303,7 +302,7 @@ pub struct CreateToken {
     security(("bearer" = [])))]
 pub async fn create_token(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
     Path(workspace): Path<String>,
     ApiJson(body): ApiJson<CreateToken>,
@@ -348,7 +347,7 @@ pub async fn create_token(
     security(("bearer" = [])))]
 pub async fn get_token(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     Path((workspace, token_id)): Path<(String, String)>,
 ) -> ApiResult<Json<TokenJson>> {
     let view = tokens::get(
@@ -385,7 +384,7 @@ pub struct PatchToken {
     security(("bearer" = [])))]
 pub async fn patch_token(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
     Path((workspace, token_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<PatchToken>,
@@ -425,7 +424,7 @@ pub async fn patch_token(
     security(("bearer" = [])))]
 pub async fn delete_token(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
     Path((workspace, token_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
@@ -450,7 +449,7 @@ pub async fn delete_token(
     security(("bearer" = [])))]
 pub async fn get_workspace(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     Path(workspace): Path<String>,
 ) -> ApiResult<Json<WorkspaceJson>> {
     let workspace = workspaces::get(&state.db, &principal(&token), id(&workspace)?).await?;
@@ -463,7 +462,7 @@ pub async fn get_workspace(
     security(("bearer" = [])))]
 pub async fn list_members(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     Path(workspace): Path<String>,
 ) -> ApiResult<Json<Vec<MemberJson>>> {
     let page = workspaces::members(&state.db, &principal(&token), id(&workspace)?).await?;
@@ -495,7 +494,7 @@ pub struct AddedJson {
     security(("bearer" = [])))]
 pub async fn add_member(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
     Path(workspace): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
@@ -539,7 +538,7 @@ pub struct PatchMember {
     security(("bearer" = [])))]
 pub async fn patch_member(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
     Path((workspace, user)): Path<(String, String)>,
     ApiJson(body): ApiJson<PatchMember>,
@@ -563,7 +562,7 @@ pub async fn patch_member(
     security(("bearer" = [])))]
 pub async fn delete_member(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     meta: RequestMeta,
     Path((workspace, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
@@ -611,7 +610,7 @@ pub struct IntrospectResponse {
     security(("bearer" = [])))]
 pub async fn introspect(
     State(state): State<AppState>,
-    Extension(token): Extension<TokenPrincipal>,
+    Caller(token): Caller,
     ApiJson(body): ApiJson<IntrospectRequest>,
 ) -> ApiResult<Json<IntrospectResponse>> {
     let check = tokens::introspect(&state.db, &state.keys, &token, &body.token, now_ms()).await?;

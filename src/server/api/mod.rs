@@ -12,6 +12,7 @@ use axum::{
     routing::{any, get, post},
 };
 
+pub use auth::Caller;
 pub use problem::Problem;
 
 use super::state::AppState;

@@ -505,7 +505,7 @@ pub async fn check_digest(db: &Db, digest: &Digest, now: i64) -> Result<TokenChe
 /// `check_digest` asks the database). Lets the API's authentication answer without
 /// awaiting anything for a token in use.
 pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<TokenCheck> {
-    db.cached_token(digest).map(|token| verdict(&token, now))
+    db.with_cached_token(digest, |token| verdict(token, now))
 }
 
 /// The one rule deciding what a stored token is worth at `now`.
@@ -522,9 +522,9 @@ fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
     }
     TokenCheck::Valid(TokenPrincipal {
         id: token.id,
-        label: token.label.clone(),
+        label: token.label.to_string(),
         workspace_id: token.workspace_id,
-        workspace_name: token.workspace_name.clone(),
+        workspace_name: token.workspace_name.to_string(),
         scope: token.scope,
         chosen: token.chosen,
         permissions: token.permissions,

@@ -133,10 +133,15 @@ impl TokenCache {
     }
 
     pub fn get(&self, digest: &Digest) -> Option<Arc<AuthToken>> {
+        self.with(digest, |token| token.clone())
+    }
+
+    /// `f` of the cached token, called under the read lock.
+    pub fn with<R>(&self, digest: &Digest, f: impl FnOnce(&Arc<AuthToken>) -> R) -> Option<R> {
         if !self.enabled.load(Ordering::Acquire) {
             return None;
         }
-        self.read().by_digest.get(digest).cloned()
+        self.read().by_digest.get(digest).map(f)
     }
 
     /// Call before reading a row from the database.

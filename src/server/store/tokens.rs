@@ -135,6 +135,16 @@ impl Db {
         self.token_cache().get(digest)
     }
 
+    /// `f` of the token with this digest if this instance holds it in memory, read in
+    /// place (no count to take and give back).
+    pub fn with_cached_token<R>(
+        &self,
+        digest: &Digest,
+        f: impl FnOnce(&AuthToken) -> R,
+    ) -> Option<R> {
+        self.token_cache().with(digest, |token| f(token))
+    }
+
     /// The token a presented secret's digest belongs to, in any workspace: from the cache
     /// of recently presented tokens when it is there, else from the database (and then
     /// cached). Unknown digests are not cached.
