@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tessera::{
@@ -64,9 +62,7 @@ impl Server {
         let state = AppState::new(config, db.clone(), keys());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-            SocketAddr,
-        >(http::router(state.clone()));
+        let app = http::service(state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, app)

@@ -1,11 +1,11 @@
 //! The HTTP surface: one router for the UI, its server functions, the REST API,
 //! the health check and the static site.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::State,
+    extract::{State, connect_info::IntoMakeServiceWithConnectInfo},
     http::{StatusCode, header},
     middleware,
     response::IntoResponse,
@@ -20,9 +20,14 @@ use tracing::{Level, level_filters::LevelFilter};
 use super::{api, state::AppState, web};
 use crate::ui::{App, shell};
 
-/// The whole site as one service, ready for `axum::serve` (through
-/// `axum::ServiceExt::into_make_service_with_connect_info`).
+/// The whole site as one service.
 pub type Site = web::SecurityHeadersService<Router>;
+
+/// The site as `axum::serve` takes it, each connection's peer address known to the handlers
+/// (the last-used IP, trusted proxies).
+pub fn service(state: AppState) -> IntoMakeServiceWithConnectInfo<Site, SocketAddr> {
+    axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info(router(state))
+}
 
 pub fn router(state: AppState) -> Site {
     let routes = generate_route_list(App);

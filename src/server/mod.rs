@@ -74,10 +74,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
             let _ = flusher_stopped.await;
         },
     ));
-    let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-        SocketAddr,
-    >(http::router(state));
-    axum::serve(listener, app)
+    axum::serve(listener, http::service(state))
         .with_graceful_shutdown(http::shutdown_signal())
         .await
         .map_err(ServerError::Serve)?;

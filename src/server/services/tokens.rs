@@ -522,9 +522,9 @@ fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
     }
     TokenCheck::Valid(TokenPrincipal {
         id: token.id,
-        label: token.label.to_string(),
+        label: token.label.clone(),
         workspace_id: token.workspace_id,
-        workspace_name: token.workspace_name.to_string(),
+        workspace_name: token.workspace_name.clone(),
         scope: token.scope,
         chosen: token.chosen,
         permissions: token.permissions,

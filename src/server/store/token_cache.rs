@@ -45,8 +45,8 @@ pub struct AuthRow {
 pub struct AuthToken {
     pub id: Uuid,
     pub workspace_id: Uuid,
-    pub workspace_name: Arc<str>,
-    pub label: Arc<str>,
+    pub workspace_name: String,
+    pub label: String,
     pub scope: Role,
     /// The permissions chosen at creation (None: the whole scope).
     pub chosen: Option<PermissionSet>,
@@ -85,8 +85,8 @@ impl TryFrom<AuthRow> for AuthToken {
         Ok(AuthToken {
             id: row.id,
             workspace_id: row.workspace_id,
-            workspace_name: row.workspace_name.into(),
-            label: row.label.into(),
+            workspace_name: row.workspace_name,
+            label: row.label,
             scope,
             chosen,
             permissions: PermissionSet::effective(scope, chosen),

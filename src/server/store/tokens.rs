@@ -130,19 +130,14 @@ impl Db {
         )
     }
 
-    /// The token with this digest if this instance holds it in memory; no database read.
-    pub fn cached_token(&self, digest: &Digest) -> Option<Arc<AuthToken>> {
-        self.token_cache().get(digest)
-    }
-
-    /// `f` of the token with this digest if this instance holds it in memory, read in
-    /// place (no count to take and give back).
+    /// `f` of the token with this digest if this instance holds it in memory (no database
+    /// read), called in place: the API's check takes no count to give back.
     pub fn with_cached_token<R>(
         &self,
         digest: &Digest,
-        f: impl FnOnce(&AuthToken) -> R,
+        f: impl FnOnce(&Arc<AuthToken>) -> R,
     ) -> Option<R> {
-        self.token_cache().with(digest, |token| f(token))
+        self.token_cache().with(digest, f)
     }
 
     /// The token a presented secret's digest belongs to, in any workspace: from the cache
@@ -152,7 +147,7 @@ impl Db {
         &self,
         digest: &Digest,
     ) -> Result<Option<Arc<AuthToken>>, StoreError> {
-        if let Some(token) = self.cached_token(digest) {
+        if let Some(token) = self.with_cached_token(digest, Arc::clone) {
             return Ok(Some(token));
         }
         let cache = self.token_cache();
