@@ -130,3 +130,57 @@ pub struct ApiOperation {
     /// `(status, description)`
     pub responses: Vec<(String, String)>,
 }
+
+/// Which audit records to show: every filter is optional and they combine (AND).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// Part of the actor's email or token label, any case.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// An action (`token.created`) or a family of them (`token`).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Part of the target's label, any case, or its id.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Milliseconds since the epoch, inclusive.
+    #[serde(default)]
+    pub from: Option<i64>,
+    /// Milliseconds since the epoch, exclusive.
+    #[serde(default)]
+    pub until: Option<i64>,
+    /// Where the previous page ended ([`AuditPage::next`]).
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Records per page (1 to 200; 50 when not given).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One audit record as shown. `changes` is the JSON the change left.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: i64,
+    /// `user`, `token` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    /// The actor's email or the token's label, as they were then.
+    pub actor: String,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<Uuid>,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub changes: Option<String>,
+}
+
+/// A page of the workspace's audit log, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub workspace: WorkspaceSummary,
+    pub entries: Vec<AuditEntry>,
+    /// Pass as [`AuditQuery::after`] for the next (older) page; None on the last one.
+    pub next: Option<String>,
+}

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::{
     domain::{error::AppError, role::Role, token::HiddenColumns},
     model::{
-        AddedMember, CreatedToken, Member, MembersPage, SessionState, TokenInput, TokenView,
-        TokensPage, WorkspaceSummary,
+        AddedMember, AuditPage, AuditQuery, CreatedToken, Member, MembersPage, SessionState,
+        TokenInput, TokenView, TokensPage, WorkspaceSummary,
     },
 };
 
@@ -236,6 +236,40 @@ pub async fn remove_member(workspace: Uuid, member: Uuid) -> Result<(), AppError
                 services::now_ms(),
             )
             .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "rename_workspace", input = Json)]
+pub async fn rename_workspace(workspace: Uuid, name: String) -> Result<WorkspaceSummary, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            services::workspaces::rename(
+                &request.state.db,
+                &user,
+                workspace,
+                &name,
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "audit", input = Json)]
+pub async fn get_audit(workspace: Uuid, query: AuditQuery) -> Result<AuditPage, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            services::audit::page(&request.state.db, &user, workspace, &query).await
         }
         .await,
     )

@@ -248,3 +248,230 @@ fn unknown_pages_are_html_404s() {
         test.remove().await;
     });
 }
+
+/// A browser session against the router: server-function calls with its cookie, from one
+/// address and user agent.
+struct Browser {
+    app: http::Site,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    async fn call(&mut self, endpoint: &str, body: serde_json::Value) -> serde_json::Value {
+        let mut request = Request::post(format!("/rpc/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(header::USER_AGENT, "audit-test/1.0")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let mut request = request.body(Body::from(body.to_string())).unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [198, 51, 100, 23],
+                40000,
+            ))));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        if let Some(set) = response.headers().get(header::SET_COOKIE) {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = Some(pair);
+        }
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Runs `act`, then checks it left exactly one new audit record in the workspace, with
+/// this action, actor and target, and the request's address and user agent.
+async fn one_record(
+    db: &tessera::server::store::Db,
+    workspace: uuid::Uuid,
+    expected: (&str, &str, Option<&str>),
+    act: impl std::future::Future<Output = serde_json::Value>,
+) -> serde_json::Value {
+    let before = db.audit_events(workspace, 1000).await.unwrap();
+    let answer = act.await;
+    let after = db.audit_events(workspace, 1000).await.unwrap();
+    let new: Vec<_> = after
+        .iter()
+        .filter(|e| !before.iter().any(|b| b.id == e.id))
+        .collect();
+    let (action, actor, target) = expected;
+    assert_eq!(new.len(), 1, "{action}: {new:?} (answer {answer})");
+    let event = new[0];
+    assert_eq!(event.action, action, "{answer}");
+    assert_eq!(event.actor_label, actor, "{action}");
+    assert_eq!(event.target_label.as_deref(), target, "{action}");
+    assert_eq!(event.ip.as_deref(), Some("198.51.100.23"), "{action}");
+    assert_eq!(
+        event.user_agent.as_deref(),
+        Some("audit-test/1.0"),
+        "{action}"
+    );
+    answer
+}
+
+async fn every_server_function_change_leaves_one_audit_record(test: support::TestDb) {
+    use serde_json::json;
+    let db = &test.db;
+    let mut browser = Browser {
+        app: app(&test),
+        cookie: None,
+    };
+    let owner = "owner@example.com";
+    let setup = json!({"email": owner, "name": "Olive", "password": "correct horse battery", "workspace_name": "Acme"});
+    let ws = browser.call("setup", setup).await;
+    let ws: uuid::Uuid = ws.as_str().expect("the workspace id").parse().unwrap();
+    let events = db.audit_events(ws, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        (events[0].action.as_str(), events[0].actor_label.as_str()),
+        ("workspace.created", owner)
+    );
+
+    browser.call("logout", json!({})).await;
+    let wrong = json!({"email": owner, "password": "not the password"});
+    one_record(
+        db,
+        ws,
+        ("login.failed", "system", Some(owner)),
+        browser.call("login", wrong),
+    )
+    .await;
+    let right = json!({"email": owner, "password": "correct horse battery"});
+    one_record(
+        db,
+        ws,
+        ("login.succeeded", owner, None),
+        browser.call("login", right),
+    )
+    .await;
+
+    let rename = json!({"workspace": ws, "name": "Acme Corp"});
+    one_record(
+        db,
+        ws,
+        ("workspace.settings_changed", owner, Some("Acme Corp")),
+        browser.call("rename_workspace", rename),
+    )
+    .await;
+    let add = json!({"workspace": ws, "email": "mia@example.com", "name": "Mia", "role": "viewer"});
+    let added = one_record(
+        db,
+        ws,
+        ("member.added", owner, Some("mia@example.com")),
+        browser.call("add_member", add),
+    )
+    .await;
+    let mia = added["member"]["user_id"].clone();
+    let change = json!({"workspace": ws, "member": mia, "role": "team_member"});
+    one_record(
+        db,
+        ws,
+        ("member.role_changed", owner, Some("mia@example.com")),
+        browser.call("change_member_role", change),
+    )
+    .await;
+
+    let input =
+        json!({"label": "deploy", "scope": "viewer", "permissions": null, "expires_at": null});
+    let created = one_record(
+        db,
+        ws,
+        ("token.created", owner, Some("deploy")),
+        browser.call("create_token", json!({"workspace": ws, "input": input})),
+    )
+    .await;
+    let token = created["token"]["id"].clone();
+    let edit = json!({"workspace": ws, "token": token, "input": {"label": "deploy-2", "scope": "viewer", "permissions": null, "expires_at": null}});
+    one_record(
+        db,
+        ws,
+        ("token.edited", owner, Some("deploy-2")),
+        browser.call("edit_token", edit),
+    )
+    .await;
+    for (enabled, action) in [(false, "token.disabled"), (true, "token.enabled")] {
+        let toggle = json!({"workspace": ws, "token": token, "enabled": enabled});
+        one_record(
+            db,
+            ws,
+            (action, owner, Some("deploy-2")),
+            browser.call("set_token_enabled", toggle),
+        )
+        .await;
+    }
+    let copied = one_record(
+        db,
+        ws,
+        ("token.copied", owner, Some("deploy-2")),
+        browser.call("copy_token", json!({"workspace": ws, "token": token})),
+    )
+    .await;
+    assert!(copied.as_str().unwrap().starts_with("tsr_"), "{copied}");
+    one_record(
+        db,
+        ws,
+        ("token.deleted", owner, Some("deploy-2")),
+        browser.call("delete_token", json!({"workspace": ws, "token": token})),
+    )
+    .await;
+    one_record(
+        db,
+        ws,
+        ("member.removed", owner, Some("mia@example.com")),
+        browser.call("remove_member", json!({"workspace": ws, "member": mia})),
+    )
+    .await;
+
+    // Refused calls change nothing and record nothing.
+    let before = db.audit_events(ws, 1000).await.unwrap().len();
+    let refused = browser
+        .call("rename_workspace", json!({"workspace": ws, "name": "  "}))
+        .await;
+    assert!(refused.to_string().contains("workspace_name"), "{refused}");
+    assert_eq!(db.audit_events(ws, 1000).await.unwrap().len(), before);
+
+    // The audit page shows them newest first, to the Owner.
+    let page = browser
+        .call(
+            "audit",
+            json!({"workspace": ws, "query": {"action": "token"}}),
+        )
+        .await;
+    let actions: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "token.deleted",
+            "token.copied",
+            "token.enabled",
+            "token.disabled",
+            "token.edited",
+            "token.created"
+        ]
+    );
+    test.remove().await;
+}
+
+#[test]
+fn every_server_function_change_leaves_one_audit_record_on_sqlite() {
+    run(async {
+        every_server_function_change_leaves_one_audit_record(support::TestDb::sqlite().await).await
+    });
+}
+
+#[test]
+fn every_server_function_change_leaves_one_audit_record_on_postgres() {
+    run(async {
+        every_server_function_change_leaves_one_audit_record(support::TestDb::postgres().await)
+            .await
+    });
+}

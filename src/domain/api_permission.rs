@@ -15,17 +15,19 @@ pub enum ApiPermission {
     MembersRead,
     MembersWrite,
     WorkspaceRead,
+    WorkspaceWrite,
     AuditRead,
     Introspect,
 }
 
 impl ApiPermission {
-    pub const ALL: [ApiPermission; 7] = [
+    pub const ALL: [ApiPermission; 8] = [
         ApiPermission::TokensRead,
         ApiPermission::TokensWrite,
         ApiPermission::MembersRead,
         ApiPermission::MembersWrite,
         ApiPermission::WorkspaceRead,
+        ApiPermission::WorkspaceWrite,
         ApiPermission::AuditRead,
         ApiPermission::Introspect,
     ];
@@ -37,6 +39,7 @@ impl ApiPermission {
             ApiPermission::MembersRead => "members:read",
             ApiPermission::MembersWrite => "members:write",
             ApiPermission::WorkspaceRead => "workspace:read",
+            ApiPermission::WorkspaceWrite => "workspace:write",
             ApiPermission::AuditRead => "audit:read",
             ApiPermission::Introspect => "introspect",
         }
@@ -49,6 +52,7 @@ impl ApiPermission {
             ApiPermission::MembersRead => "List the workspace's members",
             ApiPermission::MembersWrite => "Add members, change their roles, remove them",
             ApiPermission::WorkspaceRead => "Read the workspace's details",
+            ApiPermission::WorkspaceWrite => "Change the workspace's settings (its name)",
             ApiPermission::AuditRead => "Read the audit log",
             ApiPermission::Introspect => "Check whether a token of the workspace is valid",
         }
@@ -66,7 +70,9 @@ impl ApiPermission {
             | ApiPermission::WorkspaceRead
             | ApiPermission::Introspect => Role::Viewer,
             ApiPermission::TokensWrite => Role::WorkspaceManager,
-            ApiPermission::MembersWrite | ApiPermission::AuditRead => Role::Administrator,
+            ApiPermission::MembersWrite
+            | ApiPermission::WorkspaceWrite
+            | ApiPermission::AuditRead => Role::Administrator,
         }
     }
 }
@@ -79,7 +85,7 @@ impl fmt::Display for ApiPermission {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown permission `{0}`; expected tokens:read, tokens:write, members:read, members:write, workspace:read, audit:read or introspect"
+    "unknown permission `{0}`; expected tokens:read, tokens:write, members:read, members:write, workspace:read, workspace:write, audit:read or introspect"
 )]
 pub struct UnknownPermission(pub String);
 

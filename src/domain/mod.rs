@@ -2,6 +2,7 @@
 //! the shape of a token secret, a token's status and columns, and time hints. No I/O here.
 
 pub mod api_permission;
+pub mod audit;
 pub mod error;
 pub mod permission;
 pub mod role;

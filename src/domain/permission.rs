@@ -130,6 +130,17 @@ pub fn may_manage_members(role: Role) -> bool {
     role >= Role::Administrator
 }
 
+/// Whether `role` may read the audit log and the API Access Audit (who used which token
+/// from where): Administrators and Owners.
+pub fn may_audit(role: Role) -> bool {
+    role >= Role::Administrator
+}
+
+/// Whether `role` may change the workspace's settings (its name): Administrators and Owners.
+pub fn may_change_settings(role: Role) -> bool {
+    role >= Role::Administrator
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +224,8 @@ mod tests {
                 );
             }
             assert_eq!(may_manage_members(role), role >= Role::Administrator);
+            assert_eq!(may_audit(role), role >= Role::Administrator);
+            assert_eq!(may_change_settings(role), role >= Role::Administrator);
         }
     }
 }

@@ -29,12 +29,12 @@ use crate::{
 
 type ApiResult<T> = Result<T, Problem>;
 
-fn principal(token: &TokenPrincipal) -> Principal {
+pub(super) fn principal(token: &TokenPrincipal) -> Principal {
     Principal::Token(token.clone())
 }
 
 /// An id in a path; anything that is not one names nothing.
-fn id(text: &str) -> ApiResult<Uuid> {
+pub(super) fn id(text: &str) -> ApiResult<Uuid> {
     text.parse().map_err(|_| Problem::from(AppError::NotFound))
 }
 
@@ -645,7 +645,8 @@ pub async fn introspect(
     servers((url = "/api/v1")),
     paths(
         get_self, revoke_self, list_tokens, create_token, get_token, patch_token, delete_token,
-        get_workspace, list_members, add_member, patch_member, delete_member, introspect
+        get_workspace, super::audit::patch_workspace, list_members, add_member, patch_member,
+        delete_member, super::audit::list_audit_events, introspect
     ),
     components(schemas(Problem, crate::domain::validation::FieldError, Role)),
     modifiers(&BearerScheme),

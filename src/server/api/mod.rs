@@ -1,6 +1,7 @@
 //! The REST API, nested at `/api/v1`. Bearer tokens only; errors are
 //! `application/problem+json` (RFC 9457).
 
+mod audit;
 mod auth;
 pub mod handlers;
 pub mod json;
@@ -27,7 +28,14 @@ pub fn router(state: AppState) -> Router<AppState> {
     let path = |tail: &str| format!("{PREFIX}{tail}");
     Router::new()
         .route(&path("/access-token"), get(get_self).delete(revoke_self))
-        .route(&path("/workspaces/{workspace}"), get(get_workspace))
+        .route(
+            &path("/workspaces/{workspace}"),
+            get(get_workspace).patch(audit::patch_workspace),
+        )
+        .route(
+            &path("/workspaces/{workspace}/audit-events"),
+            get(audit::list_audit_events),
+        )
         .route(
             &path("/workspaces/{workspace}/tokens"),
             get(list_tokens).post(create_token),

@@ -86,18 +86,27 @@ pub async fn setup(
         password_hash: &hash,
     };
     let workspace_id = Uuid::now_v7();
-    if !db
-        .create_first_owner(&user, workspace_id, &workspace_name, now)
-        .await?
-    {
-        return Err(AppError::NotFound);
-    }
     let current = CurrentUser {
         id: user.id,
         email: email.clone(),
         name: name.clone(),
     };
-    let session = start_session(db, keys, current, meta, now).await?;
+    let audit = audit_by(
+        &(&current).into(),
+        Some(workspace_id),
+        "workspace.created",
+        meta,
+        now,
+    )
+    .target("workspace", workspace_id, &workspace_name)
+    .changes(serde_json::json!({ "name": workspace_name, "first_owner": true }));
+    if !db
+        .create_first_owner(&user, workspace_id, &workspace_name, now, &audit)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let session = start_session(db, keys, current, meta, now, None).await?;
     Ok((session, workspace_id))
 }
 
@@ -142,27 +151,17 @@ pub async fn login(
                 email: user.email,
                 name: user.name,
             };
-            db.record_audit(&audit_by(
-                &(&current).into(),
-                None,
-                "login.succeeded",
-                meta,
-                now,
-            ))
-            .await?;
-            start_session(db, keys, current, meta, now).await
+            let audit = audit_by(&(&current).into(), None, "login.succeeded", meta, now);
+            start_session(db, keys, current, meta, now, Some(&audit)).await
         }
         _ => {
-            for subject in &subjects {
-                db.record_login_failure(subject, now, now - FAILURES_FORGOTTEN_AFTER_MS)
-                    .await?;
-            }
-            db.record_audit(&AuditEvent {
+            let audit = AuditEvent {
                 target_label: Some(email),
                 target_kind: Some("email"),
                 ..audit_event(Actor::System, None, "login.failed", meta, now)
-            })
-            .await?;
+            };
+            db.record_login_failure(&subjects, now, now - FAILURES_FORGOTTEN_AFTER_MS, &audit)
+                .await?;
             Err(AppError::invalid(
                 "password",
                 "That email and password do not match an account. Check both and try again.",
@@ -215,6 +214,7 @@ async fn start_session(
     user: CurrentUser,
     meta: &RequestMeta,
     now: i64,
+    audit: Option<&AuditEvent>,
 ) -> Result<NewSession, AppError> {
     let id = secrets::new_session_id();
     let digest = keys.session_digest(&id);
@@ -228,6 +228,7 @@ async fn start_session(
             user_agent: meta.user_agent.as_deref(),
         },
         now,
+        audit,
     )
     .await?;
     Ok(NewSession {

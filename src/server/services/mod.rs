@@ -3,6 +3,7 @@
 //! authenticated), the request's metadata for the audit log, and `now`.
 
 pub mod accounts;
+pub mod audit;
 pub mod tokens;
 pub mod workspaces;
 

@@ -8,7 +8,7 @@ use crate::{
     domain::{
         api_permission::ApiPermission,
         error::AppError,
-        permission::{MemberAction, authorize_member, may_manage_members},
+        permission::{MemberAction, authorize_member, may_change_settings, may_manage_members},
         role::Role,
         validation,
     },
@@ -115,6 +115,45 @@ pub async fn create(
         name,
         role: Role::Owner,
     })
+}
+
+/// Changes the workspace's settings (its name): Administrators and Owners.
+pub async fn rename(
+    db: &Db,
+    actor: impl Into<Principal>,
+    workspace_id: Uuid,
+    name: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> Result<WorkspaceSummary, AppError> {
+    let actor: Principal = actor.into();
+    let workspace = membership(db, &actor, workspace_id).await?;
+    actor.require(ApiPermission::WorkspaceWrite)?;
+    if !may_change_settings(workspace.role) {
+        return Err(AppError::Forbidden(
+            "Only Administrators and Owners can change the workspace's settings.".into(),
+        ));
+    }
+    let name = validation::workspace_name(name)?;
+    if name == workspace.name {
+        return Ok(workspace);
+    }
+    let audit = audit_by(
+        &actor,
+        Some(workspace_id),
+        "workspace.settings_changed",
+        meta,
+        now,
+    )
+    .target("workspace", workspace_id, &name)
+    .changes(json!({ "name": { "from": workspace.name, "to": name } }));
+    if !db
+        .rename_workspace(workspace_id, &name, now, &audit)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(WorkspaceSummary { name, ..workspace })
 }
 
 pub async fn members(

@@ -2,8 +2,8 @@
 
 use uuid::Uuid;
 
-use super::{Db, StoreError};
-use crate::on_pool;
+use super::{Db, StoreError, audit::AuditEvent};
+use crate::{insert_audit, on_pool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -77,23 +77,32 @@ impl Db {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?))
     }
 
+    /// Opens a session, with the audit record of the sign-in that opened it (if any) in
+    /// the same transaction.
     pub async fn insert_session(
         &self,
         session: NewSession<'_>,
         now: i64,
+        audit: Option<&AuditEvent>,
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO sessions (id_digest, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
                    VALUES ($1, $2, $3, $3, $4, $5, $6)";
-        on_pool!(self, pool => sqlx::query(sql)
-            .bind(session.id_digest)
-            .bind(session.user_id)
-            .bind(now)
-            .bind(session.expires_at)
-            .bind(session.ip)
-            .bind(session.user_agent)
-            .execute(pool)
-            .await
-            .map(|_| ())?);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sql)
+                .bind(session.id_digest)
+                .bind(session.user_id)
+                .bind(now)
+                .bind(session.expires_at)
+                .bind(session.ip)
+                .bind(session.user_agent)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(audit) = audit {
+                insert_audit!(&mut *tx, audit)?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
 
@@ -144,12 +153,14 @@ impl Db {
         Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(subject).fetch_optional(pool).await?))
     }
 
-    /// Counts a failure; a run whose last failure is older than `forget_before` starts over.
+    /// Counts a failure against each subject, with the failure's audit record, in one
+    /// transaction; a run whose last failure is older than `forget_before` starts over.
     pub async fn record_login_failure(
         &self,
-        subject: &str,
+        subjects: &[String],
         now: i64,
         forget_before: i64,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         let sql =
             "INSERT INTO login_failures (subject, failures, last_failed_at) VALUES ($1, 1, $2)
@@ -157,8 +168,15 @@ impl Db {
                    SET failures = CASE WHEN login_failures.last_failed_at < $3 THEN 1
                                        ELSE login_failures.failures + 1 END,
                        last_failed_at = excluded.last_failed_at";
-        on_pool!(self, pool => sqlx::query(sql).bind(subject).bind(now).bind(forget_before)
-            .execute(pool).await.map(|_| ())?);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for subject in subjects {
+                sqlx::query(sql).bind(subject).bind(now).bind(forget_before)
+                    .execute(&mut *tx).await?;
+            }
+            insert_audit!(&mut *tx, audit)?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 

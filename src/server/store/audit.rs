@@ -95,29 +95,104 @@ pub struct AuditRow {
     pub workspace_id: Option<Uuid>,
     pub actor_kind: String,
     pub actor_user_id: Option<Uuid>,
+    pub actor_token_id: Option<Uuid>,
     pub actor_label: String,
     pub action: String,
+    pub target_kind: Option<String>,
     pub target_id: Option<Uuid>,
     pub target_label: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
     pub changes: Option<String>,
     pub created_at: i64,
 }
 
+/// Which records of a workspace to read (all filters combine), newest first.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// A `LIKE` pattern over the actor's label, lower-cased (see [`like_pattern`]).
+    pub actor: Option<String>,
+    /// A `LIKE` pattern over the action.
+    pub action: Option<String>,
+    /// A `LIKE` pattern over the target's label, lower-cased.
+    pub target: Option<String>,
+    /// The target's id (matches besides the label pattern).
+    pub target_id: Option<Uuid>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// Only records older than this `(created_at, id)`: where the previous page ended.
+    pub before: Option<(i64, Uuid)>,
+    pub limit: i64,
+}
+
+/// A `LIKE` pattern (escape character `\`) matching text that contains `needle`.
+pub fn like_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 impl super::Db {
-    /// A workspace's audit records, newest first.
+    /// A workspace's audit records, newest first: its own, and the sign-ins of its current
+    /// members (sign-ins belong to no workspace; a failed one names the email tried).
+    pub async fn audit_page(
+        &self,
+        workspace_id: Uuid,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRow>, super::StoreError> {
+        let sql = r"SELECT id, workspace_id, actor_kind, actor_user_id, actor_token_id, actor_label,
+                          action, target_kind, target_id, target_label, ip, user_agent, changes,
+                          created_at
+                   FROM audit_events e
+                   WHERE (e.workspace_id = $1
+                          OR (e.workspace_id IS NULL AND e.action LIKE 'login.%'
+                              AND (e.actor_user_id IN
+                                       (SELECT user_id FROM memberships WHERE workspace_id = $1)
+                                   OR e.target_label IN
+                                       (SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                                        WHERE m.workspace_id = $1))))
+                     AND ($2 IS NULL OR lower(e.actor_label) LIKE $2 ESCAPE '\')
+                     AND ($3 IS NULL OR e.action LIKE $3 ESCAPE '\')
+                     AND (($4 IS NULL AND $5 IS NULL)
+                          OR lower(coalesce(e.target_label, '')) LIKE $4 ESCAPE '\'
+                          OR e.target_id = $5)
+                     AND ($6 IS NULL OR e.created_at >= $6)
+                     AND ($7 IS NULL OR e.created_at < $7)
+                     AND ($8 IS NULL OR e.created_at < $8 OR (e.created_at = $8 AND e.id < $9))
+                   ORDER BY e.created_at DESC, e.id DESC LIMIT $10";
+        let (before_at, before_id) = filter.before.unzip();
+        Ok(crate::on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(workspace_id)
+            .bind(filter.actor.as_deref())
+            .bind(filter.action.as_deref())
+            .bind(filter.target.as_deref())
+            .bind(filter.target_id)
+            .bind(filter.from)
+            .bind(filter.until)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(filter.limit)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The newest `limit` records of a workspace, unfiltered.
     pub async fn audit_events(
         &self,
         workspace_id: Uuid,
         limit: i64,
     ) -> Result<Vec<AuditRow>, super::StoreError> {
-        let sql = "SELECT id, workspace_id, actor_kind, actor_user_id, actor_label, action,
-                          target_id, target_label, changes, created_at
-                   FROM audit_events WHERE workspace_id = $1
-                   ORDER BY created_at DESC, id DESC LIMIT $2";
-        Ok(crate::on_pool!(self, pool => sqlx::query_as(sql)
-            .bind(workspace_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?))
+        let filter = AuditFilter {
+            limit,
+            ..AuditFilter::default()
+        };
+        self.audit_page(workspace_id, &filter).await
     }
 }

@@ -175,6 +175,20 @@ impl TokenCache {
         }
     }
 
+    /// Drops every token of a workspace (its name, which they carry, changed).
+    pub fn invalidate_workspace(&self, workspace_id: Uuid) {
+        let mut entries = self.write();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        let Entries { by_digest, by_id } = &mut *entries;
+        by_digest.retain(|_, token| {
+            let keep = token.workspace_id != workspace_id;
+            if !keep {
+                by_id.remove(&token.id);
+            }
+            keep
+        });
+    }
+
     /// Drops everything and stops or resumes using the cache (while notifications from
     /// other instances cannot be received, nothing cached could be trusted).
     pub fn reset(&self, enabled: bool) {

@@ -14,8 +14,12 @@ use super::{
 use crate::{insert_audit, on_pool};
 
 /// The PostgreSQL channel on which every token write is announced to every instance
-/// (payload: the token id), so that their caches drop it.
+/// (payload: the token id, or `workspace:` and a workspace id when all of that
+/// workspace's tokens changed), so that their caches drop it.
 pub const TOKEN_CHANGES: &str = "tessera_token_changes";
+
+/// The payload prefix announcing a change to every token of a workspace.
+pub const WORKSPACE_CHANGE: &str = "workspace:";
 
 /// Inside a token write's transaction: on PostgreSQL, announces the change to every
 /// instance when the transaction commits (and not if it rolls back).
@@ -184,9 +188,16 @@ impl Db {
                     tracing::debug!("following token changes on PostgreSQL");
                     // `None`: the connection was lost (notifications meanwhile are gone).
                     while let Ok(Some(notification)) = listener.try_recv().await {
-                        match notification.payload().parse::<Uuid>() {
-                            Ok(id) => cache.invalidate(id),
-                            Err(_) => cache.reset(true),
+                        let payload = notification.payload();
+                        match payload.strip_prefix(WORKSPACE_CHANGE) {
+                            Some(workspace) => match workspace.parse::<Uuid>() {
+                                Ok(id) => cache.invalidate_workspace(id),
+                                Err(_) => cache.reset(true),
+                            },
+                            None => match payload.parse::<Uuid>() {
+                                Ok(id) => cache.invalidate(id),
+                                Err(_) => cache.reset(true),
+                            },
                         }
                     }
                     cache.reset(false);

@@ -4,7 +4,12 @@
 
 use uuid::Uuid;
 
-use super::{Db, StoreError, accounts::NewUser, audit::AuditEvent};
+use super::{
+    Db, Engine, StoreError,
+    accounts::NewUser,
+    audit::AuditEvent,
+    tokens::{TOKEN_CHANGES, WORKSPACE_CHANGE},
+};
 use crate::{insert_audit, insert_user, on_pool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -69,6 +74,7 @@ impl Db {
         workspace_id: Uuid,
         workspace_name: &str,
         now: i64,
+        audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -83,6 +89,7 @@ impl Db {
                 tx.rollback().await?;
                 return Ok(false);
             }
+            insert_audit!(&mut *tx, audit)?;
             tx.commit().await?;
         });
         Ok(true)
@@ -103,6 +110,37 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Renames a workspace. Cached tokens carry the name, so every instance drops that
+    /// workspace's tokens. `Ok(false)` when there is no such workspace.
+    pub async fn rename_workspace(
+        &self,
+        workspace_id: Uuid,
+        name: &str,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE workspaces SET name = $2, updated_at = $3 WHERE id = $1")
+                .bind(workspace_id).bind(name).bind(now)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_audit!(&mut *tx, audit)?;
+            if self.engine() == Engine::Postgres {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(TOKEN_CHANGES)
+                    .bind(format!("{WORKSPACE_CHANGE}{workspace_id}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        self.token_cache().invalidate_workspace(workspace_id);
+        Ok(true)
     }
 
     /// The workspaces `user_id` belongs to, by name.

@@ -1,0 +1,111 @@
+//! Reading the audit log (writing it happens with each change, in its transaction).
+
+use uuid::Uuid;
+
+use super::{Principal, workspaces::membership};
+use crate::{
+    domain::{
+        api_permission::ApiPermission,
+        audit::{action_filter, cursor, parse_cursor},
+        error::AppError,
+        permission::may_audit,
+    },
+    model::{AuditEntry, AuditPage, AuditQuery},
+    server::store::{
+        Db,
+        audit::{AuditFilter, AuditRow, like_pattern},
+    },
+};
+
+/// The most records one page holds.
+pub const MAX_PAGE: u32 = 200;
+const DEFAULT_PAGE: u32 = 50;
+
+/// The workspace, when `actor` may audit it: Administrators and Owners, and tokens of
+/// that scope holding `audit:read`.
+pub async fn auditable(
+    db: &Db,
+    actor: &Principal,
+    workspace_id: Uuid,
+) -> Result<crate::model::WorkspaceSummary, AppError> {
+    let workspace = membership(db, actor, workspace_id).await?;
+    actor.require(ApiPermission::AuditRead)?;
+    if !may_audit(workspace.role) {
+        return Err(AppError::Forbidden(
+            "Only Administrators and Owners can read the audit log.".into(),
+        ));
+    }
+    Ok(workspace)
+}
+
+/// A page of the workspace's audit log, newest first, filtered by `query`.
+pub async fn page(
+    db: &Db,
+    actor: impl Into<Principal>,
+    workspace_id: Uuid,
+    query: &AuditQuery,
+) -> Result<AuditPage, AppError> {
+    let actor: Principal = actor.into();
+    let workspace = auditable(db, &actor, workspace_id).await?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("Use a limit from 1 to {MAX_PAGE}."),
+        ));
+    }
+    if let (Some(from), Some(until)) = (query.from, query.until)
+        && from >= until
+    {
+        return Err(AppError::invalid(
+            "until",
+            "The end of the time range must come after its start.",
+        ));
+    }
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_lowercase)
+    };
+    let target = text(&query.target);
+    let filter = AuditFilter {
+        actor: text(&query.actor).map(|a| like_pattern(&a)),
+        action: text(&query.action).map(|a| action_filter(&a)).transpose()?,
+        target_id: target.as_deref().and_then(|t| Uuid::try_parse(t).ok()),
+        target: target.map(|t| like_pattern(&t)),
+        from: query.from,
+        until: query.until,
+        before: query.after.as_deref().map(parse_cursor).transpose()?,
+        // One more than asked: whether there is a next page.
+        limit: i64::from(limit) + 1,
+    };
+    let mut rows = db.audit_page(workspace_id, &filter).await?;
+    let next = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| cursor(last.created_at, last.id))
+    });
+    Ok(AuditPage {
+        workspace,
+        entries: rows.into_iter().map(entry).collect(),
+        next: next.flatten(),
+    })
+}
+
+fn entry(row: AuditRow) -> AuditEntry {
+    AuditEntry {
+        id: row.id,
+        at: row.created_at,
+        actor_id: row.actor_user_id.or(row.actor_token_id),
+        actor_kind: row.actor_kind,
+        actor: row.actor_label,
+        action: row.action,
+        target_kind: row.target_kind,
+        target_id: row.target_id,
+        target: row.target_label,
+        ip: row.ip,
+        user_agent: row.user_agent,
+        changes: row.changes,
+    }
+}
