@@ -467,6 +467,113 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn every_api_change_leaves_one_audit_record_by_the_token(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let ws = world.workspace;
+        let (admin_id, admin) = world.token(db, ws, "robot", Role::Administrator, None).await;
+        let (leaver_id, leaver) = world.token(db, ws, "leaver", Role::Viewer, None).await;
+        // Runs one call and checks it left exactly one record, by `actor`, on `target`.
+        async fn one(db: &Db, ws: Uuid, server: &Server, token: &str, call: (Method, String, Option<Value>), expected: (&str, &str, &str)) -> Value {
+            let before = db.audit_events(ws, 1000).await.unwrap();
+            let (method, path, body) = call;
+            let (status, _, answer) = server.call(method, &path, token, body).await;
+            assert!(status.is_success(), "{path}: {status} {answer}");
+            let after = db.audit_events(ws, 1000).await.unwrap();
+            let new: Vec<_> = after.iter().filter(|e| !before.iter().any(|b| b.id == e.id)).collect();
+            let (action, actor, target) = expected;
+            assert_eq!(new.len(), 1, "{action}: {new:?}");
+            assert_eq!((new[0].action.as_str(), new[0].actor_kind.as_str()), (action, "token"));
+            assert_eq!(new[0].actor_label, actor, "{action}");
+            assert_eq!(new[0].target_label.as_deref(), Some(target), "{action}");
+            assert_eq!(new[0].ip.as_deref(), Some("127.0.0.1"), "{action}");
+            answer
+        }
+        let tokens = format!("/workspaces/{ws}/tokens");
+        let created = one(db, ws, &server, &admin, (Method::POST, tokens.clone(), Some(json!({"label": "ci", "scope": "viewer"}))), ("token.created", "robot", "ci")).await;
+        let token = format!("{tokens}/{}", created["token"]["id"].as_str().unwrap());
+        one(db, ws, &server, &admin, (Method::PATCH, token.clone(), Some(json!({"label": "ci-2"}))), ("token.edited", "robot", "ci-2")).await;
+        one(db, ws, &server, &admin, (Method::PATCH, token.clone(), Some(json!({"enabled": false}))), ("token.disabled", "robot", "ci-2")).await;
+        one(db, ws, &server, &admin, (Method::PATCH, token.clone(), Some(json!({"enabled": true}))), ("token.enabled", "robot", "ci-2")).await;
+        one(db, ws, &server, &admin, (Method::DELETE, token, None), ("token.deleted", "robot", "ci-2")).await;
+        let members = format!("/workspaces/{ws}/members");
+        let added = one(db, ws, &server, &admin, (Method::POST, members.clone(), Some(json!({"email": "b@example.com", "name": "B", "role": "viewer"}))), ("member.added", "robot", "b@example.com")).await;
+        let member = format!("{members}/{}", added["member"]["user_id"].as_str().unwrap());
+        one(db, ws, &server, &admin, (Method::PATCH, member.clone(), Some(json!({"role": "team_member"}))), ("member.role_changed", "robot", "b@example.com")).await;
+        one(db, ws, &server, &admin, (Method::DELETE, member, None), ("member.removed", "robot", "b@example.com")).await;
+        one(db, ws, &server, &leaver, (Method::DELETE, "/access-token".into(), None), ("token.revoked", "leaver", "leaver")).await;
+
+        // A rename is recorded and reaches a token already cached with the old name.
+        let (_, body) = server.get("/access-token", &admin).await;
+        assert_eq!(body["workspace"]["name"], "Acme");
+        one(db, ws, &server, &admin, (Method::PATCH, format!("/workspaces/{ws}"), Some(json!({"name": "Acme Labs"}))), ("workspace.settings_changed", "robot", "Acme Labs")).await;
+        let (_, body) = server.get("/access-token", &admin).await;
+        assert_eq!(body["workspace"]["name"], "Acme Labs");
+        let (status, _, body) = server.call(Method::PATCH, &format!("/workspaces/{ws}"), &admin, Some(json!({"name": ""}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (_, manager) = world.token(db, ws, "manager", Role::WorkspaceManager, None).await;
+        let (status, _, body) = server.call(Method::PATCH, &format!("/workspaces/{ws}"), &manager, Some(json!({"name": "Mine"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+        // The log through the API: newest first, filtered, paged.
+        let audit = format!("/workspaces/{ws}/audit-events");
+        let (status, body) = server.get(&audit, &admin).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let all = body["items"].as_array().unwrap().clone();
+        assert_eq!(all[0]["action"], "token.created", "the manager's token, made last");
+        assert_eq!(all[0]["target"]["label"], "manager");
+        let (_, body) = server.get(&format!("{audit}?action=workspace"), &admin).await;
+        let renamed = &body["items"][0];
+        assert_eq!(renamed["action"], "workspace.settings_changed", "{body}");
+        assert_eq!(renamed["actor"], json!({"kind": "token", "id": admin_id, "label": "robot"}));
+        assert_eq!(renamed["changes"]["name"], json!({"from": "Acme", "to": "Acme Labs"}));
+        assert!(renamed["at"].as_str().unwrap().ends_with('Z'));
+        let (_, body) = server.get(&format!("{audit}?action=member"), &admin).await;
+        let actions: Vec<_> = body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(actions, ["member.removed", "member.role_changed", "member.added"]);
+        let (_, body) = server.get(&format!("{audit}?actor=LEAV&action=token.revoked"), &admin).await;
+        assert_eq!(body["items"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(body["items"][0]["target"]["id"], json!(leaver_id));
+        let (_, body) = server.get(&format!("{audit}?target={leaver_id}"), &admin).await;
+        assert!(body["items"].as_array().unwrap().iter().all(|e| e["target"]["id"] == json!(leaver_id)), "{body}");
+        assert!(!body["items"].as_array().unwrap().is_empty());
+        let (_, body) = server.get(&format!("{audit}?until=2000-01-01T00:00:00Z"), &admin).await;
+        assert_eq!(body["items"], json!([]));
+        // Pages of two walk the whole log, in order, without repeats.
+        let mut walked = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let after = next.map(|n| format!("&after={n}")).unwrap_or_default();
+            let (status, body) = server.get(&format!("{audit}?limit=2{after}"), &admin).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            walked.extend(body["items"].as_array().unwrap().iter().map(|e| e["id"].clone()));
+            next = body["next"].as_str().map(str::to_owned);
+            if next.is_none() {
+                break;
+            }
+        }
+        let ids: Vec<_> = all.iter().map(|e| e["id"].clone()).collect();
+        assert_eq!(walked, ids);
+
+        // Bad filters say what is wrong; only Administrators and Owners with audit:read read it.
+        for (query, field) in [("action=token.exploded", "action"), ("since=yesterday", "since"), ("after=junk", "after"), ("limit=0", "limit"), ("colour=red", "query")] {
+            let (status, body) = server.get(&format!("{audit}?{query}"), &admin).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+            assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+        }
+        let (status, body) = server.get(&audit, &manager).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (_, narrow) = world.token(db, ws, "narrow admin", Role::Administrator, Some(&[ApiPermission::TokensRead])).await;
+        let (status, body) = server.get(&audit, &narrow).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("audit:read"), "{body}");
+        let (_, elsewhere) = world.token(db, world.other_workspace, "elsewhere", Role::Owner, None).await;
+        let (status, _) = server.get(&audit, &elsewhere).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        test.remove().await;
+    }
+
     async fn introspection_reports_reasons_for_its_own_workspace_only(test: TestDb) {
         let db = &test.db;
         let world = world(db).await;
