@@ -174,6 +174,8 @@ pub struct AuditEntry {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub changes: Option<String>,
+    /// `changes` for people: `role: viewer → owner; label: ci`.
+    pub changes_summary: String,
 }
 
 /// A page of the workspace's audit log, newest first.
@@ -183,4 +185,6 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as [`AuditQuery::after`] for the next (older) page; None on the last one.
     pub next: Option<String>,
+    /// The server's clock when the page was read, for relative times.
+    pub now: i64,
 }

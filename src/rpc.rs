@@ -241,6 +241,19 @@ pub async fn remove_member(workspace: Uuid, member: Uuid) -> Result<(), AppError
     )
 }
 
+#[server(prefix = "/rpc", endpoint = "workspace", input = Json)]
+pub async fn get_workspace(workspace: Uuid) -> Result<WorkspaceSummary, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            services::workspaces::get(&request.state.db, &user, workspace).await
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/rpc", endpoint = "rename_workspace", input = Json)]
 pub async fn rename_workspace(workspace: Uuid, name: String) -> Result<WorkspaceSummary, AppError> {
     use crate::server::{services, web};

@@ -1,6 +1,7 @@
 //! The user interface: the HTML shell, the router and the pages.
 
 mod account;
+mod audit;
 mod layout;
 mod reference;
 mod session;
@@ -86,6 +87,24 @@ pub fn App() -> impl IntoView {
                             StaticSegment("members"),
                         )
                         view=workspaces::MembersPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("audit-log"),
+                        )
+                        view=audit::AuditLogPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("settings"),
+                        )
+                        view=workspaces::SettingsPage
                     />
                 </Routes>
             </layout::Shell>

@@ -9,11 +9,15 @@ use super::{
     widgets::{Dialog, FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, SMALL, Toasts},
 };
 use crate::{
-    domain::{error::AppError, role::Role},
+    domain::{
+        error::AppError,
+        permission::{may_audit, may_change_settings},
+        role::Role,
+    },
     model::{Member, MembersPage as MembersData, WorkspaceSummary},
     rpc::{
-        add_member, change_member_role, create_workspace, get_members, list_workspaces,
-        remove_member,
+        add_member, change_member_role, create_workspace, get_members, get_workspace,
+        list_workspaces, remove_member, rename_workspace,
     },
 };
 
@@ -23,7 +27,8 @@ pub fn workspace_param() -> Memo<Option<Uuid>> {
     Memo::new(move |_| params.with(|p| p.get("workspace").and_then(|id| id.parse().ok())))
 }
 
-/// The workspace's title and its two tabs.
+/// The workspace's title and its tabs (the audit and settings tabs only for those who may
+/// use them; the server checks again).
 #[component]
 pub fn WorkspaceNav(workspace: WorkspaceSummary, current: &'static str) -> impl IntoView {
     let tab = |name: &'static str, path: String| {
@@ -49,6 +54,15 @@ pub fn WorkspaceNav(workspace: WorkspaceSummary, current: &'static str) -> impl 
             <nav class="mt-4 flex gap-6 border-b border-slate-200">
                 {tab("Access tokens", format!("/workspace/{}/access-tokens", workspace.id))}
                 {tab("Members", format!("/workspace/{}/members", workspace.id))}
+                {may_audit(workspace.role)
+                    .then(|| {
+                        view! {
+                            {tab("API access audit", format!("/workspace/{}/api-access", workspace.id))}
+                            {tab("Audit log", format!("/workspace/{}/audit-log", workspace.id))}
+                        }
+                    })}
+                {may_change_settings(workspace.role)
+                    .then(|| tab("Settings", format!("/workspace/{}/settings", workspace.id)))}
             </nav>
         </div>
     }
@@ -462,5 +476,92 @@ fn AddMemberDialog(
                 }
             }}
         </Dialog>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <SignedIn>
+            <Settings />
+        </SignedIn>
+    }
+}
+
+#[component]
+fn Settings() -> impl IntoView {
+    let workspace = workspace_param();
+    let version = RwSignal::new(0u32);
+    let summary = Resource::new(
+        move || (workspace.get(), version.get()),
+        |(workspace, _)| async move {
+            match workspace {
+                Some(id) => get_workspace(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match summary.await {
+                    Ok(workspace) if may_change_settings(workspace.role) => {
+                        view! { <SettingsForm workspace version /> }.into_any()
+                    }
+                    Ok(workspace) => {
+                        view! {
+                            <WorkspaceNav workspace current="Settings" />
+                            <ErrorPanel error=AppError::Forbidden(
+                                "Only Administrators and Owners can change the workspace's settings."
+                                    .into(),
+                            ) />
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SettingsForm(workspace: WorkspaceSummary, version: RwSignal<u32>) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let id = workspace.id;
+    let name = RwSignal::new(workspace.name.clone());
+    let save = Action::new(move |name: &String| {
+        let name = name.clone();
+        async move {
+            let result = rename_workspace(id, name).await;
+            if let Ok(renamed) = &result {
+                toasts.success(format!("The workspace is now called {}.", renamed.name));
+                version.update(|v| *v += 1);
+            }
+            result
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <WorkspaceNav workspace current="Settings" />
+        <form
+            class="max-w-md space-y-4"
+            on:submit=move |event| {
+                event.prevent_default();
+                save.dispatch(name.get());
+            }
+        >
+            <label class=LABEL>
+                "Workspace name" <input class=INPUT name="workspace_name" bind:value=name />
+            </label>
+            <FieldError field="workspace_name" error />
+            <FormError error />
+            <p class="text-sm text-slate-600">
+                "The change is recorded in the audit log. Tokens keep working; they report the new name."
+            </p>
+            <button type="submit" class=PRIMARY disabled=move || save.pending().get()>
+                "Save"
+            </button>
+        </form>
     }
 }

@@ -90,6 +90,7 @@ pub async fn page(
         workspace,
         entries: rows.into_iter().map(entry).collect(),
         next: next.flatten(),
+        now: super::now_ms(),
     })
 }
 
@@ -106,6 +107,45 @@ fn entry(row: AuditRow) -> AuditEntry {
         target: row.target_label,
         ip: row.ip,
         user_agent: row.user_agent,
+        changes_summary: changes_summary(row.changes.as_deref()),
         changes: row.changes,
+    }
+}
+
+/// `{"role":{"from":"viewer","to":"owner"}}` as `role: viewer → owner`.
+fn changes_summary(changes: Option<&str>) -> String {
+    let Some(value) = changes.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+    else {
+        return String::new();
+    };
+    let Some(fields) = value.as_object() else {
+        return value.to_string();
+    };
+    let show = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "none".into(),
+        other => other.to_string(),
+    };
+    fields
+        .iter()
+        .map(|(name, v)| match (v.get("from"), v.get("to")) {
+            (Some(from), Some(to)) => format!("{name}: {} → {}", show(from), show(to)),
+            _ => format!("{name}: {}", show(v)),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn changes_read_as_field_from_to() {
+        let text = r#"{"role":{"from":"viewer","to":"owner"},"expires_at":null,"label":"ci"}"#;
+        assert_eq!(
+            super::changes_summary(Some(text)),
+            "expires_at: none; label: ci; role: viewer → owner"
+        );
+        assert_eq!(super::changes_summary(None), "");
+        assert_eq!(super::changes_summary(Some("[1]")), "[1]");
     }
 }
