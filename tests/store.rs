@@ -109,10 +109,10 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 on_both_engines! {
     async fn migrations_apply_once_and_create_every_table(test: TestDb) {
-        assert_eq!(test.db.schema_version().await.unwrap(), 1);
+        assert_eq!(test.db.schema_version().await.unwrap(), 2);
         // A second start finds nothing to do.
         test.db.migrate().await.unwrap();
-        assert_eq!(test.db.schema_version().await.unwrap(), 1);
+        assert_eq!(test.db.schema_version().await.unwrap(), 2);
         for table in [
             "users", "user_preferences", "sessions", "login_failures", "workspaces",
             "memberships", "access_tokens", "audit_events",

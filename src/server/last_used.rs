@@ -1,6 +1,6 @@
 //! When each token was last used, and from where — without a database write per request.
-//! Requests record into memory; a background task writes each token's newest use at most
-//! once per flush interval, and once more at shutdown.
+//! Requests record into memory (per token: its newest requests and a count per day); a
+//! background task writes them at most once per flush interval, and once more at shutdown.
 
 use std::{
     collections::{HashMap, hash_map::Entry},
@@ -11,14 +11,17 @@ use std::{
 
 use uuid::Uuid;
 
-use super::store::{Db, StoreError, tokens::TokenUse};
+use super::store::{
+    Db, StoreError,
+    tokens::{RECENT_REQUESTS, TokenRequest, TokenUses},
+};
 
 /// Requests on every worker thread record here: the map is split so that they seldom wait
 /// for each other.
 const SHARDS: usize = 16;
 
 /// Keyed by token id: made by the server, so a fast hash is safe.
-type Pending = HashMap<Uuid, TokenUse, foldhash::fast::RandomState>;
+type Pending = HashMap<Uuid, TokenUses, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 pub struct LastUsed {
@@ -43,48 +46,48 @@ impl LastUsed {
         self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notes a use; only the newest per token is kept until the next flush. A token used
-    /// again from the same place costs no allocation.
+    /// Notes a use: it is counted, and kept among the token's newest requests until the
+    /// next flush. Once a token has made that many requests, recording one more reuses the
+    /// oldest one's buffers: no allocation when it comes from the same kind of place.
     pub fn record(&self, used: Use<'_>) {
         let mut pending = self.shard(used.token_id);
-        match pending.entry(used.token_id) {
-            Entry::Occupied(mut entry) => {
-                let known = entry.get_mut();
-                if known.at > used.at {
-                    return;
-                }
-                known.at = used.at;
-                known.ip = used.ip;
-                if known.user_agent.as_deref() != used.user_agent {
-                    known.user_agent = used.user_agent.map(str::to_owned);
-                }
-                if known.method != used.method {
-                    used.method.clone_into(&mut known.method);
-                }
-                if known.path != used.path {
-                    used.path.clone_into(&mut known.path);
-                }
-            }
-            Entry::Vacant(entry) => {
-                entry.insert(TokenUse {
-                    token_id: used.token_id,
-                    at: used.at,
-                    ip: used.ip,
-                    user_agent: used.user_agent.map(str::to_owned),
-                    method: used.method.to_owned(),
-                    path: used.path.to_owned(),
-                });
-            }
-        }
+        let uses = match pending.entry(used.token_id) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(TokenUses {
+                token_id: used.token_id,
+                recent: std::collections::VecDeque::with_capacity(RECENT_REQUESTS),
+                daily: Vec::with_capacity(1),
+            }),
+        };
+        count(&mut uses.daily, day_of(used.at), 1);
+        keep(&mut uses.recent, used);
     }
 
-    /// Puts back a use that could not be written, unless a newer one came meanwhile.
-    fn restore(&self, used: TokenUse) {
-        let mut pending = self.shard(used.token_id);
-        match pending.get(&used.token_id) {
-            Some(known) if known.at >= used.at => {}
-            _ => {
-                pending.insert(used.token_id, used);
+    /// Puts back what could not be written, merged with what came meanwhile.
+    fn restore(&self, old: TokenUses) {
+        let mut pending = self.shard(old.token_id);
+        match pending.entry(old.token_id) {
+            Entry::Vacant(entry) => {
+                entry.insert(old);
+            }
+            Entry::Occupied(mut entry) => {
+                let uses = entry.get_mut();
+                for (day, requests) in old.daily {
+                    count(&mut uses.daily, day, requests);
+                }
+                for request in &old.recent {
+                    keep(
+                        &mut uses.recent,
+                        Use {
+                            token_id: old.token_id,
+                            at: request.at,
+                            ip: request.ip,
+                            user_agent: request.user_agent.as_deref(),
+                            method: &request.method,
+                            path: &request.path,
+                        },
+                    );
+                }
             }
         }
     }
@@ -100,7 +103,7 @@ impl LastUsed {
     /// Writes what is pending in one transaction; returns how many tokens were written.
     /// On failure the uses are kept for the next attempt.
     pub async fn flush(&self, db: &Db) -> Result<usize, StoreError> {
-        let uses: Vec<TokenUse> = self
+        let uses: Vec<TokenUses> = self
             .shards
             .iter()
             .flat_map(|shard| {
@@ -123,9 +126,60 @@ impl LastUsed {
     }
 
     #[cfg(test)]
-    fn get(&self, token_id: Uuid) -> Option<TokenUse> {
+    fn get(&self, token_id: Uuid) -> Option<TokenUses> {
         self.shard(token_id).get(&token_id).cloned()
     }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Days since 1970-01-01 (UTC) of a time in milliseconds.
+pub fn day_of(at: i64) -> i64 {
+    at.div_euclid(DAY_MS)
+}
+
+fn count(daily: &mut Vec<(i64, i64)>, day: i64, requests: i64) {
+    match daily.iter_mut().rev().find(|(d, _)| *d == day) {
+        Some((_, count)) => *count += requests,
+        None => daily.push((day, requests)),
+    }
+}
+
+/// Keeps `used` among `recent` (oldest first, at most [`RECENT_REQUESTS`]); a request
+/// older than all of a full list is left out.
+fn keep(recent: &mut std::collections::VecDeque<TokenRequest>, used: Use<'_>) {
+    if recent.len() >= RECENT_REQUESTS {
+        if recent.front().is_some_and(|oldest| oldest.at > used.at) {
+            return;
+        }
+    }
+    let mut slot = if recent.len() >= RECENT_REQUESTS {
+        recent.pop_front().unwrap_or_default()
+    } else {
+        TokenRequest::default()
+    };
+    slot.at = used.at;
+    slot.ip = used.ip;
+    match (&mut slot.user_agent, used.user_agent) {
+        (Some(known), Some(agent)) => {
+            if known != agent {
+                agent.clone_into(known);
+            }
+        }
+        (known, agent) => *known = agent.map(str::to_owned),
+    }
+    if slot.method != used.method {
+        used.method.clone_into(&mut slot.method);
+    }
+    if slot.path != used.path {
+        used.path.clone_into(&mut slot.path);
+    }
+    // Requests come nearly in order: look for the place from the newest end.
+    let at = recent
+        .iter()
+        .rposition(|known| known.at <= slot.at)
+        .map_or(0, |i| i + 1);
+    recent.insert(at, slot);
 }
 
 /// Flushes every `interval` until `stop` resolves. A flush under way is finished first:
@@ -166,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_newest_use_per_token_is_kept() {
+    fn the_newest_requests_are_kept_in_order_and_every_one_is_counted() {
         let recorder = LastUsed::default();
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         recorder.record(use_at(a, 10, "/ten"));
@@ -174,19 +228,46 @@ mod tests {
         recorder.record(use_at(a, 20, "/twenty"));
         recorder.record(use_at(b, 5, "/five"));
         assert_eq!(recorder.pending(), 2);
-        let newest = recorder.get(a).unwrap();
-        assert_eq!((newest.at, newest.path.as_str()), (30, "/thirty"));
-        assert_eq!(recorder.get(b).unwrap().at, 5);
+        let uses = recorder.get(a).unwrap();
+        let paths: Vec<_> = uses.recent.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["/ten", "/twenty", "/thirty"]);
+        assert_eq!(uses.newest().unwrap().at, 30);
+        assert_eq!(uses.daily, [(0, 3)]);
 
-        // A failed write puts back only what nothing newer replaced.
+        // Past the limit the oldest go; a request older than all kept is only counted.
+        let day = 86_400_000;
+        for i in 0..30 {
+            recorder.record(use_at(a, day + 100 + i, "/many"));
+        }
+        recorder.record(use_at(a, 1, "/ancient"));
+        let uses = recorder.get(a).unwrap();
+        assert_eq!(uses.recent.len(), RECENT_REQUESTS);
+        assert_eq!(uses.recent.front().unwrap().at, day + 110);
+        assert_eq!(uses.newest().unwrap().at, day + 129);
+        assert_eq!(uses.daily, [(0, 4), (1, 30)]);
+    }
+
+    #[test]
+    fn a_failed_write_is_merged_back_with_what_came_meanwhile() {
+        let recorder = LastUsed::default();
+        let a = Uuid::now_v7();
+        recorder.record(use_at(a, 10, "/ten"));
         let stale = recorder.get(a).unwrap();
+        recorder
+            .shards
+            .iter()
+            .for_each(|shard| shard.lock().unwrap().clear());
         recorder.record(use_at(a, 40, "/forty"));
         recorder.restore(stale);
-        recorder.restore(TokenUse {
-            token_id: Uuid::now_v7(),
-            ..recorder.get(b).unwrap()
+        let uses = recorder.get(a).unwrap();
+        let paths: Vec<_> = uses.recent.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["/ten", "/forty"]);
+        assert_eq!(uses.daily, [(0, 2)]);
+        let other = Uuid::now_v7();
+        recorder.restore(TokenUses {
+            token_id: other,
+            ..uses
         });
-        assert_eq!(recorder.get(a).unwrap().path, "/forty");
-        assert_eq!(recorder.pending(), 3);
+        assert_eq!(recorder.pending(), 2);
     }
 }

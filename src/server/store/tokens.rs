@@ -82,15 +82,37 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
 }
 
-/// A token's most recent request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenUse {
-    pub token_id: Uuid,
+/// One request a token made.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenRequest {
     pub at: i64,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
     pub method: String,
     pub path: String,
+}
+
+/// How many of a token's requests are kept (the API Access Audit shows them).
+pub const RECENT_REQUESTS: usize = 20;
+
+/// How long requests-per-day counts are kept.
+pub const DAILY_REQUESTS_KEPT_DAYS: i64 = 90;
+
+/// What one token's requests left since they were last written: the newest
+/// [`RECENT_REQUESTS`], oldest first, and how many there were on each UTC day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenUses {
+    pub token_id: Uuid,
+    pub recent: std::collections::VecDeque<TokenRequest>,
+    /// `(days since 1970-01-01, requests)`.
+    pub daily: Vec<(i64, i64)>,
+}
+
+impl TokenUses {
+    /// The newest request.
+    pub fn newest(&self) -> Option<&TokenRequest> {
+        self.recent.back()
+    }
 }
 
 /// The editable fields, all set at once.
@@ -214,23 +236,56 @@ impl Db {
         }
     }
 
-    /// Writes the most recent use of each token in `uses` (skipping older news).
-    pub async fn record_token_uses(&self, uses: &[TokenUse]) -> Result<(), StoreError> {
-        let sql = "UPDATE access_tokens SET last_used_at = $2, last_used_ip = $3,
+    /// Writes what each token's requests left: its newest use onto the token (skipping
+    /// older news), its recent requests (keeping the newest [`RECENT_REQUESTS`]) and its
+    /// requests per day (keeping [`DAILY_REQUESTS_KEPT_DAYS`]). Tokens deleted meanwhile
+    /// are skipped. One transaction.
+    pub async fn record_token_uses(&self, uses: &[TokenUses]) -> Result<(), StoreError> {
+        let last_used = "UPDATE access_tokens SET last_used_at = $2, last_used_ip = $3,
                        last_used_user_agent = $4, last_used_method = $5, last_used_path = $6
                    WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
+        let request = "INSERT INTO token_requests (token_id, at, ip, user_agent, method, path)
+                       SELECT $1, $2, $3, $4, $5, $6
+                       WHERE EXISTS (SELECT 1 FROM access_tokens WHERE id = $1)";
+        let prune = "DELETE FROM token_requests WHERE token_id = $1 AND id NOT IN
+                         (SELECT id FROM token_requests WHERE token_id = $1
+                          ORDER BY at DESC, id DESC LIMIT $2)";
+        let daily = "INSERT INTO token_daily_requests (token_id, day, requests)
+                     SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM access_tokens WHERE id = $1)
+                     ON CONFLICT (token_id, day)
+                     DO UPDATE SET requests = token_daily_requests.requests + excluded.requests";
+        let forget = "DELETE FROM token_daily_requests WHERE token_id = $1 AND day < $2";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for used in uses {
-                sqlx::query(sql)
-                    .bind(used.token_id).bind(used.at).bind(used.ip.map(|ip| ip.to_string()))
-                    .bind(used.user_agent.as_deref()).bind(&used.method).bind(&used.path)
+                let Some(newest) = used.newest() else { continue };
+                sqlx::query(last_used)
+                    .bind(used.token_id).bind(newest.at).bind(newest.ip.map(|ip| ip.to_string()))
+                    .bind(newest.user_agent.as_deref()).bind(&newest.method).bind(&newest.path)
                     .execute(&mut *tx).await?;
+                for made in &used.recent {
+                    sqlx::query(request)
+                        .bind(used.token_id).bind(made.at).bind(made.ip.map(|ip| ip.to_string()))
+                        .bind(made.user_agent.as_deref()).bind(&made.method).bind(&made.path)
+                        .execute(&mut *tx).await?;
+                }
+                sqlx::query(prune).bind(used.token_id).bind(RECENT_REQUESTS as i64)
+                    .execute(&mut *tx).await?;
+                for (day, requests) in &used.daily {
+                    sqlx::query(daily).bind(used.token_id).bind(day).bind(requests)
+                        .execute(&mut *tx).await?;
+                }
+                if let Some((last_day, _)) = used.daily.last() {
+                    sqlx::query(forget).bind(used.token_id).bind(last_day - DAILY_REQUESTS_KEPT_DAYS)
+                        .execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
         });
         for used in uses {
-            self.token_cache().note_use(used.token_id, used.at);
+            if let Some(newest) = used.newest() {
+                self.token_cache().note_use(used.token_id, newest.at);
+            }
         }
         Ok(())
     }
