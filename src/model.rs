@@ -188,3 +188,65 @@ pub struct AuditPage {
     /// The server's clock when the page was read, for relative times.
     pub now: i64,
 }
+
+/// Which tokens the API Access Audit lists; every filter is optional and they combine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessAuditQuery {
+    /// Part of the creator's name or email, any case.
+    #[serde(default)]
+    pub creator: Option<String>,
+    /// A whole token (found by its digest) or its first characters.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Only tokens of these scopes (none: any).
+    #[serde(default)]
+    pub scopes: Vec<Role>,
+    /// Only tokens holding every one of these permissions.
+    #[serde(default)]
+    pub permissions: PermissionSet,
+    /// An IP address or a CIDR range the token was used from.
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// Only tokens with Administrator or Owner scope.
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// One token as the API Access Audit lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessAuditRow {
+    pub token: TokenView,
+    pub creator_email: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessAuditPage {
+    pub workspace: WorkspaceSummary,
+    /// Most recently used first; never-used tokens last.
+    pub rows: Vec<AccessAuditRow>,
+    pub now: i64,
+}
+
+/// One request a token made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequestView {
+    pub at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub method: String,
+    pub path: String,
+}
+
+/// A token in the API Access Audit: its permissions, its recent requests, its use per day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessAuditDetail {
+    pub workspace: WorkspaceSummary,
+    pub row: AccessAuditRow,
+    /// Newest first, at most 20.
+    pub recent: Vec<TokenRequestView>,
+    /// Requests on each of the last 30 UTC days, oldest first; the last is today.
+    pub daily: Vec<i64>,
+    /// The first of those days, as milliseconds since the epoch (its midnight, UTC).
+    pub first_day: i64,
+    pub now: i64,
+}

@@ -445,4 +445,85 @@ on_both_engines! {
         assert!(other.hidden_columns.0.is_empty());
         test.remove().await;
     }
+
+    async fn the_api_access_audit_finds_tokens_by_value_prefix_ip_scope_permission_and_admin(test: TestDb) {
+        use tessera::{
+            domain::api_permission::{ApiPermission, PermissionSet},
+            model::AccessAuditQuery,
+            server::{last_used::{LastUsed, Use}, services::access_audit},
+        };
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner = &world.owner;
+        let admin = world.user(Role::Administrator);
+        let deploy = tokens::create(db, &keys, owner, ws, input("deploy", Role::TeamMember), &meta(), NOW).await.unwrap();
+        let ops = tokens::create(db, &keys, admin, ws, input("ops", Role::Administrator), &meta(), NOW).await.unwrap();
+        let narrow = tokens::create(db, &keys, owner, ws, TokenInput {
+            permissions: Some([ApiPermission::Introspect].into_iter().collect()),
+            ..input("verifier", Role::Viewer)
+        }, &meta(), NOW).await.unwrap();
+        // Uses: deploy from two addresses (the older one only in its kept requests), ops from one.
+        let recorder = LastUsed::default();
+        let used = |token: Uuid, at: i64, ip: [u8; 4]| Use {
+            token_id: token, at, ip: Some(ip.into()), user_agent: Some("curl/8"), method: "GET", path: "/api/v1/access-token",
+        };
+        recorder.record(used(deploy.token.id, NOW + 1, [203, 0, 113, 9]));
+        recorder.record(used(deploy.token.id, NOW + 2, [198, 51, 100, 4]));
+        recorder.record(used(ops.token.id, NOW + 3, [10, 1, 2, 3]));
+        recorder.flush(db).await.unwrap();
+
+        let keys = &keys;
+        let find = |query: AccessAuditQuery| async move {
+            let page = access_audit::page(db, keys, admin, ws, &query, NOW + 10).await.unwrap();
+            page.rows.into_iter().map(|r| r.token.label).collect::<Vec<_>>()
+        };
+        assert_eq!(find(AccessAuditQuery::default()).await, ["ops", "deploy", "verifier"], "most recently used first");
+        let whole = AccessAuditQuery { token: Some(format!(" {} ", deploy.secret)), ..Default::default() };
+        assert_eq!(find(whole).await, ["deploy"]);
+        let prefix = AccessAuditQuery { token: Some(ops.secret[..8].to_owned()), ..Default::default() };
+        assert!(find(prefix).await.contains(&"ops".to_owned()));
+        let longer = AccessAuditQuery { token: Some(ops.secret[..20].to_owned()), ..Default::default() };
+        assert_eq!(find(longer).await, ["ops"], "a partly pasted token is matched on what is stored");
+        // A whole token of another workspace finds nothing here.
+        let elsewhere = workspaces::create(db, owner, "Elsewhere", &meta(), NOW).await.unwrap();
+        let foreign = tokens::create(db, &keys, owner, elsewhere.id, input("foreign", Role::Viewer), &meta(), NOW).await.unwrap();
+        let foreign = AccessAuditQuery { token: Some(foreign.secret), ..Default::default() };
+        assert!(find(foreign).await.is_empty());
+        let older_ip = AccessAuditQuery { ip: Some("203.0.113.9".into()), ..Default::default() };
+        assert_eq!(find(older_ip).await, ["deploy"], "an address from the kept requests, not only the last");
+        let range = AccessAuditQuery { ip: Some("10.0.0.0/8".into()), ..Default::default() };
+        assert_eq!(find(range).await, ["ops"]);
+        let scope = AccessAuditQuery { scopes: vec![Role::TeamMember, Role::Viewer], ..Default::default() };
+        assert_eq!(find(scope).await, ["deploy", "verifier"]);
+        let admin_only = AccessAuditQuery { admin: true, ..Default::default() };
+        assert_eq!(find(admin_only).await, ["ops"]);
+        let permission = AccessAuditQuery { permissions: PermissionSet::from_iter([ApiPermission::TokensRead]), ..Default::default() };
+        assert_eq!(find(permission).await, ["ops", "deploy"], "the verifier was narrowed to introspect");
+        let creator = AccessAuditQuery { creator: Some("ADMINISTRATOR@".into()), ..Default::default() };
+        assert_eq!(find(creator).await, ["ops"]);
+        let bad = AccessAuditQuery { ip: Some("10.0.0".into()), ..Default::default() };
+        let error = access_audit::page(db, keys, admin, ws, &bad, NOW).await.unwrap_err();
+        assert_eq!(error.field(), Some("ip"));
+
+        // The detail: permissions, newest requests first, and today's count in the chart.
+        let detail = access_audit::detail(db, admin, ws, deploy.token.id, NOW + 10).await.unwrap();
+        let ips: Vec<_> = detail.recent.iter().map(|r| r.ip.clone().unwrap()).collect();
+        assert_eq!(ips, ["198.51.100.4", "203.0.113.9"]);
+        assert_eq!(detail.recent[0].user_agent.as_deref(), Some("curl/8"));
+        assert_eq!(detail.daily.len(), 30);
+        assert_eq!(detail.daily[29], 2);
+        assert_eq!(detail.daily.iter().sum::<i64>(), 2);
+        assert_eq!(detail.row.creator_email.as_deref(), Some("owner@example.com"));
+        // Only Administrators and Owners.
+        for role in [Role::WorkspaceManager, Role::TeamMember, Role::Viewer] {
+            let error = access_audit::page(db, keys, world.user(role), ws, &AccessAuditQuery::default(), NOW).await.unwrap_err();
+            assert!(matches!(error, AppError::Forbidden(_)), "{role:?}: {error:?}");
+            let error = access_audit::detail(db, world.user(role), ws, deploy.token.id, NOW).await.unwrap_err();
+            assert!(matches!(error, AppError::Forbidden(_)), "{role:?}: {error:?}");
+        }
+        let _ = narrow;
+        test.remove().await;
+    }
 }

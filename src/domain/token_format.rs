@@ -118,6 +118,33 @@ impl fmt::Debug for TokenSecret {
     }
 }
 
+/// What a pasted token value finds: a whole, well-formed token is found by its digest;
+/// anything else is taken as the first characters of one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenSearch<'a> {
+    Whole(PresentedToken<'a>),
+    Prefix(&'a str),
+}
+
+impl<'a> TokenSearch<'a> {
+    pub fn new(text: &'a str) -> TokenSearch<'a> {
+        match PresentedToken::parse(text) {
+            Ok(token) => TokenSearch::Whole(token),
+            Err(_) => TokenSearch::Prefix(text.trim()),
+        }
+    }
+}
+
+/// Whether typed characters may be the start of the token whose stored display prefix is
+/// `display_prefix`: all that is stored in clear is compared (case matters in a token).
+pub fn prefix_matches(display_prefix: &str, typed: &str) -> bool {
+    if typed.len() <= display_prefix.len() {
+        display_prefix.starts_with(typed)
+    } else {
+        typed.starts_with(display_prefix)
+    }
+}
+
 /// How a stored token is shown: its display prefix, then dots.
 pub fn masked(display_prefix: &str) -> String {
     format!("{display_prefix}{}", "•".repeat(12))
@@ -136,6 +163,29 @@ fn checksum_digits(body: &str) -> [u8; CHECKSUM_LEN] {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pasted_value_is_a_whole_token_or_a_prefix() {
+        let secret = TokenSecret::generate(|b| b.fill(7));
+        assert_eq!(
+            TokenSearch::new(&format!(" {} ", secret.expose())),
+            TokenSearch::Whole(secret.as_presented())
+        );
+        let broken = &secret.expose()[..TOKEN_LEN - 1];
+        assert_eq!(TokenSearch::new(broken), TokenSearch::Prefix(broken));
+        let shown = secret.display_prefix();
+        assert!(prefix_matches(shown, "tsr_"));
+        assert!(prefix_matches(shown, shown));
+        assert!(
+            prefix_matches(shown, broken),
+            "longer than what is stored: compared as far as stored"
+        );
+        assert!(!prefix_matches(
+            shown,
+            &shown.to_lowercase().replace("tsr_", "TSR_")
+        ));
+        assert!(!prefix_matches(shown, "tsr_zzzzzzzzzz"));
+    }
+
     use super::*;
 
     /// A deterministic stand-in for the CSPRNG, so tests are repeatable.

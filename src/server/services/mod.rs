@@ -2,6 +2,7 @@
 //! through these, so each rule is written once. Each takes the acting user (already
 //! authenticated), the request's metadata for the audit log, and `now`.
 
+pub mod access_audit;
 pub mod accounts;
 pub mod audit;
 pub mod tokens;

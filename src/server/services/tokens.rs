@@ -29,7 +29,7 @@ use crate::{
 /// The preference that holds the hidden token-table columns.
 pub const HIDDEN_COLUMNS_PREFERENCE: &str = "token_table.hidden_columns";
 
-fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
+pub(super) fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
     let scope: Role = row.scope.parse().map_err(|error| {
         tracing::error!("stored token scope: {error}");
         AppError::Internal

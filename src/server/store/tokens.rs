@@ -45,6 +45,7 @@ pub struct TokenRow {
     pub display_prefix: String,
     pub created_by: Option<Uuid>,
     pub created_by_name: Option<String>,
+    pub created_by_email: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: Option<i64>,
@@ -58,7 +59,7 @@ pub struct TokenRow {
 
 const TOKEN_SELECT: &str =
     "SELECT t.id, t.workspace_id, t.label, t.scope, t.permissions, t.display_prefix,
-        t.created_by, u.name AS created_by_name, t.created_at, t.updated_at, t.expires_at,
+        t.created_by, u.name AS created_by_name, u.email AS created_by_email, t.created_at, t.updated_at, t.expires_at,
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
         t.last_used_method, t.last_used_path
     FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by";
@@ -87,6 +88,16 @@ pub struct NewToken<'a> {
 pub struct TokenRequest {
     pub at: i64,
     pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub method: String,
+    pub path: String,
+}
+
+/// A stored request of a token.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenRequestRow {
+    pub at: i64,
+    pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub method: String,
     pub path: String,
@@ -288,6 +299,37 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// The addresses each token of the workspace made its kept requests from.
+    pub async fn token_request_ips(
+        &self,
+        workspace_id: Uuid,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let sql = "SELECT DISTINCT r.token_id, r.ip FROM token_requests r
+                   JOIN access_tokens t ON t.id = r.token_id
+                   WHERE t.workspace_id = $1 AND r.ip IS NOT NULL";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(workspace_id).fetch_all(pool).await?))
+    }
+
+    /// A token's kept requests, newest first.
+    pub async fn token_requests(&self, token_id: Uuid) -> Result<Vec<TokenRequestRow>, StoreError> {
+        let sql = "SELECT at, ip, user_agent, method, path FROM token_requests
+                   WHERE token_id = $1 ORDER BY at DESC, id DESC LIMIT $2";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(token_id).bind(RECENT_REQUESTS as i64).fetch_all(pool).await?))
+    }
+
+    /// A token's requests per UTC day, from `first_day` on: `(day, requests)`.
+    pub async fn token_daily_requests(
+        &self,
+        token_id: Uuid,
+        first_day: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = "SELECT day, requests FROM token_daily_requests
+                   WHERE token_id = $1 AND day >= $2 ORDER BY day";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql)
+            .bind(token_id).bind(first_day).fetch_all(pool).await?))
     }
 
     pub async fn sealed_secret(
