@@ -148,10 +148,8 @@ fn count(daily: &mut Vec<(i64, i64)>, day: i64, requests: i64) {
 /// Keeps `used` among `recent` (oldest first, at most [`RECENT_REQUESTS`]); a request
 /// older than all of a full list is left out.
 fn keep(recent: &mut std::collections::VecDeque<TokenRequest>, used: Use<'_>) {
-    if recent.len() >= RECENT_REQUESTS {
-        if recent.front().is_some_and(|oldest| oldest.at > used.at) {
-            return;
-        }
+    if recent.len() >= RECENT_REQUESTS && recent.front().is_some_and(|old| old.at > used.at) {
+        return;
     }
     let mut slot = if recent.len() >= RECENT_REQUESTS {
         recent.pop_front().unwrap_or_default()
