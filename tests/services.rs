@@ -488,7 +488,7 @@ on_both_engines! {
         assert_eq!(find(longer).await, ["ops"], "a partly pasted token is matched on what is stored");
         // A whole token of another workspace finds nothing here.
         let elsewhere = workspaces::create(db, owner, "Elsewhere", &meta(), NOW).await.unwrap();
-        let foreign = tokens::create(db, &keys, owner, elsewhere.id, input("foreign", Role::Viewer), &meta(), NOW).await.unwrap();
+        let foreign = tokens::create(db, keys, owner, elsewhere.id, input("foreign", Role::Viewer), &meta(), NOW).await.unwrap();
         let foreign = AccessAuditQuery { token: Some(foreign.secret), ..Default::default() };
         assert!(find(foreign).await.is_empty());
         let older_ip = AccessAuditQuery { ip: Some("203.0.113.9".into()), ..Default::default() };
