@@ -1,5 +1,6 @@
 //! The user interface: the HTML shell, the router and the pages.
 
+mod access_audit;
 mod account;
 mod audit;
 mod layout;
@@ -87,6 +88,25 @@ pub fn App() -> impl IntoView {
                             StaticSegment("members"),
                         )
                         view=workspaces::MembersPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("api-access"),
+                        )
+                        view=access_audit::ApiAccessPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("api-access"),
+                            ParamSegment("token"),
+                        )
+                        view=access_audit::ApiAccessTokenPage
                     />
                     <Route
                         ssr=SsrMode::Async
