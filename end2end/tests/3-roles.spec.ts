@@ -1,7 +1,6 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { OWNER, createToken, openTokens, row } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { OWNER, addMember, as, createToken, openTokens, row, type Person } from "./helpers";
 
-type Person = { role: string; name: string; email: string; password: string };
 const people: Person[] = [
   { role: "Administrator", name: "Ada Admin", email: "ada@example.com", password: "" },
   { role: "Workspace Manager", name: "Wes Manager", email: "wes@example.com", password: "" },
@@ -21,17 +20,7 @@ test("an Owner may do everything, and adds members with a one-time password", as
   await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
   await page.getByRole("link", { name: "Members" }).click();
   await expect(page.getByTestId("member-row")).toHaveCount(1);
-  for (const person of people) {
-    await page.getByRole("button", { name: "Add member" }).click();
-    const dialog = page.getByRole("dialog", { name: "Add member" });
-    await dialog.getByLabel("Email").fill(person.email);
-    await dialog.getByLabel("Name (only for a new account)").fill(person.name);
-    await dialog.getByLabel("Role").selectOption({ label: person.role });
-    await dialog.getByRole("button", { name: "Add member" }).click();
-    person.password = (await dialog.getByTestId("initial-password").textContent())!.trim();
-    expect(person.password).toHaveLength(20);
-    await dialog.getByRole("button", { name: "Done" }).click();
-  }
+  for (const person of people) await addMember(page, person);
   await expect(page.getByTestId("member-row")).toHaveCount(5);
   // The last Owner cannot be demoted: the server refuses and says why.
   await page.getByLabel(`Role of ${OWNER.name}`).selectOption({ label: "Administrator" });
@@ -44,14 +33,6 @@ test("an Owner may do everything, and adds members with a one-time password", as
   await expect(page.getByRole("heading", { name: "Private" })).toBeVisible();
   privateWorkspaceUrl = new URL(page.url()).pathname;
 });
-
-async function as(browser: Browser, person: Person): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await openTokens(page, person.email, person.password);
-  await expect(page.getByTestId("workspace-role")).toHaveText(`You are ${person.role}`);
-  return page;
-}
 
 test("an Administrator manages tokens but cannot copy or edit an Owner-scoped one", async ({ browser }) => {
   const page = await as(browser, people[0]);

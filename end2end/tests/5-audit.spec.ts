@@ -1,31 +1,14 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { OWNER, createToken, openTokens } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { OWNER, addMember, as, createToken, openTokens, type Person } from "./helpers";
 
 // An Administrator audits the API access of a token the Owner made and used; a Team
 // Member cannot reach either audit page.
 test.describe.configure({ mode: "serial" });
 
-const auditor = { name: "Aude Auditor", email: "aude@example.com", role: "Administrator", password: "" };
-const member = { name: "Theo Member", email: "theo@example.com", role: "Team Member", password: "" };
+const auditor: Person = { name: "Aude Auditor", email: "aude@example.com", role: "Administrator", password: "" };
+const member: Person = { name: "Theo Member", email: "theo@example.com", role: "Team Member", password: "" };
 let secret = "";
 let workspacePath = "";
-
-async function addMember(page: Page, person: typeof auditor) {
-  await page.getByRole("button", { name: "Add member" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add member" });
-  await dialog.getByLabel("Email").fill(person.email);
-  await dialog.getByLabel("Name (only for a new account)").fill(person.name);
-  await dialog.getByLabel("Role").selectOption({ label: person.role });
-  await dialog.getByRole("button", { name: "Add member" }).click();
-  person.password = (await dialog.getByTestId("initial-password").textContent())!.trim();
-  await dialog.getByRole("button", { name: "Done" }).click();
-}
-
-async function as(browser: Browser, person: typeof auditor): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await openTokens(page, person.email, person.password);
-  return page;
-}
 
 test("the Owner makes a token, adds an auditor and a member, and the token is used", async ({ page, request }) => {
   await openTokens(page, OWNER.email, OWNER.password);

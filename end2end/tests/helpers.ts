@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const OWNER = {
   name: "Olive Owner",
@@ -42,4 +42,28 @@ export async function createToken(page: Page, label: string, scope?: string) {
   await dialog.getByRole("button", { name: "Done" }).click();
   await expect(dialog).toBeHidden();
   return secret;
+}
+
+export type Person = { role: string; name: string; email: string; password: string };
+
+/** On the members page: adds `person` as a new account and keeps its one-time password. */
+export async function addMember(page: Page, person: Person) {
+  await page.getByRole("button", { name: "Add member" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add member" });
+  await dialog.getByLabel("Email").fill(person.email);
+  await dialog.getByLabel("Name (only for a new account)").fill(person.name);
+  await dialog.getByLabel("Role").selectOption({ label: person.role });
+  await dialog.getByRole("button", { name: "Add member" }).click();
+  person.password = (await dialog.getByTestId("initial-password").textContent())!.trim();
+  expect(person.password).toHaveLength(20);
+  await dialog.getByRole("button", { name: "Done" }).click();
+}
+
+/** A fresh browser context signed in as `person`, on the first workspace's tokens. */
+export async function as(browser: Browser, person: Person): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openTokens(page, person.email, person.password);
+  await expect(page.getByTestId("workspace-role")).toHaveText(`You are ${person.role}`);
+  return page;
 }

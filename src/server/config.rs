@@ -36,6 +36,62 @@ pub struct Config {
     pub log: String,
     /// How often tokens' last use is written to the database.
     pub last_used_flush_seconds: u64,
+    /// Where notification mail is sent; None keeps it in the outbox (and the log).
+    pub smtp: Option<Smtp>,
+}
+
+/// An SMTP relay for notification mail. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// User name and password, when the relay wants them.
+    pub credentials: Option<(String, String)>,
+    /// The sender, such as `Tessera <tessera@example.com>`.
+    pub from: String,
+}
+
+impl fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// How the connection to the relay is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or network only).
+    None,
+    /// Upgraded with STARTTLS, required (usually port 587).
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    fn parse(text: &str) -> Option<SmtpTls> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(SmtpTls::None),
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+
+    fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        }
+    }
 }
 
 /// Why the configuration could not be loaded. `Display` is a single line.
@@ -50,6 +106,13 @@ pub enum ConfigError {
         path: String,
         key: String,
         known: String,
+    },
+    #[error("{key} (or {var}) must be set when {with} is; expected {expected}")]
+    Missing {
+        key: &'static str,
+        var: String,
+        with: &'static str,
+        expected: &'static str,
     },
     #[error("{origin}: {shown} is invalid; expected {expected}")]
     Invalid {
@@ -129,7 +192,38 @@ const LAST_USED_FLUSH_SECONDS: Key = Key {
     secret: false,
 };
 
-const KEYS: [&Key; 9] = [
+const SMTP_HOST: Key = Key {
+    name: "smtp_host",
+    expected: "the host name of an SMTP relay, such as smtp.example.com",
+    secret: false,
+};
+const SMTP_PORT: Key = Key {
+    name: "smtp_port",
+    expected: "a port number, such as 587",
+    secret: false,
+};
+const SMTP_TLS: Key = Key {
+    name: "smtp_tls",
+    expected: "none, starttls or tls",
+    secret: false,
+};
+const SMTP_USERNAME: Key = Key {
+    name: "smtp_username",
+    expected: "the user name the SMTP relay expects",
+    secret: false,
+};
+const SMTP_PASSWORD: Key = Key {
+    name: "smtp_password",
+    expected: "the password the SMTP relay expects (with smtp_username)",
+    secret: true,
+};
+const SMTP_FROM: Key = Key {
+    name: "smtp_from",
+    expected: "a sender address, such as \"Tessera <tessera@example.com>\" (required with smtp_host)",
+    secret: false,
+};
+
+const KEYS: [&Key; 15] = [
     &LAST_USED_FLUSH_SECONDS,
     &SITE_ADDR,
     &SITE_ROOT,
@@ -139,6 +233,12 @@ const KEYS: [&Key; 9] = [
     &SECRET_KEY,
     &TRUSTED_PROXIES,
     &LOG,
+    &SMTP_HOST,
+    &SMTP_PORT,
+    &SMTP_TLS,
+    &SMTP_USERNAME,
+    &SMTP_PASSWORD,
+    &SMTP_FROM,
 ];
 
 /// The environment variable that overrides `key`.
@@ -244,8 +344,60 @@ impl Config {
             trusted_proxies,
             log,
             last_used_flush_seconds,
+            smtp: smtp(&sources)?,
         })
     }
+}
+
+/// The SMTP settings: none without `smtp_host`; with it, `smtp_from` is required and a
+/// password needs a user name (and the other way round).
+fn smtp<E: Fn(&str) -> Option<String>>(
+    sources: &Sources<'_, E>,
+) -> Result<Option<Smtp>, ConfigError> {
+    let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let Some(host) = sources.parse(&SMTP_HOST, text)? else {
+        return Ok(None);
+    };
+    let tls = sources
+        .parse(&SMTP_TLS, SmtpTls::parse)?
+        .unwrap_or(SmtpTls::StartTls);
+    let port = sources
+        .parse(&SMTP_PORT, |v| {
+            v.trim().parse::<u16>().ok().filter(|p| *p > 0)
+        })?
+        .unwrap_or_else(|| tls.default_port());
+    let missing = |key: &Key, with: &Key| ConfigError::Missing {
+        key: key.name,
+        var: env_var(key.name),
+        with: with.name,
+        expected: key.expected,
+    };
+    let from = sources
+        .parse(&SMTP_FROM, |v| {
+            let v = v.trim();
+            v.parse::<lettre::message::Mailbox>()
+                .ok()
+                .map(|_| v.to_owned())
+        })?
+        .ok_or_else(|| missing(&SMTP_FROM, &SMTP_HOST))?;
+    let credentials = match (
+        sources.parse(&SMTP_USERNAME, text)?,
+        sources.parse(&SMTP_PASSWORD, |v| {
+            Some(v.to_owned()).filter(|v| !v.is_empty())
+        })?,
+    ) {
+        (Some(user), Some(password)) => Some((user, password)),
+        (None, None) => None,
+        (Some(_), None) => return Err(missing(&SMTP_PASSWORD, &SMTP_USERNAME)),
+        (None, Some(_)) => return Err(missing(&SMTP_USERNAME, &SMTP_PASSWORD)),
+    };
+    Ok(Some(Smtp {
+        host,
+        port,
+        tls,
+        credentials,
+        from,
+    }))
 }
 
 /// 32 bytes of server secret. `Debug` never shows them.
@@ -328,6 +480,7 @@ fn file_value_as_text(value: &toml::Value) -> Option<String> {
             .map(|item| item.as_str().map(str::to_owned))
             .collect::<Option<Vec<_>>>()
             .map(|items| items.join(",")),
+        toml::Value::Integer(number) => Some(number.to_string()),
         _ => None,
     }
 }
@@ -390,6 +543,66 @@ mod tests {
         assert!(config.trusted_proxies.is_empty());
         assert_eq!(config.log, "info");
         assert_eq!(config.secret_key, None);
+    }
+
+    #[test]
+    fn smtp_is_off_without_a_host_and_checked_with_one() {
+        assert_eq!(load("", &[]).unwrap().smtp, None);
+        let file = r#"
+            smtp_host = "mail.example.com"
+            smtp_port = 2525
+            smtp_tls = "none"
+            smtp_username = "tessera"
+            smtp_password = "hunter2-secret"
+            smtp_from = "Tessera <tessera@example.com>"
+        "#;
+        let config = load(file, &[]).unwrap();
+        let smtp = config.smtp.clone().unwrap();
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.tls),
+            ("mail.example.com", 2525, SmtpTls::None)
+        );
+        assert_eq!(
+            smtp.credentials,
+            Some(("tessera".into(), "hunter2-secret".into()))
+        );
+        assert!(
+            !format!("{config:?}").contains("hunter2"),
+            "the password is never shown"
+        );
+        // Defaults: STARTTLS on 587.
+        let plain = load("smtp_host = \"h\"\nsmtp_from = \"a@example.com\"", &[])
+            .unwrap()
+            .smtp
+            .unwrap();
+        assert_eq!(
+            (plain.port, plain.tls, plain.credentials),
+            (587, SmtpTls::StartTls, None)
+        );
+        // Missing or bad values say which key and what it wants; the password is not echoed.
+        let message = load("smtp_host = \"h\"", &[]).unwrap_err().to_string();
+        assert!(
+            message.contains("smtp_from") && message.contains("smtp_host"),
+            "{message}"
+        );
+        let message = load("smtp_host = \"h\"\nsmtp_from = \"nobody\"", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("sender address"), "{message}");
+        let message = load(file, &[("TESSERA_SMTP_TLS", "ssl")])
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("none, starttls or tls"), "{message}");
+        let message = load(
+            "smtp_host = \"h\"\nsmtp_from = \"a@example.com\"\nsmtp_password = \"hunter2-secret\"",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            message.contains("smtp_username") && !message.contains("hunter2"),
+            "{message}"
+        );
     }
 
     #[test]
