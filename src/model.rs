@@ -250,3 +250,26 @@ pub struct AccessAuditDetail {
     pub first_day: i64,
     pub now: i64,
 }
+
+/// A notification mail as Owners see it in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: Uuid,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// `pending`, `sent`, `failed` (given up) or `held` (no SMTP relay configured).
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    pub workspace: WorkspaceSummary,
+    pub entries: Vec<OutboxEntry>,
+    pub now: i64,
+}

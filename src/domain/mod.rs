@@ -4,6 +4,7 @@
 pub mod api_permission;
 pub mod audit;
 pub mod error;
+pub mod notify;
 pub mod permission;
 pub mod role;
 pub mod time;

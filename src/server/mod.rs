@@ -4,6 +4,7 @@ pub mod api;
 pub mod config;
 pub mod http;
 pub mod last_used;
+pub mod mail;
 pub mod secrets;
 pub mod services;
 pub mod state;
@@ -32,6 +33,8 @@ pub enum ServerError {
     Bind { addr: SocketAddr, source: io::Error },
     #[error("server error: {0}")]
     Serve(#[source] io::Error),
+    #[error("cannot use the SMTP settings: {0}")]
+    Smtp(String),
 }
 
 /// Opens the database, brings its schema up to date, and serves until SIGINT or SIGTERM.
@@ -41,6 +44,15 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         source,
     })?;
     let keys = secrets::Keys::load_or_create(&config)?;
+    let mailer = mail::Mailer::new(config.smtp.as_ref()).map_err(ServerError::Smtp)?;
+    match &config.smtp {
+        Some(smtp) => {
+            tracing::info!(host = %smtp.host, port = smtp.port, "notifications are sent by SMTP")
+        }
+        None => tracing::info!(
+            "no SMTP relay configured: notifications are kept in each workspace's outbox"
+        ),
+    }
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     tracing::info!(
@@ -74,6 +86,15 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
             let _ = flusher_stopped.await;
         },
     ));
+    let (stop_mailer, mailer_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mail_sender = tokio::spawn(mail::run(
+        mailer,
+        db.clone(),
+        std::time::Duration::from_secs(5),
+        async {
+            let _ = mailer_stopped.await;
+        },
+    ));
     axum::serve(listener, http::service(state))
         .with_graceful_shutdown(http::shutdown_signal())
         .await
@@ -81,6 +102,11 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
 
     sweeper.abort();
     follower.abort();
+    // A send under way finishes; what is left goes out after the next start.
+    let _ = stop_mailer.send(());
+    if let Err(error) = mail_sender.await {
+        tracing::warn!("the notification sender failed: {error}");
+    }
     // The flusher finishes a flush under way, then what is left is written before the
     // database closes.
     let _ = stop_flusher.send(());

@@ -5,6 +5,7 @@
 pub mod access_audit;
 pub mod accounts;
 pub mod audit;
+pub mod notifications;
 pub mod tokens;
 pub mod workspaces;
 
@@ -151,6 +152,7 @@ pub(crate) fn audit_event(
         user_agent: meta.user_agent.clone(),
         changes: None,
         created_at: now,
+        mail: Vec::new(),
     }
 }
 
@@ -159,6 +161,12 @@ impl AuditEvent {
         self.target_kind = Some(kind);
         self.target_id = Some(id);
         self.target_label = Some(label.to_owned());
+        self
+    }
+
+    /// Mail the change causes, written in its transaction.
+    pub(crate) fn notify(mut self, mail: Vec<super::store::outbox::OutgoingMail>) -> AuditEvent {
+        self.mail.extend(mail);
         self
     }
 

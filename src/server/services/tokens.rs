@@ -4,18 +4,21 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, RequestMeta, TokenPrincipal, audit_by, workspaces::membership};
+use super::{
+    Principal, RequestMeta, TokenPrincipal, audit_by, notifications, workspaces::membership,
+};
 use crate::{
     domain::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
+        notify::TokenChange,
         permission::{Denied, TokenAction, authorize_token, may_ever},
         role::Role,
         token::{HiddenColumns, TokenStatus},
         token_format::PresentedToken,
         validation,
     },
-    model::{CreatedToken, CurrentUser, TokenInput, TokenView, TokensPage},
+    model::{CreatedToken, CurrentUser, TokenInput, TokenView, TokensPage, WorkspaceSummary},
     server::{
         secrets::{self, Keys},
         store::{
@@ -238,6 +241,19 @@ pub async fn create(
             "permissions": input.permissions,
             "expires_at": input.expires_at,
         }));
+    let audit = audit.notify(
+        notifications::token_created(
+            db,
+            &workspace,
+            &actor,
+            &label,
+            input.scope,
+            input.expires_at,
+            meta.ip.as_deref(),
+            now,
+        )
+        .await?,
+    );
     match db.insert_token(&token, now, &audit).await? {
         TokenWrite::Done => {}
         TokenWrite::LabelTaken => return Err(label_taken(&label)),
@@ -259,14 +275,14 @@ async fn visible_token(
     actor: &Principal,
     workspace_id: Uuid,
     token_id: Uuid,
-) -> Result<(Role, TokenRow, Role), AppError> {
+) -> Result<(WorkspaceSummary, TokenRow, Role), AppError> {
     let workspace = membership(db, actor, workspace_id).await?;
     let row = db
         .token(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
-    Ok((workspace.role, row, scope))
+    Ok((workspace, row, scope))
 }
 
 pub async fn edit(
@@ -279,7 +295,8 @@ pub async fn edit(
     now: i64,
 ) -> Result<TokenView, AppError> {
     let actor: Principal = actor.into();
-    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let role = workspace.role;
     // The token as it is, then as it would be: neither may be above the editor.
     authorize_token(Some(role), TokenAction::Edit, scope)?;
     authorize_token(Some(role), TokenAction::Edit, input.scope).map_err(|_| scope_error(role))?;
@@ -310,9 +327,17 @@ pub async fn edit(
             json!({ "from": row.expires_at, "to": input.expires_at }),
         );
     }
+    let rescoped = (input.scope != scope).then(|| {
+        let change = TokenChange::ScopeChanged {
+            from: scope,
+            to: input.scope,
+        };
+        notifications::token_changed(&workspace, &row, &actor, change, now)
+    });
     let audit = audit_by(&actor, Some(workspace_id), "token.edited", meta, now)
         .target("token", token_id, &label)
-        .changes(serde_json::Value::Object(changes));
+        .changes(serde_json::Value::Object(changes))
+        .notify(rescoped.unwrap_or_default());
     let permissions_text = input.permissions.map(PermissionSet::to_text);
     let edit = TokenEdit {
         label: &label,
@@ -345,7 +370,8 @@ pub async fn set_enabled(
     now: i64,
 ) -> Result<TokenView, AppError> {
     let actor: Principal = actor.into();
-    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let role = workspace.role;
     let (action, name) = if enabled {
         (TokenAction::Enable, "token.enabled")
     } else {
@@ -357,8 +383,13 @@ pub async fn set_enabled(
         // Already as asked: nothing to change or record.
         return view(row, role, now);
     }
-    let audit =
-        audit_by(&actor, Some(workspace_id), name, meta, now).target("token", token_id, &row.label);
+    let told = match enabled {
+        true => Vec::new(),
+        false => notifications::token_changed(&workspace, &row, &actor, TokenChange::Disabled, now),
+    };
+    let audit = audit_by(&actor, Some(workspace_id), name, meta, now)
+        .target("token", token_id, &row.label)
+        .notify(told);
     let disabled_at = (!enabled).then_some(now);
     if db
         .set_token_disabled(workspace_id, token_id, disabled_at, now, &audit)
@@ -383,12 +414,20 @@ pub async fn delete(
     now: i64,
 ) -> Result<(), AppError> {
     let actor: Principal = actor.into();
-    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let role = workspace.role;
     authorize_token(Some(role), TokenAction::Delete, scope)?;
     actor.require(ApiPermission::TokensWrite)?;
     let audit = audit_by(&actor, Some(workspace_id), "token.deleted", meta, now)
         .target("token", token_id, &row.label)
-        .changes(json!({ "scope": scope.as_str() }));
+        .changes(json!({ "scope": scope.as_str() }))
+        .notify(notifications::token_changed(
+            &workspace,
+            &row,
+            &actor,
+            TokenChange::Deleted,
+            now,
+        ));
     match db.delete_token(workspace_id, token_id, &audit).await? {
         TokenWrite::Done => Ok(()),
         _ => Err(AppError::NotFound),
@@ -406,7 +445,8 @@ pub async fn copy(
     now: i64,
 ) -> Result<String, AppError> {
     let actor: Principal = actor.into();
-    let (role, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let role = workspace.role;
     authorize_token(Some(role), TokenAction::Copy, scope)?;
     if let Principal::Token(_) = actor {
         // Secrets leave Tessera once, at creation; copying is for people in the UI.
@@ -437,9 +477,9 @@ pub async fn get(
     now: i64,
 ) -> Result<TokenView, AppError> {
     let actor: Principal = actor.into();
-    let (role, row, _) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let (workspace, row, _) = visible_token(db, &actor, workspace_id, token_id).await?;
     actor.require(ApiPermission::TokensRead)?;
-    view(row, role, now)
+    view(row, workspace.role, now)
 }
 
 /// What a presented token string turned out to be.

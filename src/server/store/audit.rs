@@ -25,6 +25,8 @@ pub struct AuditEvent {
     /// JSON describing what changed.
     pub changes: Option<String>,
     pub created_at: i64,
+    /// Notification mail the change causes, written with it.
+    pub mail: Vec<super::outbox::OutgoingMail>,
 }
 
 impl AuditEvent {
@@ -56,13 +58,14 @@ impl AuditEvent {
     }
 }
 
-/// Inserts an [`AuditEvent`] through `$executor` (a pool or `&mut *transaction` of
-/// either engine). A macro so the one SQL text serves both engines' types.
+/// Inserts an [`AuditEvent`] and the mail it causes through `$executor` (a pool or
+/// `&mut *transaction` of either engine). A macro so the one SQL text serves both
+/// engines' types.
 #[macro_export]
 macro_rules! insert_audit {
     ($executor:expr, $event:expr) => {{
         let event: &$crate::server::store::audit::AuditEvent = $event;
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO audit_events (id, workspace_id, actor_kind, actor_user_id, actor_token_id,
                  actor_label, action, target_kind, target_id, target_label, ip, user_agent,
                  changes, created_at)
@@ -84,7 +87,16 @@ macro_rules! insert_audit {
         .bind(event.created_at)
         .execute($executor)
         .await
-        .map(|_| ())
+        .map(|_| ());
+        // The mail the change causes, in the same transaction.
+        let mut written = written;
+        for mail in &event.mail {
+            if written.is_err() {
+                break;
+            }
+            written = $crate::insert_mail!($executor, mail, event.created_at).map(|_| ());
+        }
+        written
     }};
 }
 

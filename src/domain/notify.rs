@@ -1,0 +1,234 @@
+//! Security notifications: who is told what, when reminders fall due, and how failed
+//! sends are retried. Pure text and arithmetic; the server stores and sends.
+
+use super::role::Role;
+
+const DAY: i64 = 86_400_000;
+
+/// A message to one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub subject: String,
+    pub body: String,
+}
+
+/// What happened to a token, for the mail to its creator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenChange {
+    Disabled,
+    Deleted,
+    ScopeChanged { from: Role, to: Role },
+}
+
+/// `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(ms: i64) -> String {
+    let (year, month, day) = super::time::civil_from_days(ms.div_euclid(DAY));
+    let minutes = ms.rem_euclid(DAY) / 60_000;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+fn expiry_text(expires_at: Option<i64>) -> String {
+    expires_at.map_or_else(|| "never".to_owned(), utc)
+}
+
+fn origin(ip: Option<&str>) -> String {
+    ip.map_or_else(String::new, |ip| format!(" from {ip}"))
+}
+
+/// To every Owner of the workspace, when a token is made there.
+pub struct Created<'a> {
+    pub workspace: &'a str,
+    pub label: &'a str,
+    pub scope: Role,
+    pub expires_at: Option<i64>,
+    pub by: &'a str,
+    pub ip: Option<&'a str>,
+    pub at: i64,
+}
+
+pub fn token_created(created: &Created<'_>) -> Notice {
+    Notice {
+        subject: format!(
+            "[Tessera] New access token “{}” in {}",
+            created.label, created.workspace
+        ),
+        body: format!(
+            "A new access token was created in the workspace {workspace}.\n\n\
+             Label:   {label}\n\
+             Scope:   {scope}\n\
+             Expires: {expires}\n\
+             By:      {by}{origin}\n\
+             When:    {when}\n\n\
+             If you did not expect this, review the token in Tessera's API access audit and revoke it.\n\
+             You receive this because you are an Owner of {workspace}.\n",
+            workspace = created.workspace,
+            label = created.label,
+            scope = created.scope.label(),
+            expires = expiry_text(created.expires_at),
+            by = created.by,
+            origin = origin(created.ip),
+            when = utc(created.at),
+        ),
+    }
+}
+
+/// To a token's creator, when someone else disables, deletes or rescopes it.
+pub fn token_changed(
+    workspace: &str,
+    label: &str,
+    change: TokenChange,
+    by: &str,
+    at: i64,
+) -> Notice {
+    let (verb, detail) = match change {
+        TokenChange::Disabled => (
+            "disabled".to_owned(),
+            "Requests with it are refused until someone enables it again.".to_owned(),
+        ),
+        TokenChange::Deleted => (
+            "deleted".to_owned(),
+            "Requests with it are refused; it cannot be restored. Create a new token if you still need one.".to_owned(),
+        ),
+        TokenChange::ScopeChanged { from, to } => (
+            "given a new scope".to_owned(),
+            format!("Its scope changed from {} to {}.", from.label(), to.label()),
+        ),
+    };
+    Notice {
+        subject: format!("[Tessera] Your access token “{label}” was {verb}"),
+        body: format!(
+            "Your access token “{label}” in the workspace {workspace} was {verb} by {by} at {when}.\n\
+             {detail}\n\n\
+             You receive this because you created the token.\n",
+            when = utc(at),
+        ),
+    }
+}
+
+/// To a token's creator, before the token expires.
+pub fn expiry_reminder(workspace: &str, label: &str, days: i64, expires_at: i64) -> Notice {
+    let when = if days == 1 {
+        "tomorrow".to_owned()
+    } else {
+        format!("in {days} days")
+    };
+    Notice {
+        subject: format!("[Tessera] Your access token “{label}” expires {when}"),
+        body: format!(
+            "Your access token “{label}” in the workspace {workspace} expires at {expires}.\n\
+             After that every request with it is refused. If it is still needed, edit its expiry or \
+             create a replacement in Tessera before then.\n\n\
+             You receive this because you created the token.\n",
+            expires = utc(expires_at),
+        ),
+    }
+}
+
+/// The reminders sent before expiry, in days.
+pub const REMINDER_DAYS: [i64; 2] = [7, 1];
+
+/// Which reminder is due for a token at `now`: the nearest of [`REMINDER_DAYS`] whose
+/// moment has passed while the token is still valid — and only if the token existed at
+/// that moment (a token made to last two days gets no "7 days left" mail).
+pub fn reminder_due(created_at: i64, expires_at: i64, now: i64) -> Option<i64> {
+    if now >= expires_at {
+        return None;
+    }
+    REMINDER_DAYS
+        .into_iter()
+        .filter(|days| {
+            let moment = expires_at - days * DAY;
+            now >= moment && created_at <= moment
+        })
+        .min()
+}
+
+/// How many times a message is tried before it is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// How long to wait after the `attempts`-th failed try: 30 s, doubling, at most an hour.
+pub fn retry_delay_ms(attempts: i64) -> i64 {
+    let doublings = (attempts - 1).clamp(0, 7) as u32;
+    (30_000_i64 << doublings).min(3_600_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reminders_fall_due_seven_days_and_one_day_before() {
+        let expires = 100 * DAY;
+        let long_ago = 0;
+        assert_eq!(reminder_due(long_ago, expires, expires - 8 * DAY), None);
+        assert_eq!(reminder_due(long_ago, expires, expires - 7 * DAY), Some(7));
+        assert_eq!(reminder_due(long_ago, expires, expires - 2 * DAY), Some(7));
+        assert_eq!(reminder_due(long_ago, expires, expires - DAY), Some(1));
+        assert_eq!(reminder_due(long_ago, expires, expires - 1), Some(1));
+        assert_eq!(
+            reminder_due(long_ago, expires, expires),
+            None,
+            "expired: nothing to remind"
+        );
+        // Made with three days to live: no seven-day reminder, the one-day one still comes.
+        let made = expires - 3 * DAY;
+        assert_eq!(reminder_due(made, expires, made + DAY), None);
+        assert_eq!(reminder_due(made, expires, expires - DAY), Some(1));
+    }
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_delay_ms(1), 30_000);
+        assert_eq!(retry_delay_ms(2), 60_000);
+        assert_eq!(retry_delay_ms(8), 3_600_000);
+        assert_eq!(retry_delay_ms(40), 3_600_000);
+    }
+
+    #[test]
+    fn messages_say_who_what_and_when() {
+        let notice = token_created(&Created {
+            workspace: "Acme",
+            label: "deploy",
+            scope: Role::Administrator,
+            expires_at: Some(DAY),
+            by: "ada@example.com",
+            ip: Some("203.0.113.9"),
+            at: 0,
+        });
+        assert_eq!(
+            notice.subject,
+            "[Tessera] New access token “deploy” in Acme"
+        );
+        for part in [
+            "deploy",
+            "Administrator",
+            "1970-01-02 00:00 UTC",
+            "ada@example.com from 203.0.113.9",
+        ] {
+            assert!(notice.body.contains(part), "{part} in {}", notice.body);
+        }
+        let changed = token_changed(
+            "Acme",
+            "ci",
+            TokenChange::ScopeChanged {
+                from: Role::Viewer,
+                to: Role::Owner,
+            },
+            "bob@example.com",
+            0,
+        );
+        assert!(
+            changed.body.contains("from Viewer to Owner"),
+            "{}",
+            changed.body
+        );
+        assert_eq!(
+            expiry_reminder("Acme", "ci", 1, DAY).subject,
+            "[Tessera] Your access token “ci” expires tomorrow"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Who is told of what by mail. The messages are written with the change that causes them
+//! (see `store::outbox`); `crate::server::mail` sends them.
+
+use uuid::Uuid;
+
+use super::Principal;
+use crate::{
+    domain::{
+        error::AppError,
+        notify::{self, Notice, TokenChange},
+        role::Role,
+    },
+    model::{OutboxEntry, OutboxPage, WorkspaceSummary},
+    server::store::{Db, outbox::OutgoingMail, tokens::TokenRow},
+};
+
+fn mail(
+    workspace_id: Uuid,
+    kind: &'static str,
+    recipient: String,
+    notice: Notice,
+    dedup_key: Option<String>,
+) -> OutgoingMail {
+    OutgoingMail {
+        id: Uuid::now_v7(),
+        workspace_id: Some(workspace_id),
+        kind,
+        recipient,
+        subject: notice.subject,
+        body: notice.body,
+        dedup_key,
+    }
+}
+
+/// How the mail names who acted.
+fn actor_name(actor: &Principal) -> String {
+    match actor {
+        Principal::User(user) => format!("{} <{}>", user.name, user.email),
+        Principal::Token(token) => format!("the access token “{}”", token.label),
+    }
+}
+
+/// A message to every Owner of the workspace about a token just made.
+#[allow(clippy::too_many_arguments)]
+pub async fn token_created(
+    db: &Db,
+    workspace: &WorkspaceSummary,
+    actor: &Principal,
+    label: &str,
+    scope: Role,
+    expires_at: Option<i64>,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<Vec<OutgoingMail>, AppError> {
+    let by = actor_name(actor);
+    let notice = notify::token_created(&notify::Created {
+        workspace: &workspace.name,
+        label,
+        scope,
+        expires_at,
+        by: &by,
+        ip,
+        at: now,
+    });
+    Ok(db
+        .members(workspace.id)
+        .await?
+        .into_iter()
+        .filter(|member| member.role == Role::Owner.as_str())
+        .map(|owner| {
+            mail(
+                workspace.id,
+                "token.created",
+                owner.email,
+                notice.clone(),
+                None,
+            )
+        })
+        .collect())
+}
+
+/// A message to the token's creator, unless the creator did it (or has left).
+pub fn token_changed(
+    workspace: &WorkspaceSummary,
+    token: &TokenRow,
+    actor: &Principal,
+    change: TokenChange,
+    now: i64,
+) -> Vec<OutgoingMail> {
+    let (Some(creator), Some(email)) = (token.created_by, token.created_by_email.clone()) else {
+        return Vec::new();
+    };
+    if actor.user_id() == Some(creator) {
+        return Vec::new();
+    }
+    let notice = notify::token_changed(
+        &workspace.name,
+        &token.label,
+        change,
+        &actor_name(actor),
+        now,
+    );
+    vec![mail(workspace.id, "token.changed", email, notice, None)]
+}
+
+/// Queues the expiry reminders due at `now` (each one once per token and expiry time).
+pub async fn queue_expiry_reminders(db: &Db, now: i64) -> Result<u64, AppError> {
+    let longest = notify::REMINDER_DAYS.into_iter().max().unwrap_or(0) * 86_400_000;
+    let mut queued = Vec::new();
+    for token in db.expiring_tokens(now, now + longest).await? {
+        let Some(days) = notify::reminder_due(token.created_at, token.expires_at, now) else {
+            continue;
+        };
+        let notice =
+            notify::expiry_reminder(&token.workspace_name, &token.label, days, token.expires_at);
+        let key = format!("expiry:{}:{}:{days}", token.id, token.expires_at);
+        queued.push(mail(
+            token.workspace_id,
+            "token.expiring",
+            token.creator_email,
+            notice,
+            Some(key),
+        ));
+    }
+    Ok(db.queue_mail(&queued, now).await?)
+}
+
+/// The workspace's mail, newest first: Owners only.
+pub async fn outbox(
+    db: &Db,
+    actor: impl Into<Principal>,
+    workspace_id: Uuid,
+) -> Result<OutboxPage, AppError> {
+    let actor: Principal = actor.into();
+    let workspace = super::workspaces::membership(db, &actor, workspace_id).await?;
+    if workspace.role != Role::Owner || matches!(actor, Principal::Token(_)) {
+        return Err(AppError::Forbidden(
+            "Only the workspace's Owners can read its notification mail.".into(),
+        ));
+    }
+    let entries = db
+        .outbox(workspace_id, 200)
+        .await?
+        .into_iter()
+        .map(|row| OutboxEntry {
+            id: row.id,
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            body: row.body,
+            status: row.status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        })
+        .collect();
+    Ok(OutboxPage {
+        workspace,
+        entries,
+        now: super::now_ms(),
+    })
+}

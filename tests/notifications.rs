@@ -1,0 +1,304 @@
+//! Notification mail, sent through a real SMTP server listening on loopback (started here,
+//! mailin-embedded), on SQLite and PostgreSQL: who gets which message, reminders before
+//! expiry, retries while the relay is down, and the outbox when no relay is configured.
+
+mod support;
+
+use std::{
+    io,
+    net::TcpListener,
+    sync::{Arc, Mutex},
+};
+
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use tessera::{
+    domain::{error::AppError, role::Role},
+    model::{CurrentUser, TokenInput},
+    server::{
+        config::{SecretKey, Smtp, SmtpTls},
+        mail::{Delivered, Mailer},
+        secrets::Keys,
+        services::{
+            RequestMeta,
+            accounts::{self, SetupInput},
+            notifications, tokens,
+            workspaces::{self, AddMemberInput},
+        },
+        store::Db,
+    },
+};
+use uuid::Uuid;
+
+const NOW: i64 = 1_795_000_000_000;
+const DAY: i64 = 86_400_000;
+
+/// A message as the SMTP server received it.
+#[derive(Clone, Debug, Default)]
+struct Received {
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Received {
+    fn subject(&self) -> String {
+        let message = mail_parser::MessageParser::default()
+            .parse(&self.data)
+            .expect("a message");
+        message.subject().unwrap_or_default().to_owned()
+    }
+    fn body(&self) -> String {
+        let message = mail_parser::MessageParser::default()
+            .parse(&self.data)
+            .expect("a message");
+        message.body_text(0).unwrap_or_default().into_owned()
+    }
+    fn from(&self) -> String {
+        String::from_utf8_lossy(&self.data)
+            .lines()
+            .find_map(|line| line.strip_prefix("From: ").map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// Collects what each SMTP session delivers.
+#[derive(Clone, Default)]
+struct Sink {
+    inbox: Arc<Mutex<Vec<Received>>>,
+    current: Received,
+}
+
+impl Handler for Sink {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.current = Received {
+            to: to.to_vec(),
+            data: Vec::new(),
+        };
+        response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.current.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        self.inbox
+            .lock()
+            .unwrap()
+            .push(std::mem::take(&mut self.current));
+        response::OK
+    }
+}
+
+/// An SMTP server on a free loopback port, for the life of the test process.
+fn smtp_sink() -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sink = Sink::default();
+    let inbox = sink.inbox.clone();
+    let mut server = Server::new(sink);
+    server
+        .with_name("sink.test")
+        .with_ssl(SslConfig::None)
+        .unwrap()
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve().map_err(|error| error.to_string());
+    });
+    (port, inbox)
+}
+
+fn relay(port: u16) -> Mailer {
+    Mailer::new(Some(&Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        tls: SmtpTls::None,
+        credentials: None,
+        from: "Tessera <tessera@example.com>".into(),
+    }))
+    .unwrap()
+}
+
+fn keys() -> Keys {
+    Keys::derive(&SecretKey([9; 32]))
+}
+
+fn meta() -> RequestMeta {
+    RequestMeta {
+        ip: Some("203.0.113.5".into()),
+        user_agent: Some("tests".into()),
+    }
+}
+
+struct World {
+    workspace: Uuid,
+    owner: CurrentUser,
+    second_owner: CurrentUser,
+    admin: CurrentUser,
+}
+
+async fn world(db: &Db) -> World {
+    let input = SetupInput {
+        email: "owner@example.com".into(),
+        name: "Olive Owner".into(),
+        password: "correct horse battery".into(),
+        workspace_name: "Acme".into(),
+    };
+    let (session, workspace) = accounts::setup(db, &keys(), input, &meta(), NOW)
+        .await
+        .unwrap();
+    let owner = session.user;
+    let add = async |email: &str, name: &str, role: Role| {
+        let added = workspaces::add_member(
+            db,
+            &owner,
+            workspace,
+            AddMemberInput {
+                email: email.into(),
+                name: Some(name.into()),
+                role,
+            },
+            &meta(),
+            NOW,
+        )
+        .await
+        .unwrap();
+        CurrentUser {
+            id: added.member.user_id,
+            email: email.into(),
+            name: name.into(),
+        }
+    };
+    let second_owner = add("otto@example.com", "Otto Owner", Role::Owner).await;
+    let admin = add("ada@example.com", "Ada Admin", Role::Administrator).await;
+    World {
+        workspace,
+        owner,
+        second_owner,
+        admin,
+    }
+}
+
+fn token(label: &str, scope: Role, expires_at: Option<i64>) -> TokenInput {
+    TokenInput {
+        label: label.into(),
+        scope,
+        permissions: None,
+        expires_at,
+    }
+}
+
+/// Waits (briefly) until the sink holds `count` messages, then takes them.
+async fn take(inbox: &Arc<Mutex<Vec<Received>>>, count: usize) -> Vec<Received> {
+    for _ in 0..200 {
+        if inbox.lock().unwrap().len() >= count {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let taken: Vec<_> = inbox.lock().unwrap().drain(..).collect();
+    assert_eq!(taken.len(), count, "{taken:#?}");
+    taken
+}
+
+on_both_engines! {
+    async fn owners_and_creators_are_told_by_mail_through_a_real_smtp_server(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        let (port, inbox) = smtp_sink();
+        let mailer = relay(port);
+
+        // A token made: every Owner is told who made it, its label, scope and expiry.
+        let created = tokens::create(db, &keys(), &world.admin, ws, token("deploy", Role::TeamMember, Some(NOW + 10 * DAY)), &meta(), NOW).await.unwrap();
+        assert_eq!(mailer.deliver_due(db, NOW).await.unwrap(), Delivered { sent: 2, ..Delivered::default() });
+        let mut mails = take(&inbox, 2).await;
+        mails.sort_by_key(|m| m.to.clone());
+        assert_eq!(mails[0].to, ["otto@example.com"]);
+        assert_eq!(mails[1].to, ["owner@example.com"]);
+        for mail in &mails {
+            assert_eq!(mail.subject(), "[Tessera] New access token “deploy” in Acme");
+            assert!(mail.from().contains("tessera@example.com"), "{}", mail.from());
+            let body = mail.body();
+            for part in ["deploy", "Team Member", "Ada Admin <ada@example.com> from 203.0.113.5", "2026-11-"] {
+                assert!(body.contains(part), "{part:?} in {body}");
+            }
+            assert!(!body.contains(&created.secret), "never the secret");
+        }
+        assert_eq!(mailer.deliver_due(db, NOW).await.unwrap(), Delivered::default(), "each goes once");
+
+        // Someone else rescopes, disables, deletes it: its creator is told each time.
+        let id = created.token.id;
+        tokens::edit(db, &world.owner, ws, id, token("deploy", Role::Viewer, Some(NOW + 10 * DAY)), &meta(), NOW).await.unwrap();
+        tokens::set_enabled(db, &world.second_owner, ws, id, false, &meta(), NOW).await.unwrap();
+        tokens::set_enabled(db, &world.owner, ws, id, true, &meta(), NOW).await.unwrap();
+        mailer.deliver_due(db, NOW).await.unwrap();
+        let mails = take(&inbox, 2).await;
+        assert!(mails.iter().all(|m| m.to == ["ada@example.com"]));
+        assert_eq!(mails[0].subject(), "[Tessera] Your access token “deploy” was given a new scope");
+        assert!(mails[0].body().contains("from Team Member to Viewer"), "{}", mails[0].body());
+        assert!(mails[0].body().contains("Olive Owner <owner@example.com>"), "{}", mails[0].body());
+        assert_eq!(mails[1].subject(), "[Tessera] Your access token “deploy” was disabled");
+        assert!(mails[1].body().contains("Otto Owner"), "{}", mails[1].body());
+        // The creator acting on their own token is not told; a label edit tells nobody.
+        tokens::set_enabled(db, &world.admin, ws, id, false, &meta(), NOW).await.unwrap();
+        tokens::edit(db, &world.owner, ws, id, token("deploy-2", Role::Viewer, Some(NOW + 10 * DAY)), &meta(), NOW).await.unwrap();
+        assert_eq!(mailer.deliver_due(db, NOW).await.unwrap(), Delivered::default());
+        tokens::set_enabled(db, &world.admin, ws, id, true, &meta(), NOW).await.unwrap();
+
+        // Reminders 7 days and 1 day before expiry, once each.
+        let expires = NOW + 10 * DAY;
+        assert_eq!(notifications::queue_expiry_reminders(db, expires - 8 * DAY).await.unwrap(), 0);
+        assert_eq!(notifications::queue_expiry_reminders(db, expires - 7 * DAY).await.unwrap(), 1);
+        assert_eq!(notifications::queue_expiry_reminders(db, expires - 6 * DAY).await.unwrap(), 0, "once");
+        assert_eq!(notifications::queue_expiry_reminders(db, expires - DAY + 1).await.unwrap(), 1);
+        mailer.deliver_due(db, expires - DAY + 1).await.unwrap();
+        let mails = take(&inbox, 2).await;
+        assert!(mails.iter().all(|m| m.to == ["ada@example.com"]));
+        assert_eq!(mails[0].subject(), "[Tessera] Your access token “deploy-2” expires in 7 days");
+        assert_eq!(mails[1].subject(), "[Tessera] Your access token “deploy-2” expires tomorrow");
+
+        // Deleted by someone else: told.
+        tokens::delete(db, &world.owner, ws, id, &meta(), NOW).await.unwrap();
+        mailer.deliver_due(db, NOW + DAY).await.unwrap();
+        let mails = take(&inbox, 1).await;
+        assert_eq!(mails[0].subject(), "[Tessera] Your access token “deploy-2” was deleted");
+        test.remove().await;
+    }
+
+    async fn a_relay_that_is_down_delays_mail_but_never_the_change(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        // A port nothing listens on.
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let down = relay(closed);
+        tokens::create(db, &keys(), &world.owner, ws, token("ci", Role::Viewer, None), &meta(), NOW).await.unwrap();
+        assert_eq!(down.deliver_due(db, NOW).await.unwrap(), Delivered { retrying: 2, ..Delivered::default() });
+        let outbox = notifications::outbox(db, &world.owner, ws).await.unwrap();
+        assert!(outbox.entries.iter().all(|e| e.status == "pending" && e.attempts == 1 && e.last_error.is_some()), "{:?}", outbox.entries);
+        assert_eq!(down.deliver_due(db, NOW + 29_000).await.unwrap(), Delivered::default(), "backing off");
+        // The relay is back: sent at the next try.
+        let (port, inbox) = smtp_sink();
+        assert_eq!(relay(port).deliver_due(db, NOW + 30_000).await.unwrap(), Delivered { sent: 2, ..Delivered::default() });
+        take(&inbox, 2).await;
+        let outbox = notifications::outbox(db, &world.owner, ws).await.unwrap();
+        assert!(outbox.entries.iter().all(|e| e.status == "sent" && e.sent_at == Some(NOW + 30_000)));
+        test.remove().await;
+    }
+
+    async fn without_a_relay_mail_is_held_in_the_outbox_for_owners(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        let none = Mailer::new(None).unwrap();
+        assert!(!none.is_configured());
+        tokens::create(db, &keys(), &world.admin, ws, token("held", Role::Viewer, None), &meta(), NOW).await.unwrap();
+        assert_eq!(none.deliver_due(db, NOW).await.unwrap(), Delivered { held: 2, ..Delivered::default() });
+        let outbox = notifications::outbox(db, &world.second_owner, ws).await.unwrap();
+        assert_eq!(outbox.entries.len(), 2);
+        assert!(outbox.entries.iter().all(|e| e.status == "held" && e.subject.contains("“held”")));
+        let error = notifications::outbox(db, &world.admin, ws).await.unwrap_err();
+        assert!(matches!(error, AppError::Forbidden(_)), "{error:?}");
+        assert_eq!(none.deliver_due(db, NOW + DAY).await.unwrap(), Delivered::default(), "held, not retried");
+        test.remove().await;
+    }
+}
