@@ -12,8 +12,8 @@ use crate::{
     domain::{error::AppError, role::Role, token::HiddenColumns},
     model::{
         AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AddedMember, AuditPage, AuditQuery,
-        CreatedToken, Member, MembersPage, SessionState, TokenInput, TokenView, TokensPage,
-        WorkspaceSummary,
+        CreatedToken, Member, MembersPage, OutboxPage, SessionState, TokenInput, TokenView,
+        TokensPage, WorkspaceSummary,
     },
 };
 
@@ -332,6 +332,19 @@ pub async fn get_access_audit_detail(
             }
             services::access_audit::detail(&state.db, &user, workspace, token, services::now_ms())
                 .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "outbox", input = Json)]
+pub async fn get_outbox(workspace: Uuid) -> Result<OutboxPage, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            services::notifications::outbox(&request.state.db, &user, workspace).await
         }
         .await,
     )

@@ -109,13 +109,14 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 on_both_engines! {
     async fn migrations_apply_once_and_create_every_table(test: TestDb) {
-        assert_eq!(test.db.schema_version().await.unwrap(), 2);
+        assert_eq!(test.db.schema_version().await.unwrap(), 3);
         // A second start finds nothing to do.
         test.db.migrate().await.unwrap();
-        assert_eq!(test.db.schema_version().await.unwrap(), 2);
+        assert_eq!(test.db.schema_version().await.unwrap(), 3);
         for table in [
             "users", "user_preferences", "sessions", "login_failures", "workspaces",
-            "memberships", "access_tokens", "audit_events",
+            "memberships", "access_tokens", "audit_events", "token_requests",
+            "token_daily_requests", "outbox",
         ] {
             assert_eq!(count(&test.db, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
         }

@@ -25,8 +25,23 @@ test("the Owner makes a token, adds an auditor and a member, and the token is us
   }
 });
 
+test("without SMTP, the Owner reads the new-token notice in the outbox", async ({ page }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  await page.getByRole("link", { name: "Outbox" }).click();
+  const notice = page.getByTestId("outbox-entry").filter({ hasText: "New access token “Audit probe”" });
+  // The sender runs every few seconds: held once it has looked at the message.
+  await expect(async () => {
+    await page.reload();
+    await expect(notice).toHaveAttribute("data-status", "held", { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(notice).toContainText(`To ${OWNER.email}`);
+  await notice.locator("summary").click();
+  await expect(notice.locator("pre")).toContainText("Scope:   Viewer");
+});
+
 test("an Administrator finds the token by its pasted value, sees its requests and revokes it", async ({ browser, request }) => {
   const page = await as(browser, auditor);
+  await expect(page.getByRole("link", { name: "Outbox" })).toHaveCount(0);
   await page.getByRole("link", { name: "API access audit" }).click();
   await expect(page.getByTestId("access-row").first()).toBeVisible();
   await page.getByLabel("Token value").fill(secret);

@@ -145,16 +145,16 @@ pub async fn run(mailer: Mailer, db: Db, interval: Duration, stop: impl Future<O
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stop = std::pin::pin!(stop);
-    let mut last_reminders = i64::MIN;
+    let mut last_reminders: Option<i64> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             () = &mut stop => return,
         }
         let now = services::now_ms();
-        if now - last_reminders >= 60_000 {
+        if last_reminders.is_none_or(|last| now - last >= 60_000) {
             match notifications::queue_expiry_reminders(&db, now).await {
-                Ok(_) => last_reminders = now,
+                Ok(_) => last_reminders = Some(now),
                 Err(error) => tracing::warn!("could not queue expiry reminders: {error}"),
             }
         }

@@ -3,11 +3,11 @@
 //! revoking it.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::{components::Redirect, hooks::use_params_map};
 use uuid::Uuid;
 
 use super::{
-    session::{ErrorPanel, Loading, SignedIn, go_to},
+    session::{ErrorPanel, Loading, SignedIn},
     widgets::{
         DANGER, Dialog, FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, Toasts,
         format_time, use_hydrated,
@@ -338,6 +338,7 @@ fn TokenDetail(data: AccessAuditDetail) -> impl IntoView {
     let label = StoredValue::new(token.label.clone());
     let list = format!("/workspace/{workspace_id}/api-access");
     let confirming = RwSignal::new(false);
+    let revoked = RwSignal::new(false);
     let revoke = Action::new(move |_: &()| async move {
         let result = delete_token(workspace_id, token_id).await;
         match &result {
@@ -346,7 +347,8 @@ fn TokenDetail(data: AccessAuditDetail) -> impl IntoView {
                     "{} was revoked. It stops working at once.",
                     label.get_value()
                 ));
-                go_to(&format!("/workspace/{workspace_id}/api-access"));
+                // Back to the list within the app, so the notice stays on screen.
+                revoked.set(true);
             }
             Err(error) => toasts.error(error.to_string()),
         }
@@ -360,7 +362,11 @@ fn TokenDetail(data: AccessAuditDetail) -> impl IntoView {
         .cloned()
         .map(|request| view! { <RequestRow request now /> })
         .collect_view();
+    let back = list.clone();
     view! {
+        <Show when=move || revoked.get()>
+            <Redirect path=back.clone() />
+        </Show>
         <WorkspaceNav workspace=data.workspace current="API access audit" />
         <p class="mb-2 text-sm"><a class="text-indigo-700 hover:underline" href=list>"← All tokens"</a></p>
         <div class="mb-6 flex items-start justify-between">

@@ -4,6 +4,7 @@ mod access_audit;
 mod account;
 mod audit;
 mod layout;
+mod outbox;
 mod reference;
 mod session;
 mod tokens;
@@ -116,6 +117,15 @@ pub fn App() -> impl IntoView {
                             StaticSegment("audit-log"),
                         )
                         view=audit::AuditLogPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(
+                            StaticSegment("workspace"),
+                            ParamSegment("workspace"),
+                            StaticSegment("outbox"),
+                        )
+                        view=outbox::OutboxPage
                     />
                     <Route
                         ssr=SsrMode::Async

@@ -61,6 +61,8 @@ pub fn WorkspaceNav(workspace: WorkspaceSummary, current: &'static str) -> impl 
                             {tab("Audit log", format!("/workspace/{}/audit-log", workspace.id))}
                         }
                     })}
+                {(workspace.role == Role::Owner)
+                    .then(|| tab("Outbox", format!("/workspace/{}/outbox", workspace.id)))}
                 {may_change_settings(workspace.role)
                     .then(|| tab("Settings", format!("/workspace/{}/settings", workspace.id)))}
             </nav>
