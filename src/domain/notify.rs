@@ -1,9 +1,10 @@
 //! Security notifications: who is told what, when reminders fall due, and how failed
 //! sends are retried. Pure text and arithmetic; the server stores and sends.
 
-use super::role::Role;
-
-const DAY: i64 = 86_400_000;
+use super::{
+    role::Role,
+    time::{DAY_MS as DAY, utc},
+};
 
 /// A message to one person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,17 +19,6 @@ pub enum TokenChange {
     Disabled,
     Deleted,
     ScopeChanged { from: Role, to: Role },
-}
-
-/// `YYYY-MM-DD HH:MM UTC`.
-pub fn utc(ms: i64) -> String {
-    let (year, month, day) = super::time::civil_from_days(ms.div_euclid(DAY));
-    let minutes = ms.rem_euclid(DAY) / 60_000;
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minutes / 60,
-        minutes % 60
-    )
 }
 
 fn expiry_text(expires_at: Option<i64>) -> String {

@@ -4,8 +4,21 @@
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
+/// A day in milliseconds.
+pub const DAY_MS: i64 = DAY;
 const MONTH: i64 = 30 * DAY;
 const YEAR: i64 = 365 * DAY;
+
+/// `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(ms: i64) -> String {
+    let (year, month, day) = civil_from_days(ms.div_euclid(DAY));
+    let minutes = ms.rem_euclid(DAY) / MINUTE;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minutes / 60,
+        minutes % 60
+    )
+}
 
 /// How far `at` is from `now`, in the largest whole unit.
 pub fn relative(at: i64, now: i64) -> String {

@@ -11,6 +11,8 @@ use std::{
 
 use uuid::Uuid;
 
+use crate::domain::time::DAY_MS;
+
 use super::store::{
     Db, StoreError,
     tokens::{RECENT_REQUESTS, TokenRequest, TokenUses},
@@ -131,8 +133,6 @@ impl LastUsed {
     }
 }
 
-const DAY_MS: i64 = 86_400_000;
-
 /// Days since 1970-01-01 (UTC) of a time in milliseconds.
 pub fn day_of(at: i64) -> i64 {
     at.div_euclid(DAY_MS)
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(uses.daily, [(0, 3)]);
 
         // Past the limit the oldest go; a request older than all kept is only counted.
-        let day = 86_400_000;
+        let day = DAY_MS;
         for i in 0..30 {
             recorder.record(use_at(a, day + 100 + i, "/many"));
         }

@@ -19,7 +19,7 @@ use crate::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
         role::Role,
-        time::relative,
+        time::{DAY_MS, relative},
         token_format::masked,
     },
     model::{
@@ -470,7 +470,7 @@ fn DailyChart(daily: Vec<i64>, first_day: i64) -> impl IntoView {
         .into_iter()
         .enumerate()
         .map(|(i, requests)| {
-            let day = format_time(first_day + i as i64 * 86_400_000, false);
+            let day = format_time(first_day + i as i64 * DAY_MS, false);
             let label = format!("{}: {requests} requests", &day[..10]);
             let height = if requests == 0 {
                 0

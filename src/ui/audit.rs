@@ -12,13 +12,11 @@ use crate::{
     domain::{
         audit::{ACTIONS, action_label, families},
         error::AppError,
-        time::end_of_local_day,
+        time::{DAY_MS, end_of_local_day},
     },
     model::{AuditEntry, AuditPage, AuditQuery},
     rpc::get_audit,
 };
-
-const DAY_MS: i64 = 86_400_000;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {

@@ -40,14 +40,7 @@ pub fn format_time(ms: i64, local: bool) -> String {
         );
     }
     let _ = local;
-    let days = ms.div_euclid(86_400_000);
-    let minutes = ms.rem_euclid(86_400_000) / 60_000;
-    let (year, month, day) = crate::domain::time::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minutes / 60,
-        minutes % 60
-    )
+    crate::domain::time::utc(ms)
 }
 
 /// `YYYY-MM-DD` of a moment in the browser's time zone, for a date input.

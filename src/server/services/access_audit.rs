@@ -12,6 +12,7 @@ use crate::{
     domain::{
         error::AppError,
         role::Role,
+        time::DAY_MS,
         token_format::{TokenSearch, prefix_matches},
     },
     model::{
@@ -171,7 +172,7 @@ pub async fn detail(
         row,
         recent,
         daily,
-        first_day: first_day * 86_400_000,
+        first_day: first_day * DAY_MS,
         now,
     })
 }

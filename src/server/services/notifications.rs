@@ -9,6 +9,7 @@ use crate::{
         error::AppError,
         notify::{self, Notice, TokenChange},
         role::Role,
+        time::DAY_MS,
     },
     model::{OutboxEntry, OutboxPage, WorkspaceSummary},
     server::store::{Db, outbox::OutgoingMail, tokens::TokenRow},
@@ -105,7 +106,7 @@ pub fn token_changed(
 
 /// Queues the expiry reminders due at `now` (each one once per token and expiry time).
 pub async fn queue_expiry_reminders(db: &Db, now: i64) -> Result<u64, AppError> {
-    let longest = notify::REMINDER_DAYS.into_iter().max().unwrap_or(0) * 86_400_000;
+    let longest = notify::REMINDER_DAYS.into_iter().max().unwrap_or(0) * DAY_MS;
     let mut queued = Vec::new();
     for token in db.expiring_tokens(now, now + longest).await? {
         let Some(days) = notify::reminder_due(token.created_at, token.expires_at, now) else {

@@ -65,7 +65,9 @@ impl AuditEvent {
 macro_rules! insert_audit {
     ($executor:expr, $event:expr) => {{
         let event: &$crate::server::store::audit::AuditEvent = $event;
-        let written = sqlx::query(
+        // The record, then the mail the change causes, through the same executor.
+        async {
+        sqlx::query(
             "INSERT INTO audit_events (id, workspace_id, actor_kind, actor_user_id, actor_token_id,
                  actor_label, action, target_kind, target_id, target_label, ip, user_agent,
                  changes, created_at)
@@ -86,17 +88,13 @@ macro_rules! insert_audit {
         .bind(event.changes.clone())
         .bind(event.created_at)
         .execute($executor)
-        .await
-        .map(|_| ());
-        // The mail the change causes, in the same transaction.
-        let mut written = written;
+        .await?;
         for mail in &event.mail {
-            if written.is_err() {
-                break;
-            }
-            written = $crate::insert_mail!($executor, mail, event.created_at).map(|_| ());
+            $crate::insert_mail!($executor, mail, event.created_at)?;
         }
-        written
+        Ok::<(), sqlx::Error>(())
+        }
+        .await
     }};
 }
 

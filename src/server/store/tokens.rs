@@ -21,19 +21,21 @@ pub const TOKEN_CHANGES: &str = "tessera_token_changes";
 /// The payload prefix announcing a change to every token of a workspace.
 pub const WORKSPACE_CHANGE: &str = "workspace:";
 
-/// Inside a token write's transaction: on PostgreSQL, announces the change to every
-/// instance when the transaction commits (and not if it rolls back).
+/// Inside a token write's transaction: on PostgreSQL, announces the change (a token id,
+/// or [`WORKSPACE_CHANGE`] and a workspace id) to every instance when the transaction
+/// commits (and not if it rolls back).
 macro_rules! announce_token_change {
     ($db:expr, $tx:expr, $id:expr) => {
         if $db.engine() == Engine::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(TOKEN_CHANGES)
+                .bind($crate::server::store::tokens::TOKEN_CHANGES)
                 .bind($id.to_string())
                 .execute($tx)
                 .await?;
         }
     };
 }
+pub(super) use announce_token_change;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TokenRow {

@@ -8,7 +8,7 @@ use super::{
     Db, Engine, StoreError,
     accounts::NewUser,
     audit::AuditEvent,
-    tokens::{TOKEN_CHANGES, WORKSPACE_CHANGE},
+    tokens::{WORKSPACE_CHANGE, announce_token_change},
 };
 use crate::{insert_audit, insert_user, on_pool};
 
@@ -130,13 +130,7 @@ impl Db {
                 return Ok(false);
             }
             insert_audit!(&mut *tx, audit)?;
-            if self.engine() == Engine::Postgres {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(TOKEN_CHANGES)
-                    .bind(format!("{WORKSPACE_CHANGE}{workspace_id}"))
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            announce_token_change!(self, &mut *tx, format!("{WORKSPACE_CHANGE}{workspace_id}"));
             tx.commit().await?;
         });
         self.token_cache().invalidate_workspace(workspace_id);
