@@ -47,6 +47,9 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         id: user.id,
         email: user.email,
         name: user.name,
+        is_instance_admin: user.is_instance_admin,
+        must_change_password: user.must_change_password,
+        may_create_workspaces: user.is_instance_admin,
     };
     let workspace = workspaces::list(&db, &user)
         .await

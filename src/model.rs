@@ -16,6 +16,16 @@ pub struct CurrentUser {
     pub id: Uuid,
     pub email: String,
     pub name: String,
+    /// The account made at set-up: decides who may create workspaces, sees every sign-in.
+    #[serde(default)]
+    pub is_instance_admin: bool,
+    /// The password is one somebody else chose: the person must choose their own before
+    /// anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Whether this person may create workspaces (`workspace_creation`).
+    #[serde(default)]
+    pub may_create_workspaces: bool,
 }
 
 /// Where the visitor stands: before set-up, signed out, or signed in.
@@ -50,13 +60,101 @@ pub struct MembersPage {
     /// Roles the viewer may grant.
     pub grantable_roles: Vec<Role>,
     pub members: Vec<Member>,
+    /// Open and recent invitations (for those who manage members).
+    #[serde(default)]
+    pub invitations: Vec<Invitation>,
+    /// The server's clock when the page was read.
+    #[serde(default)]
+    pub now: i64,
 }
 
-/// A member just added; `initial_password` only when the account was created for them.
+/// An invitation to join a workspace, as its workspace's managers see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddedMember {
-    pub member: Member,
-    pub initial_password: Option<String>,
+pub struct Invitation {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    /// Who invited: a person's email or a token's label.
+    pub invited_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub status: InvitationStatus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationStatus {
+    Pending,
+    Expired,
+    Accepted,
+    Declined,
+    Revoked,
+}
+
+impl InvitationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "Pending",
+            InvitationStatus::Expired => "Expired",
+            InvitationStatus::Accepted => "Accepted",
+            InvitationStatus::Declined => "Declined",
+            InvitationStatus::Revoked => "Revoked",
+        }
+    }
+}
+
+/// An invitation just made or re-sent. `link` only when no mail relay is configured and a
+/// person (not a token) invited: shown to them once, as the only way to pass it on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentInvitation {
+    pub invitation: Invitation,
+    pub link: Option<String>,
+}
+
+/// What the holder of an invitation link sees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub workspace_name: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: i64,
+    /// Whether an account has the invited email (then it signs in to accept).
+    pub account_exists: bool,
+    /// Who is signed in on this browser, if anyone.
+    pub signed_in_as: Option<String>,
+    pub now: i64,
+}
+
+/// How the holder of an invitation link answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationAnswer {
+    pub accept: bool,
+    /// A new account's name (when no account has the email).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The account's password (to sign in), or a new account's chosen one.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A sign-in attempt, as its owner (or the instance admin) sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub succeeded: bool,
+    /// The account's email (the one tried, for a failure).
+    pub email: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub at: i64,
+}
+
+/// The account page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub user: CurrentUser,
+    /// The newest sign-ins of this account.
+    pub sign_ins: Vec<SignIn>,
+    pub now: i64,
 }
 
 /// One row of the token table. Never holds the secret.

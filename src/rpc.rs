@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::{
     domain::{error::AppError, role::Role, token::HiddenColumns},
     model::{
-        AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AddedMember, AuditPage, AuditQuery,
-        CreatedToken, Member, MembersPage, OutboxPage, SessionState, TokenInput, TokenView,
+        AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AuditPage, AuditQuery,
+        CreatedToken, Member, MembersPage, OutboxPage, SentInvitation, SessionState, TokenInput, TokenView,
         TokensPage, WorkspaceSummary,
     },
 };
@@ -41,6 +41,7 @@ pub async fn get_session() -> Result<SessionState, AppError> {
                 &request.state.db,
                 &request.state.keys,
                 request.session_id.as_deref(),
+                request.state.config.workspace_creation,
                 services::now_ms(),
             )
             .await
@@ -49,7 +50,9 @@ pub async fn get_session() -> Result<SessionState, AppError> {
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "setup", input = Json)]
+/// Url-encoded so the form works before the WASM has loaded (a plain form post then
+/// gets a redirect instead of JSON).
+#[server(prefix = "/rpc", endpoint = "setup")]
 pub async fn setup(
     email: String,
     name: String,
@@ -66,14 +69,15 @@ pub async fn setup(
                 password,
                 workspace_name,
             };
-            let (session, workspace) = services::accounts::setup(
+            let result = services::accounts::setup(
                 &request.state.db,
                 &request.state.keys,
                 input,
                 &request.meta,
                 services::now_ms(),
             )
-            .await?;
+            .await;
+            let (session, workspace) = request.after_plain_form(result, "/", "/setup")?;
             request.set_session_cookie(&session.id);
             Ok(workspace)
         }
@@ -81,13 +85,15 @@ pub async fn setup(
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "login", input = Json)]
+/// Url-encoded so the form works before the WASM has loaded (a plain form post then
+/// gets a redirect instead of JSON).
+#[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
             let request = web::request()?;
-            let session = services::accounts::login(
+            let result = services::accounts::login(
                 &request.state.db,
                 &request.state.keys,
                 &email,
@@ -95,7 +101,8 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
                 &request.meta,
                 services::now_ms(),
             )
-            .await?;
+            .await;
+            let session = request.after_plain_form(result, "/", "/login")?;
             request.set_session_cookie(&session.id);
             Ok(())
         }
@@ -162,30 +169,81 @@ pub async fn get_members(workspace: Uuid) -> Result<MembersPage, AppError> {
         async move {
             let request = web::request()?;
             let user = request.user().await?;
-            services::workspaces::members(&request.state.db, &user, workspace).await
+            services::workspaces::members(&request.state.db, &user, workspace, services::now_ms())
+                .await
         }
         .await,
     )
 }
 
-#[server(prefix = "/rpc", endpoint = "add_member", input = Json)]
-pub async fn add_member(
+#[server(prefix = "/rpc", endpoint = "invite_member", input = Json)]
+pub async fn invite_member(
     workspace: Uuid,
     email: String,
-    name: Option<String>,
     role: Role,
-) -> Result<AddedMember, AppError> {
+) -> Result<SentInvitation, AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
             let request = web::request()?;
             let user = request.user().await?;
-            let input = services::workspaces::AddMemberInput { email, name, role };
-            services::workspaces::add_member(
+            let state = &request.state;
+            services::invitations::invite(
+                &state.db,
+                &state.keys,
+                &user,
+                workspace,
+                &email,
+                role,
+                state.links(),
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "resend_invitation", input = Json)]
+pub async fn resend_invitation(
+    workspace: Uuid,
+    invitation: Uuid,
+) -> Result<SentInvitation, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            let state = &request.state;
+            services::invitations::resend(
+                &state.db,
+                &state.keys,
+                &user,
+                workspace,
+                invitation,
+                state.links(),
+                &request.meta,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "revoke_invitation", input = Json)]
+pub async fn revoke_invitation(workspace: Uuid, invitation: Uuid) -> Result<(), AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            services::invitations::revoke(
                 &request.state.db,
                 &user,
                 workspace,
-                input,
+                invitation,
                 &request.meta,
                 services::now_ms(),
             )

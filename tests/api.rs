@@ -201,6 +201,34 @@ impl World {
     }
 }
 
+/// The invitation mailed to `email` (held in the outbox: no relay in tests), accepted by a
+/// new account: the only way the link travels.
+async fn accept_from_outbox(db: &Db, ws: Uuid, email: &str, name: &str) -> CurrentUser {
+    let mail = db.outbox(ws, 100).await.unwrap();
+    let invitation = mail
+        .iter()
+        .find(|m| m.recipient == email && m.kind == "member.invited")
+        .expect("the invitation is in the outbox");
+    let link = invitation
+        .body
+        .lines()
+        .find(|line| line.contains("/invite/"))
+        .expect("the mail holds the link");
+    let code = link.trim().rsplit('/').next().unwrap();
+    let answer = tessera::model::InvitationAnswer {
+        accept: true,
+        name: Some(name.into()),
+        password: Some(support::JOINED_PASSWORD.into()),
+    };
+    let answered = tessera::server::services::invitations::answer(db, &keys(), code, None, answer, &RequestMeta::default(), now_ms())
+        .await
+        .unwrap();
+    accounts::authenticate(db, &keys(), Some(&answered.session.unwrap().id), now_ms())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 fn assert_invalid_token(
     status: StatusCode,
     headers: &reqwest::header::HeaderMap,
@@ -447,12 +475,19 @@ on_both_engines! {
         assert_eq!(body.as_array().unwrap().len(), 1);
 
         let members = format!("/workspaces/{ws}/members");
-        let (status, _, body) = server.call(Method::POST, &members, &viewer, Some(json!({"email": "a@example.com", "name": "A", "role": "viewer"}))).await;
+        let (status, _, body) = server.call(Method::POST, &members, &viewer, Some(json!({"email": "a@example.com", "role": "viewer"}))).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-        let (status, _, body) = server.call(Method::POST, &members, &admin, Some(json!({"email": "a@example.com", "name": "Ann", "role": "team_member"}))).await;
+        // Adding is inviting: no account, no member, no link or password in the answer.
+        let (status, _, body) = server.call(Method::POST, &members, &admin, Some(json!({"email": "a@example.com", "role": "team_member"}))).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        assert_eq!(body["initial_password"].as_str().unwrap().len(), 20);
-        let user = body["member"]["user_id"].as_str().unwrap().to_owned();
+        assert_eq!(body["status"], "pending");
+        assert_eq!(body["role"], "team_member");
+        assert_eq!(body["invited_by"], "token “admin”");
+        assert!(!body.to_string().contains("/invite/") && body.get("initial_password").is_none(), "{body}");
+        assert!(db.user_by_email("a@example.com").await.unwrap().is_none());
+        let (_, list) = server.get(&format!("/workspaces/{ws}/invitations"), &admin).await;
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        let user = accept_from_outbox(db, ws, "a@example.com", "Ann").await.id.to_string();
         let (status, _, body) = server.call(Method::PATCH, &format!("{members}/{user}"), &admin, Some(json!({"role": "workspace_manager"}))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["role"], "workspace_manager");
@@ -463,7 +498,10 @@ on_both_engines! {
         let (status, _, _) = server.call(Method::DELETE, &format!("{members}/{user}"), &admin, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let events = db.audit_events(ws, 100).await.unwrap();
-        assert!(events.iter().filter(|e| e.action.starts_with("member.")).all(|e| e.actor_kind == "token"));
+        // Every change by the token is the token's; accepting is the invitee's own act.
+        assert!(events.iter().filter(|e| e.action.starts_with("member.")).all(|e| {
+            (e.actor_kind == "token") != (e.action == "member.invitation_accepted")
+        }));
         test.remove().await;
     }
 
@@ -498,8 +536,8 @@ on_both_engines! {
         one(db, ws, &server, &admin, (Method::PATCH, token.clone(), Some(json!({"enabled": true}))), ("token.enabled", "robot", "ci-2")).await;
         one(db, ws, &server, &admin, (Method::DELETE, token, None), ("token.deleted", "robot", "ci-2")).await;
         let members = format!("/workspaces/{ws}/members");
-        let added = one(db, ws, &server, &admin, (Method::POST, members.clone(), Some(json!({"email": "b@example.com", "name": "B", "role": "viewer"}))), ("member.added", "robot", "b@example.com")).await;
-        let member = format!("{members}/{}", added["member"]["user_id"].as_str().unwrap());
+        one(db, ws, &server, &admin, (Method::POST, members.clone(), Some(json!({"email": "b@example.com", "role": "viewer"}))), ("member.invited", "robot", "b@example.com")).await;
+        let member = format!("{members}/{}", accept_from_outbox(db, ws, "b@example.com", "B").await.id);
         one(db, ws, &server, &admin, (Method::PATCH, member.clone(), Some(json!({"role": "team_member"}))), ("member.role_changed", "robot", "b@example.com")).await;
         one(db, ws, &server, &admin, (Method::DELETE, member, None), ("member.removed", "robot", "b@example.com")).await;
         one(db, ws, &server, &leaver, (Method::DELETE, "/access-token".into(), None), ("token.revoked", "leaver", "leaver")).await;
@@ -531,7 +569,7 @@ on_both_engines! {
         assert!(renamed["at"].as_str().unwrap().ends_with('Z'));
         let (_, body) = server.get(&format!("{audit}?action=member"), &admin).await;
         let actions: Vec<_> = body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
-        assert_eq!(actions, ["member.removed", "member.role_changed", "member.added"]);
+        assert_eq!(actions, ["member.removed", "member.role_changed", "member.invitation_accepted", "member.invited"]);
         let (_, body) = server.get(&format!("{audit}?actor=LEAV&action=token.revoked"), &admin).await;
         assert_eq!(body["items"].as_array().unwrap().len(), 1, "{body}");
         assert_eq!(body["items"][0]["target"]["id"], json!(leaver_id));

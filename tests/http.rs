@@ -258,15 +258,31 @@ struct Browser {
 
 impl Browser {
     async fn call(&mut self, endpoint: &str, body: serde_json::Value) -> serde_json::Value {
+        self.send(endpoint, "application/json", body.to_string())
+            .await
+    }
+
+    /// A form the page's script sends (set-up and sign-in take url-encoded forms).
+    async fn form(&mut self, endpoint: &str, fields: &[(&str, &str)]) -> serde_json::Value {
+        let body = fields
+            .iter()
+            .map(|(name, value)| format!("{name}={}", value.replace('@', "%40").replace(' ', "+")))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(endpoint, "application/x-www-form-urlencoded", body)
+            .await
+    }
+
+    async fn send(&mut self, endpoint: &str, content_type: &str, body: String) -> serde_json::Value {
         let mut request = Request::post(format!("/rpc/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_TYPE, content_type)
             .header(header::ACCEPT, "application/json")
             .header(header::USER_AGENT, "audit-test/1.0")
             .header("sec-fetch-site", "same-origin");
         if let Some(cookie) = &self.cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let mut request = request.body(Body::from(body.to_string())).unwrap();
+        let mut request = request.body(Body::from(body)).unwrap();
         request
             .extensions_mut()
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
@@ -313,6 +329,28 @@ async fn one_record(
     answer
 }
 
+/// Runs a sign-in, then checks it left exactly one new sign-in record (outside every
+/// workspace) and nothing in the workspace's log.
+async fn one_sign_in(
+    db: &tessera::server::store::Db,
+    workspace: uuid::Uuid,
+    expected: (&str, &str, Option<&str>),
+    act: impl std::future::Future<Output = serde_json::Value>,
+) {
+    let before = db.sign_ins(None, 1000).await.unwrap().len();
+    let in_workspace = db.audit_events(workspace, 1000).await.unwrap().len();
+    let answer = act.await;
+    let after = db.sign_ins(None, 1000).await.unwrap();
+    assert_eq!(after.len(), before + 1, "{answer}");
+    let (action, actor, target) = expected;
+    assert_eq!(after[0].action, action, "{answer}");
+    assert_eq!(after[0].actor_label, actor, "{action}");
+    assert_eq!(after[0].target_label.as_deref(), target, "{action}");
+    assert_eq!(after[0].ip.as_deref(), Some("198.51.100.23"), "{action}");
+    assert_eq!(after[0].user_agent.as_deref(), Some("audit-test/1.0"), "{action}");
+    assert_eq!(db.audit_events(workspace, 1000).await.unwrap().len(), in_workspace);
+}
+
 async fn every_server_function_change_leaves_one_audit_record(test: support::TestDb) {
     use serde_json::json;
     let db = &test.db;
@@ -321,8 +359,8 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
         cookie: None,
     };
     let owner = "owner@example.com";
-    let setup = json!({"email": owner, "name": "Olive", "password": "correct horse battery", "workspace_name": "Acme"});
-    let ws = browser.call("setup", setup).await;
+    let setup = [("email", owner), ("name", "Olive"), ("password", "correct horse battery"), ("workspace_name", "Acme")];
+    let ws = browser.form("setup", &setup).await;
     let ws: uuid::Uuid = ws.as_str().expect("the workspace id").parse().unwrap();
     let events = db.audit_events(ws, 10).await.unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
@@ -332,22 +370,11 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
     );
 
     browser.call("logout", json!({})).await;
-    let wrong = json!({"email": owner, "password": "not the password"});
-    one_record(
-        db,
-        ws,
-        ("login.failed", "system", Some(owner)),
-        browser.call("login", wrong),
-    )
-    .await;
-    let right = json!({"email": owner, "password": "correct horse battery"});
-    one_record(
-        db,
-        ws,
-        ("login.succeeded", owner, None),
-        browser.call("login", right),
-    )
-    .await;
+    // Sign-ins belong to the person: recorded outside every workspace, not in its log.
+    let wrong = [("email", owner), ("password", "not the password")];
+    one_sign_in(db, ws, ("login.failed", "system", Some(owner)), browser.form("login", &wrong)).await;
+    let right = [("email", owner), ("password", "correct horse battery")];
+    one_sign_in(db, ws, ("login.succeeded", owner, None), browser.form("login", &right)).await;
 
     let rename = json!({"workspace": ws, "name": "Acme Corp"});
     one_record(
@@ -357,15 +384,49 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
         browser.call("rename_workspace", rename),
     )
     .await;
-    let add = json!({"workspace": ws, "email": "mia@example.com", "name": "Mia", "role": "viewer"});
-    let added = one_record(
+    let invite = json!({"workspace": ws, "email": "mia@example.com", "role": "viewer"});
+    let sent = one_record(
         db,
         ws,
-        ("member.added", owner, Some("mia@example.com")),
-        browser.call("add_member", add),
+        ("member.invited", owner, Some("mia@example.com")),
+        browser.call("invite_member", invite),
     )
     .await;
-    let mia = added["member"]["user_id"].clone();
+    let invitation = sent["invitation"]["id"].clone();
+    let resend = json!({"workspace": ws, "invitation": invitation});
+    let sent = one_record(
+        db,
+        ws,
+        ("member.invitation_resent", owner, Some("mia@example.com")),
+        browser.call("resend_invitation", resend),
+    )
+    .await;
+    // Without a mail relay the inviting person is shown the link, once per sending.
+    let link = sent["link"].as_str().expect("the link, shown once").to_owned();
+    let code = link.rsplit('/').next().unwrap();
+    let mut invitee = Browser {
+        app: browser.app.clone(),
+        cookie: None,
+    };
+    let answer = json!({"code": code, "answer": {"accept": true, "name": "Mia", "password": support::JOINED_PASSWORD}});
+    let joined = invitee.call("answer_invitation", answer).await;
+    assert_eq!(joined, json!(ws), "{joined}");
+    let mia = db.user_by_email("mia@example.com").await.unwrap().expect("made on accepting").id;
+    let accepted = db.audit_events(ws, 1).await.unwrap();
+    assert_eq!(
+        (accepted[0].action.as_str(), accepted[0].actor_label.as_str()),
+        ("member.invitation_accepted", "mia@example.com")
+    );
+    let other = json!({"workspace": ws, "email": "zed@example.com", "role": "viewer"});
+    let other = browser.call("invite_member", other).await;
+    let revoke = json!({"workspace": ws, "invitation": other["invitation"]["id"]});
+    one_record(
+        db,
+        ws,
+        ("member.invitation_revoked", owner, Some("zed@example.com")),
+        browser.call("revoke_invitation", revoke),
+    )
+    .await;
     let change = json!({"workspace": ws, "member": mia, "role": "team_member"});
     one_record(
         db,

@@ -22,7 +22,7 @@ use tessera::{
             RequestMeta,
             accounts::{self, SetupInput},
             notifications, tokens,
-            workspaces::{self, AddMemberInput},
+
         },
         store::Db,
     },
@@ -147,25 +147,9 @@ async fn world(db: &Db) -> World {
         .unwrap();
     let owner = session.user;
     let add = async |email: &str, name: &str, role: Role| {
-        let added = workspaces::add_member(
-            db,
-            &owner,
-            workspace,
-            AddMemberInput {
-                email: email.into(),
-                name: Some(name.into()),
-                role,
-            },
-            &meta(),
-            NOW,
-        )
-        .await
-        .unwrap();
-        CurrentUser {
-            id: added.member.user_id,
-            email: email.into(),
-            name: name.into(),
-        }
+        support::join(db, &keys(), &owner, workspace, email, name, role, NOW)
+            .await
+            .0
     };
     let second_owner = add("otto@example.com", "Otto Owner", Role::Owner).await;
     let admin = add("ada@example.com", "Ada Admin", Role::Administrator).await;

@@ -10,15 +10,14 @@ use tessera::{
         token::{HiddenColumns, TokenColumn, TokenStatus},
         token_format::TokenSecret,
     },
-    model::{CurrentUser, SessionState, TokenInput},
+    model::{CurrentUser, InvitationAnswer, SessionState, TokenInput},
     server::{
-        config::SecretKey,
+        config::{SecretKey, WorkspaceCreation},
         secrets::Keys,
         services::{
             RequestMeta,
             accounts::{self, SESSION_IDLE_MS, SetupInput},
-            tokens,
-            workspaces::{self, AddMemberInput},
+            invitations, tokens, workspaces,
         },
         store::Db,
     },
@@ -68,28 +67,9 @@ async fn world(db: &Db) -> World {
         Role::Viewer,
     ] {
         let email = format!("{}@example.com", role.as_str());
-        let added = workspaces::add_member(
-            db,
-            &owner,
-            workspace,
-            AddMemberInput {
-                email: email.clone(),
-                name: Some(role.label().into()),
-                role,
-            },
-            &meta(),
-            NOW,
-        )
-        .await
-        .unwrap();
-        by_role.push((
-            role,
-            CurrentUser {
-                id: added.member.user_id,
-                email,
-                name: added.member.name,
-            },
-        ));
+        let (user, _) =
+            support::join(db, &keys(), &owner, workspace, &email, role.label(), role, NOW).await;
+        by_role.push((role, user));
     }
     World {
         workspace,
@@ -125,7 +105,7 @@ async fn audit_count(db: &Db, workspace: Uuid, action: &str) -> usize {
 on_both_engines! {
     async fn setup_creates_the_owner_once_and_bad_input_saves_nothing(test: TestDb) {
         let db = &test.db;
-        let state = accounts::session_state(db, &keys(), None, NOW).await.unwrap();
+        let state = accounts::session_state(db, &keys(), None, WorkspaceCreation::Admins, NOW).await.unwrap();
         assert_eq!(state, SessionState::SetupRequired);
 
         let short = SetupInput { password: "too short".into(), ..owner_input() };
@@ -142,12 +122,12 @@ on_both_engines! {
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].id, workspace);
         assert_eq!(list[0].role, Role::Owner);
-        let state = accounts::session_state(db, &keys(), Some(&session.id), NOW).await.unwrap();
+        let state = accounts::session_state(db, &keys(), Some(&session.id), WorkspaceCreation::Admins, NOW).await.unwrap();
         assert_eq!(state, SessionState::SignedIn(session.user.clone()));
 
         let again = accounts::setup(db, &keys(), owner_input(), &meta(), NOW).await.unwrap_err();
         assert_eq!(again, AppError::NotFound);
-        assert_eq!(accounts::session_state(db, &keys(), None, NOW).await.unwrap(), SessionState::SignedOut);
+        assert_eq!(accounts::session_state(db, &keys(), None, WorkspaceCreation::Admins, NOW).await.unwrap(), SessionState::SignedOut);
         test.remove().await;
     }
 
@@ -167,8 +147,9 @@ on_both_engines! {
         // Left idle, it ends.
         let idle = later + 2 * SESSION_IDLE_MS;
         assert!(accounts::authenticate(db, &keys(), Some(&session.id), idle).await.unwrap().is_none());
-        // The sweeper removes it (and the set-up session, idle as long).
-        assert_eq!(db.delete_expired_sessions(idle).await.unwrap(), 2);
+        // The sweeper removes it (and those set-up and the four invitees' acceptances
+        // opened, idle as long).
+        assert_eq!(db.delete_expired_sessions(idle).await.unwrap(), 6);
         assert_eq!(db.delete_expired_sessions(idle).await.unwrap(), 0);
 
         let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &meta(), NOW).await.unwrap();
@@ -222,36 +203,37 @@ on_both_engines! {
         let member = world.user(Role::TeamMember);
 
         // Everyone in the workspace sees the list; only admins and owners may manage it.
-        let page = workspaces::members(db, member, ws).await.unwrap();
+        let page = workspaces::members(db, member, ws, NOW).await.unwrap();
         assert_eq!(page.members.len(), 5);
         assert!(!page.can_manage);
-        let page = workspaces::members(db, admin, ws).await.unwrap();
+        let page = workspaces::members(db, admin, ws, NOW).await.unwrap();
         assert!(page.can_manage);
         assert_eq!(page.grantable_roles.last(), Some(&Role::Administrator));
 
-        let denied = workspaces::add_member(db, member, ws, AddMemberInput {
-            email: "new@example.com".into(), name: Some("New".into()), role: Role::Viewer,
-        }, &meta(), NOW).await.unwrap_err();
+        let links = invitations::Links { public_url: "http://tessera.test", mail_relay: false };
+        let invite = async |by: &CurrentUser, email: &str, role: Role| {
+            invitations::invite(db, &keys(), by, ws, email, role, links, &meta(), NOW).await
+        };
+        let denied = invite(member, "new@example.com", Role::Viewer).await.unwrap_err();
         assert!(matches!(denied, AppError::Forbidden(_)), "{denied:?}");
-        let above = workspaces::add_member(db, admin, ws, AddMemberInput {
-            email: "new@example.com".into(), name: Some("New".into()), role: Role::Owner,
-        }, &meta(), NOW).await.unwrap_err();
+        let above = invite(admin, "new@example.com", Role::Owner).await.unwrap_err();
         assert_eq!(above.field(), Some("role"));
-        let unknown = workspaces::add_member(db, admin, ws, AddMemberInput {
-            email: "new@example.com".into(), name: None, role: Role::Viewer,
-        }, &meta(), NOW).await.unwrap_err();
-        assert!(unknown.to_string().contains("Enter a name too"), "{unknown}");
 
-        // A new account gets an initial password that signs in.
-        let added = workspaces::add_member(db, admin, ws, AddMemberInput {
-            email: "new@example.com".into(), name: Some("Nina New".into()), role: Role::Viewer,
-        }, &meta(), NOW).await.unwrap();
-        let password = added.initial_password.expect("shown once");
-        accounts::login(db, &keys(), "new@example.com", &password, &meta(), NOW).await.unwrap();
-        let twice = workspaces::add_member(db, admin, ws, AddMemberInput {
-            email: "new@example.com".into(), name: None, role: Role::Viewer,
-        }, &meta(), NOW).await.unwrap_err();
-        assert!(twice.to_string().contains("already a member"), "{twice}");
+        // An invitation makes no account and no member until the invitee accepts.
+        let sent = invite(admin, "new@example.com", Role::Viewer).await.unwrap();
+        assert!(db.user_by_email("new@example.com").await.unwrap().is_none());
+        assert_eq!(workspaces::members(db, admin, ws, NOW).await.unwrap().members.len(), 5);
+        let twice = invite(admin, "new@example.com", Role::Viewer).await.unwrap_err();
+        assert!(twice.to_string().contains("already has an open invitation"), "{twice}");
+        let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
+        let answer = InvitationAnswer { accept: true, name: Some("Nina New".into()), password: Some(support::JOINED_PASSWORD.into()) };
+        invitations::answer(db, &keys(), &code, None, answer.clone(), &meta(), NOW).await.unwrap();
+        accounts::login(db, &keys(), "new@example.com", support::JOINED_PASSWORD, &meta(), NOW).await.unwrap();
+        // The link works once.
+        let again = invitations::answer(db, &keys(), &code, None, answer, &meta(), NOW).await.unwrap_err();
+        assert_eq!(again.field(), Some("code"), "{again:?}");
+        let member_now = invite(admin, "new@example.com", Role::Viewer).await.unwrap_err();
+        assert!(member_now.to_string().contains("already a member"), "{member_now}");
 
         // Administrators cannot touch Owners; nobody can remove or demote the last Owner.
         let owner = &world.owner;
@@ -265,7 +247,7 @@ on_both_engines! {
         workspaces::change_role(db, owner, ws, admin.id, Role::Owner, &meta(), NOW).await.unwrap();
         workspaces::change_role(db, owner, ws, owner.id, Role::Administrator, &meta(), NOW).await.unwrap();
         workspaces::remove_member(db, admin, ws, member.id, &meta(), NOW).await.unwrap();
-        assert_eq!(workspaces::members(db, member, ws).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(workspaces::members(db, member, ws, NOW).await.unwrap_err(), AppError::NotFound);
         assert_eq!(audit_count(db, ws, "member.role_changed").await, 2);
         assert_eq!(audit_count(db, ws, "member.removed").await, 1);
         test.remove().await;
@@ -355,10 +337,12 @@ on_both_engines! {
         // Another workspace's member gets "not found" for everything about it.
         let other = accounts::login(db, &keys, "viewer@example.com", "x", &meta(), NOW).await;
         assert!(other.is_err());
-        let stranger = workspaces::create(db, world.user(Role::Viewer), "Elsewhere", &meta(), NOW).await.unwrap();
+        // As if workspace_creation = "everyone".
+        let creator = CurrentUser { may_create_workspaces: true, ..world.user(Role::Viewer).clone() };
+        let stranger = workspaces::create(db, &creator, "Elsewhere", &meta(), NOW).await.unwrap();
         let elsewhere = tokens::page(db, world.user(Role::Viewer), stranger.id, NOW).await.unwrap();
         assert!(elsewhere.tokens.is_empty());
-        let outsider = CurrentUser { id: Uuid::now_v7(), email: "x@example.com".into(), name: "X".into() };
+        let outsider = CurrentUser { id: Uuid::now_v7(), email: "x@example.com".into(), name: "X".into(), ..world.owner.clone() };
         assert_eq!(tokens::page(db, &outsider, ws, NOW).await.unwrap_err(), AppError::NotFound);
         assert_eq!(tokens::copy(db, &keys, &outsider, ws, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
         // The token id under the wrong workspace is not found either, even for its Owner.

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::error::AppError;
 
 /// Every action the audit log records, with how the UI names it.
-pub const ACTIONS: [(&str, &str); 14] = [
+pub const ACTIONS: [(&str, &str); 24] = [
     ("token.created", "Token created"),
     ("token.edited", "Token edited"),
     ("token.disabled", "Token disabled"),
@@ -17,10 +17,20 @@ pub const ACTIONS: [(&str, &str); 14] = [
     ("member.added", "Member added"),
     ("member.role_changed", "Member's role changed"),
     ("member.removed", "Member removed"),
+    ("member.invited", "Member invited"),
+    ("member.invitation_resent", "Invitation sent again"),
+    ("member.invitation_revoked", "Invitation revoked"),
+    ("member.invitation_accepted", "Invitation accepted"),
+    ("member.invitation_declined", "Invitation declined"),
     ("login.succeeded", "Sign-in succeeded"),
     ("login.failed", "Sign-in failed"),
     ("workspace.created", "Workspace created"),
     ("workspace.settings_changed", "Workspace settings changed"),
+    ("password.changed", "Password changed"),
+    ("password.change_failed", "Password change refused"),
+    ("password.reset_requested", "Password reset asked for"),
+    ("password.reset_issued", "Password reset link issued by the operator"),
+    ("password.reset", "Password reset"),
 ];
 
 /// How the UI names `action`.

@@ -20,6 +20,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     Throttled(String),
+    /// Too busy right now (503, with `Retry-After`): try again shortly.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(
         "Something went wrong on the server. Try again; if it keeps happening, ask your administrator to look at the server log."
     )]
@@ -43,8 +46,36 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::Invalid(_) => 422,
             AppError::Throttled(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal => 500,
             AppError::Transport(_) => 502,
+        }
+    }
+
+    /// A short name of the kind of error, safe to put in a URL (it holds no input).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::NotFound => "not_found",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::Throttled(_) => "throttled",
+            AppError::Unavailable(_) => "busy",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "transport",
+        }
+    }
+
+    /// What a page says for an error it only knows the kind of (a plain form post that
+    /// came back with `?error=`).
+    pub fn kind_message(kind: &str) -> &'static str {
+        match kind {
+            "invalid" => "That did not work: check what you entered and try again.",
+            "throttled" => "Too many failed attempts. Wait a few minutes and try again.",
+            "busy" => "Tessera is busy. Try again in a few seconds.",
+            "forbidden" => "That is not allowed. If your password was chosen by someone else and has expired, use \"Forgot your password?\".",
+            _ => "Something went wrong. Try again.",
         }
     }
 

@@ -118,6 +118,69 @@ pub fn expiry_reminder(workspace: &str, label: &str, days: i64, expires_at: i64)
     }
 }
 
+/// To a person invited to a workspace: the link is the only way in, and opening it is the
+/// proof that the mailbox is theirs.
+pub fn invitation(
+    workspace: &str,
+    role: Role,
+    invited_by: &str,
+    link: &str,
+    expires_at: i64,
+) -> Notice {
+    Notice {
+        subject: format!("[Tessera] You are invited to {workspace}"),
+        body: format!(
+            "{invited_by} invited you to the workspace {workspace} in Tessera, as {role}.\n\n\
+             Open this link to accept or decline (it works once, until {expires}):\n\n\
+             {link}\n\n\
+             If you have no Tessera account yet, you choose your own password there.\n\
+             If you did not expect this invitation, ignore this message: nothing happens unless you accept.\n",
+            role = role.label(),
+            expires = utc(expires_at),
+        ),
+    }
+}
+
+/// To the person who invited someone, when the invitation is answered.
+pub fn invitation_answered(workspace: &str, email: &str, accepted: bool) -> Notice {
+    let answer = if accepted { "accepted" } else { "declined" };
+    Notice {
+        subject: format!("[Tessera] {email} {answer} your invitation to {workspace}"),
+        body: format!(
+            "{email} {answer} the invitation to the workspace {workspace}.\n\n\
+             You receive this because you invited them.\n"
+        ),
+    }
+}
+
+/// To a person who asked to reset their password.
+pub fn password_reset(name: &str, link: &str, valid_ms: i64) -> Notice {
+    Notice {
+        subject: "[Tessera] Reset your password".to_owned(),
+        body: format!(
+            "Hello {name},\n\n\
+             Someone (hopefully you) asked to reset the password of your Tessera account.\n\
+             Open this link within {minutes} minutes to choose a new one (it works once):\n\n\
+             {link}\n\n\
+             If you did not ask, ignore this message: your password stays as it is.\n",
+            minutes = valid_ms / 60_000,
+        ),
+    }
+}
+
+/// To a person whose password was just changed (by them, or through a reset link).
+pub fn password_changed(name: &str, at: i64) -> Notice {
+    Notice {
+        subject: "[Tessera] Your password was changed".to_owned(),
+        body: format!(
+            "Hello {name},\n\n\
+             The password of your Tessera account was changed at {when}, and your other sessions were ended.\n\
+             If this was not you, reset your password at once from the sign-in page and tell your administrator.\n",
+            when = utc(at),
+        ),
+    }
+}
+
 /// The reminders sent before expiry, in days.
 pub const REMINDER_DAYS: [i64; 2] = [7, 1];
 

@@ -38,6 +38,19 @@ pub struct Config {
     pub last_used_flush_seconds: u64,
     /// Where notification mail is sent; None keeps it in the outbox (and the log).
     pub smtp: Option<Smtp>,
+    /// The address people reach Tessera at, for links in mail (no trailing slash).
+    pub public_url: String,
+    /// Who may create workspaces.
+    pub workspace_creation: WorkspaceCreation,
+}
+
+/// Who may create workspaces (`workspace_creation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkspaceCreation {
+    /// The instance admin only (the account made at set-up).
+    Admins,
+    /// Every account.
+    Everyone,
 }
 
 /// An SMTP relay for notification mail. `Debug` never shows the password.
@@ -223,7 +236,20 @@ const SMTP_FROM: Key = Key {
     secret: false,
 };
 
-const KEYS: [&Key; 15] = [
+const PUBLIC_URL: Key = Key {
+    name: "public_url",
+    expected: "the http:// or https:// address people open Tessera at, such as https://tessera.example.com",
+    secret: false,
+};
+const WORKSPACE_CREATION: Key = Key {
+    name: "workspace_creation",
+    expected: "admins (only the instance admin) or everyone",
+    secret: false,
+};
+
+const KEYS: [&Key; 17] = [
+    &PUBLIC_URL,
+    &WORKSPACE_CREATION,
     &LAST_USED_FLUSH_SECONDS,
     &SITE_ADDR,
     &SITE_ROOT,
@@ -334,7 +360,28 @@ impl Config {
             })?
             .unwrap_or(30);
 
+        let public_url = sources
+            .parse(&PUBLIC_URL, |v| {
+                let v = v.trim().trim_end_matches('/');
+                let rest = v
+                    .strip_prefix("https://")
+                    .or_else(|| v.strip_prefix("http://"))?;
+                (!rest.is_empty() && !rest.contains(char::is_whitespace)).then(|| v.to_owned())
+            })?
+            .unwrap_or_else(|| format!("http://{site_addr}"));
+        let workspace_creation = sources
+            .parse(&WORKSPACE_CREATION, |v| {
+                match v.trim().to_ascii_lowercase().as_str() {
+                    "admins" => Some(WorkspaceCreation::Admins),
+                    "everyone" => Some(WorkspaceCreation::Everyone),
+                    _ => None,
+                }
+            })?
+            .unwrap_or(WorkspaceCreation::Admins);
+
         Ok(Config {
+            public_url,
+            workspace_creation,
             site_addr,
             site_root,
             data_dir,

@@ -14,7 +14,7 @@ use axum::{
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
 use tower::Layer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, level_filters::LevelFilter};
 
 use super::{api, state::AppState, web};
@@ -48,7 +48,16 @@ pub fn router(state: AppState) -> Site {
     let router = if LevelFilter::current() >= LevelFilter::INFO {
         router.layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                // The path alone, codes of mailed links masked: a query string can hold a
+                // password (a sign-in form sent before the WASM loaded, by GET) and a link's
+                // code is as good as the link.
+                .make_span_with(|request: &axum::extract::Request| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %web::loggable_path(request.uri().path()),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
     } else {

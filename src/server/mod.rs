@@ -1,5 +1,6 @@
 //! Everything that runs only on the server.
 
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod http;
@@ -35,6 +36,8 @@ pub enum ServerError {
     Serve(#[source] io::Error),
     #[error("cannot use the SMTP settings: {0}")]
     Smtp(String),
+    #[error("{0}")]
+    Admin(String),
 }
 
 /// Opens the database, brings its schema up to date, and serves until SIGINT or SIGTERM.
@@ -71,7 +74,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         listener.local_addr().unwrap_or(addr)
     );
 
-    let sweeper = tokio::spawn(sweep_expired_sessions(db.clone()));
+    let sweeper = tokio::spawn(sweep(db.clone()));
     let follower = {
         let db = db.clone();
         tokio::spawn(async move { db.follow_token_changes().await })
@@ -123,15 +126,27 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Deletes expired sessions every hour (they are refused anyway; this keeps the table small).
-async fn sweep_expired_sessions(db: Db) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+/// Every ten minutes: deletes expired sessions (they are refused anyway), failed-sign-in
+/// counters no longer slowing anyone, old sign-in networks and dead reset links, so none of
+/// these tables grows without bound under attack.
+async fn sweep(db: Db) {
+    use crate::domain::sign_in::{FAILURES_FORGOTTEN_AFTER_MS, KNOWN_NETWORK_MS};
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match db.delete_expired_sessions(services::now_ms()).await {
+        let now = services::now_ms();
+        match db.delete_expired_sessions(now).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "removed expired sessions"),
             Err(error) => tracing::warn!("could not remove expired sessions: {error}"),
+        }
+        match db
+            .sweep_sign_in_records(now - FAILURES_FORGOTTEN_AFTER_MS, now - KNOWN_NETWORK_MS, now)
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed old sign-in records"),
+            Err(error) => tracing::warn!("could not remove old sign-in records: {error}"),
         }
     }
 }

@@ -52,6 +52,7 @@ pub struct Keys {
     // hashing the key again.
     token_digest: Hmac<Sha256>,
     session_digest: Hmac<Sha256>,
+    link_digest: Hmac<Sha256>,
     seal: Aes256Gcm,
 }
 
@@ -75,6 +76,7 @@ impl Keys {
         Keys {
             token_digest: keyed(&expand(b"token digest v1")),
             session_digest: keyed(&expand(b"session digest v1")),
+            link_digest: keyed(&expand(b"link digest v1")),
             seal: Aes256Gcm::new(&seal_key.into()),
         }
     }
@@ -98,6 +100,15 @@ impl Keys {
     /// The look-up digest of a session id.
     pub fn session_digest(&self, session_id: &str) -> [u8; 32] {
         hmac(&self.session_digest, session_id.as_bytes())
+    }
+
+    /// The look-up digest of the code in a mailed link (`kind` keeps an invitation's code
+    /// from ever opening a password reset, and the other way round).
+    pub fn link_digest(&self, kind: LinkKind, code: &str) -> [u8; 32] {
+        let mut input = Vec::with_capacity(16 + code.len());
+        input.extend_from_slice(kind.domain());
+        input.extend_from_slice(code.as_bytes());
+        hmac(&self.link_digest, &input)
     }
 
     /// `nonce || ciphertext || tag`, bound to `token_id` so a sealed secret moved to
@@ -209,6 +220,27 @@ pub fn random_bytes(buffer: &mut [u8]) {
 /// A new token secret from the OS CSPRNG.
 pub fn new_token_secret() -> TokenSecret {
     TokenSecret::generate(random_bytes)
+}
+
+/// What a mailed link's code opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    Invitation,
+    PasswordReset,
+}
+
+impl LinkKind {
+    fn domain(self) -> &'static [u8] {
+        match self {
+            LinkKind::Invitation => b"invitation:",
+            LinkKind::PasswordReset => b"password-reset:",
+        }
+    }
+}
+
+/// The code of a mailed link (an invitation, a password reset): 256 random bits, hex.
+pub fn new_link_code() -> String {
+    new_session_id()
 }
 
 /// A new session id: 256 random bits, hex.

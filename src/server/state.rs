@@ -39,6 +39,16 @@ impl AppState {
     }
 }
 
+impl Shared {
+    /// Where mailed links point, and whether mail can leave at all.
+    pub fn links(&self) -> super::services::invitations::Links<'_> {
+        super::services::invitations::Links {
+            public_url: &self.config.public_url,
+            mail_relay: self.config.smtp.is_some(),
+        }
+    }
+}
+
 impl Deref for AppState {
     type Target = Shared;
 

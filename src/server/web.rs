@@ -144,6 +144,8 @@ pub struct RequestContext {
     pub meta: RequestMeta,
     pub session_id: Option<String>,
     https: bool,
+    /// A plain HTML form post (the page's WASM had not loaded): answer with a redirect.
+    plain_form: bool,
 }
 
 pub fn request() -> Result<RequestContext, AppError> {
@@ -152,21 +154,68 @@ pub fn request() -> Result<RequestContext, AppError> {
         meta: request_meta(&state, &parts),
         session_id: session_id(&parts.headers),
         https: over_https(&state, &parts),
+        plain_form: parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("text/html")),
         state,
     })
 }
 
 impl RequestContext {
-    /// The signed-in user, or `Unauthenticated`.
+    /// The signed-in user, or `Unauthenticated`. A person whose password somebody else
+    /// chose may do nothing but choose their own ([`RequestContext::any_user`]).
     pub async fn user(&self) -> Result<CurrentUser, AppError> {
-        super::services::accounts::authenticate(
+        let user = self.any_user().await?;
+        if user.must_change_password {
+            return Err(AppError::Forbidden(
+                "Choose your own password first: the one you signed in with was chosen by someone else.".into(),
+            ));
+        }
+        Ok(user)
+    }
+
+    /// The signed-in user, even one who must still choose their own password.
+    pub async fn any_user(&self) -> Result<CurrentUser, AppError> {
+        self.signed_in()
+            .await?
+            .ok_or(AppError::Unauthenticated)
+    }
+
+    /// The signed-in user, if any.
+    pub async fn signed_in(&self) -> Result<Option<CurrentUser>, AppError> {
+        let user = super::services::accounts::authenticate(
             &self.state.db,
             &self.state.keys,
             self.session_id.as_deref(),
             super::services::now_ms(),
         )
-        .await?
-        .ok_or(AppError::Unauthenticated)
+        .await?;
+        Ok(user.map(|user| {
+            super::services::accounts::with_creation_right(
+                user,
+                self.state.config.workspace_creation,
+            )
+        }))
+    }
+
+    /// For a plain form post (before the WASM loaded), sends the browser on: to `done` on
+    /// success, else back to `form` with the kind of failure in `?error=` (never the input).
+    /// Script calls get the result as it is.
+    pub fn after_plain_form<T>(
+        &self,
+        result: Result<T, AppError>,
+        done: &str,
+        form: &str,
+    ) -> Result<T, AppError> {
+        if self.plain_form {
+            match &result {
+                Ok(_) => leptos_axum::redirect(done),
+                Err(error) => leptos_axum::redirect(&format!("{form}?error={}", error.kind())),
+            }
+        }
+        result
     }
 
     /// Sets the session cookie: HttpOnly, SameSite=Lax, Secure over https, and living as
@@ -204,6 +253,12 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         && let Ok(status) = StatusCode::from_u16(error.http_status())
     {
         response.set_status(status);
+        if let AppError::Unavailable(_) = error {
+            response.insert_header(
+                header::RETRY_AFTER,
+                HeaderValue::from(super::services::passwords::RETRY_AFTER_SECONDS),
+            );
+        }
     }
     result
 }
@@ -244,6 +299,19 @@ fn same_origin(method: &Method, headers: &HeaderMap) -> bool {
             method == Method::GET || method == Method::HEAD || !headers.contains_key(header::COOKIE)
         }
     }
+}
+
+/// What a request log line shows of a path: the codes of mailed links (invitations,
+/// password resets) masked. Never the query string (see `http::router`).
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/invite/", "/reset-password/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            return format!("{prefix}…").into();
+        }
+    }
+    path.into()
 }
 
 /// The Content-Security-Policy of an HTML page; `nonce` admits Leptos's inline bootstrap.
@@ -413,6 +481,14 @@ mod tests {
             &headers(&[("cookie", "tessera_session=x")])
         ));
         assert!(same_origin(&post, &headers(&[])));
+    }
+
+    #[test]
+    fn logged_paths_never_hold_a_link_code() {
+        assert_eq!(loggable_path("/invite/abc123"), "/invite/…");
+        assert_eq!(loggable_path("/reset-password/abc123"), "/reset-password/…");
+        assert_eq!(loggable_path("/login"), "/login");
+        assert_eq!(loggable_path("/invite/"), "/invite/");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod access_audit;
 mod account;
 mod audit;
+mod invite;
 mod layout;
 mod outbox;
 mod reference;
@@ -72,6 +73,29 @@ pub fn App() -> impl IntoView {
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("login") view=account::LoginPage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=StaticSegment("account") view=account::AccountPage />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=StaticSegment("forgot-password")
+                        view=account::ForgotPasswordPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(StaticSegment("reset-password"), ParamSegment("code"))
+                        view=account::ResetPasswordPage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(StaticSegment("invite"), ParamSegment("code"))
+                        view=invite::InvitePage
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(StaticSegment("admin"), StaticSegment("sign-ins"))
+                        view=account::AdminSignInsPage
+                    />
                     <Route
                         ssr=SsrMode::Async
                         path=(

@@ -54,15 +54,24 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     .into_any()
 }
 
-/// Renders `children` with the signed-in user; sends everyone else to set-up or sign-in.
+/// Renders `children` with the signed-in user; sends everyone else to set-up or sign-in,
+/// and a person who must still choose their own password to the account page (unless
+/// this is it: `password_change_pending`).
 #[component]
-pub fn SignedIn(children: ChildrenFn) -> impl IntoView {
+pub fn SignedIn(
+    children: ChildrenFn,
+    #[prop(optional)] password_change_pending: bool,
+) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match session.await {
+                    Ok(SessionState::SignedIn(user))
+                        if user.must_change_password && !password_change_pending => {
+                        view! { <Redirect path="/account" /> }.into_any()
+                    }
                     Ok(SessionState::SignedIn(user)) => {
                         provide_context(user);
                         children.with_value(|children| children()).into_any()
@@ -97,9 +106,13 @@ pub fn UserMenu() -> impl IntoView {
                                 <a class="text-slate-300 hover:text-white" href="/api">
                                     "API reference"
                                 </a>
-                                <span class="text-slate-300" data-testid="signed-in-as">
+                                <a
+                                    class="text-slate-300 hover:text-white"
+                                    href="/account"
+                                    data-testid="signed-in-as"
+                                >
                                     {user.name}
-                                </span>
+                                </a>
                                 <button
                                     type="button"
                                     class="rounded-md border border-slate-600 px-3 py-1 text-slate-100 hover:bg-slate-800"

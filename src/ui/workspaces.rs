@@ -14,10 +14,13 @@ use crate::{
         permission::{may_audit, may_change_settings},
         role::Role,
     },
-    model::{Member, MembersPage as MembersData, WorkspaceSummary},
+    model::{
+        CurrentUser, Invitation, InvitationStatus, Member, MembersPage as MembersData,
+        SentInvitation, WorkspaceSummary,
+    },
     rpc::{
-        add_member, change_member_role, create_workspace, get_members, get_workspace,
-        list_workspaces, remove_member, rename_workspace,
+        change_member_role, create_workspace, get_members, get_workspace, invite_member,
+        list_workspaces, remove_member, rename_workspace, resend_invitation, revoke_invitation,
     },
 };
 
@@ -94,6 +97,7 @@ fn WorkspaceList() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let may_create = use_context::<CurrentUser>().is_some_and(|user| user.may_create_workspaces);
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"Your workspaces"</h1>
         <Suspense fallback=Loading>
@@ -102,7 +106,7 @@ fn WorkspaceList() -> impl IntoView {
                     Ok(list) if list.is_empty() => {
                         view! {
                             <p class="mt-4 text-slate-600">
-                                "You are not a member of any workspace yet. Create one below, or ask an administrator to add you."
+                                "You are not a member of any workspace yet. Ask a workspace's administrator to invite you."
                             </p>
                         }
                             .into_any()
@@ -134,22 +138,25 @@ fn WorkspaceList() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <form
-            class="mt-8 max-w-md space-y-2"
-            on:submit=move |event| {
-                event.prevent_default();
-                create.dispatch(name.get());
-            }
-        >
-            <label class=LABEL>
-                "New workspace" <input class=INPUT name="workspace_name" bind:value=name />
-            </label>
-            <FieldError field="workspace_name" error />
-            <FormError error />
-            <button type="submit" class=PRIMARY disabled=move || create.pending().get()>
-                "Create workspace"
-            </button>
-        </form>
+        <Show when=move || may_create>
+            <form
+                class="mt-8 max-w-md space-y-2"
+                method="post"
+                on:submit=move |event| {
+                    event.prevent_default();
+                    create.dispatch(name.get());
+                }
+            >
+                <label class=LABEL>
+                    "New workspace" <input class=INPUT name="workspace_name" bind:value=name />
+                </label>
+                <FieldError field="workspace_name" error />
+                <FormError error />
+                <button type="submit" class=PRIMARY disabled=move || create.pending().get()>
+                    "Create workspace"
+                </button>
+            </form>
+        </Show>
     }
 }
 
@@ -230,6 +237,8 @@ fn MemberTable(
             }
         }
     });
+    let invitations = data.invitations.clone();
+    let now = data.now;
     let rows = data
         .members
         .into_iter()
@@ -299,7 +308,7 @@ fn MemberTable(
             </p>
             <Show when=move || can_manage>
                 <button type="button" class=PRIMARY on:click=move |_| adding.set(true)>
-                    "Add member"
+                    "Invite member"
                 </button>
             </Show>
         </div>
@@ -316,8 +325,11 @@ fn MemberTable(
             </thead>
             <tbody class="divide-y divide-slate-200">{rows}</tbody>
         </table>
+        <Show when=move || can_manage>
+            <Invitations workspace_id invitations=invitations.clone() now reload />
+        </Show>
         <Show when=move || adding.get()>
-            <AddMemberDialog
+            <InviteDialog
                 workspace_id
                 roles=grantable.get_value()
                 on_close=move || adding.set(false)
@@ -359,57 +371,183 @@ fn MemberTable(
     }
 }
 
+/// Open and recent invitations, with Resend and Revoke for the open ones.
 #[component]
-fn AddMemberDialog(
+fn Invitations(
+    workspace_id: Uuid,
+    invitations: Vec<Invitation>,
+    now: i64,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let shown = RwSignal::new(None::<SentInvitation>);
+    let resend = Action::new(move |id: &Uuid| {
+        let id = *id;
+        async move {
+            match resend_invitation(workspace_id, id).await {
+                Ok(sent) => {
+                    toasts.success(format!("The invitation to {} was sent again.", sent.invitation.email));
+                    if sent.link.is_some() {
+                        shown.set(Some(sent));
+                    } else {
+                        reload();
+                    }
+                }
+                Err(error) => toasts.error(error.to_string()),
+            }
+        }
+    });
+    let revoke = Action::new(move |(id, email): &(Uuid, String)| {
+        let (id, email) = (*id, email.clone());
+        async move {
+            match revoke_invitation(workspace_id, id).await {
+                Ok(()) => {
+                    toasts.success(format!("The invitation to {email} was revoked; its link no longer works."));
+                    reload();
+                }
+                Err(error) => toasts.error(error.to_string()),
+            }
+        }
+    });
+    if invitations.is_empty() {
+        return ().into_any();
+    }
+    let rows = invitations
+        .into_iter()
+        .map(|invitation| {
+            let open = matches!(invitation.status, InvitationStatus::Pending | InvitationStatus::Expired);
+            let id = invitation.id;
+            let email = invitation.email.clone();
+            view! {
+                <tr data-testid="invitation-row">
+                    <td class="px-4 py-3">{invitation.email.clone()}</td>
+                    <td class="px-4 py-3">{invitation.role.label()}</td>
+                    <td class="px-4 py-3 text-slate-600">{invitation.invited_by.clone()}</td>
+                    <td class="px-4 py-3">
+                        <span data-testid="invitation-status">{invitation.status.label()}</span>
+                        {(invitation.status == InvitationStatus::Pending)
+                            .then(|| {
+                                view! {
+                                    <span class="block text-xs text-slate-500">
+                                        {format!("expires {}", crate::domain::time::relative(invitation.expires_at, now))}
+                                    </span>
+                                }
+                            })}
+                    </td>
+                    <td class="px-4 py-3 text-right">
+                        {open
+                            .then(|| {
+                                let email = email.clone();
+                                view! {
+                                    <button type="button" class=SMALL on:click=move |_| { resend.dispatch(id); }>
+                                        "Resend"
+                                    </button>
+                                    " "
+                                    <button
+                                        type="button"
+                                        class=SMALL
+                                        on:click=move |_| { revoke.dispatch((id, email.clone())); }
+                                    >
+                                        "Revoke"
+                                    </button>
+                                }
+                            })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2 class="mt-10 mb-3 text-lg font-semibold">"Invitations"</h2>
+        <table class="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-left text-sm">
+            <thead class="bg-slate-50 text-xs uppercase text-slate-500">
+                <tr>
+                    <th class="px-4 py-2">"Email"</th>
+                    <th class="px-4 py-2">"Role"</th>
+                    <th class="px-4 py-2">"Invited by"</th>
+                    <th class="px-4 py-2">"Status"</th>
+                    <th class="px-4 py-2 text-right">"Actions"</th>
+                </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-200">{rows}</tbody>
+        </table>
+        {move || {
+            shown
+                .get()
+                .map(|sent| {
+                    view! {
+                        <Dialog title="Invitation link".to_owned() on_close=move || { shown.set(None); reload(); }>
+                            <InvitationLink sent />
+                            <div class="mt-6 flex justify-end">
+                                <button type="button" class=PRIMARY on:click=move |_| { shown.set(None); reload(); }>
+                                    "Done"
+                                </button>
+                            </div>
+                        </Dialog>
+                    }
+                })
+        }}
+    }
+    .into_any()
+}
+
+/// What the person who invited learns: mailed, or (without a mail relay) the link itself,
+/// shown this once.
+#[component]
+fn InvitationLink(sent: SentInvitation) -> impl IntoView {
+    let email = sent.invitation.email.clone();
+    match sent.link {
+        None => view! {
+            <p class="text-sm" data-testid="invitation-sent">
+                {format!(
+                    "An invitation was mailed to {email}. They join as {} when they accept it (within 7 days).",
+                    sent.invitation.role.label(),
+                )}
+            </p>
+        }
+        .into_any(),
+        Some(link) => view! {
+            <div class="space-y-2 text-sm">
+                <p>
+                    {format!(
+                        "No mail relay is configured, so pass this link to {email} yourself. It is shown only now and works once, for 7 days.",
+                    )}
+                </p>
+                <code class="block select-all break-all rounded bg-slate-100 p-2 font-mono" data-testid="invitation-link">
+                    {link}
+                </code>
+                <p class="rounded-md border border-amber-300 bg-amber-50 p-2 text-amber-900">
+                    "Anyone holding this link can join the workspace as the invited person: send it only to them, over a channel you trust."
+                </p>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn InviteDialog(
     workspace_id: Uuid,
     roles: Vec<Role>,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_added: Callback<()>,
 ) -> impl IntoView {
     let email = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer);
-    let add = Action::new(move |(email, name, role): &(String, String, Role)| {
-        let (email, name, role) = (email.clone(), name.clone(), *role);
-        async move {
-            let name = (!name.trim().is_empty()).then_some(name);
-            // The list reloads when the dialog closes: reloading now would close it
-            // before the initial password has been read.
-            add_member(workspace_id, email, name, role).await
-        }
+    let invite = Action::new(move |(email, role): &(String, Role)| {
+        let (email, role) = (email.clone(), *role);
+        // The list reloads when the dialog closes: reloading now would close it before a
+        // link shown once has been read.
+        async move { invite_member(workspace_id, email, role).await }
     });
-    let error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let error = Signal::derive(move || invite.value().get().and_then(Result::err));
     view! {
-        <Dialog title="Add member".to_owned() on_close>
-            {move || match add.value().get() {
-                Some(Ok(added)) => {
+        <Dialog title="Invite member".to_owned() on_close>
+            {move || match invite.value().get() {
+                Some(Ok(sent)) => {
                     view! {
                         <div class="space-y-3 text-sm">
-                            <p>
-                                {format!(
-                                    "{} ({}) is now {}.",
-                                    added.member.name,
-                                    added.member.email,
-                                    added.member.role.label(),
-                                )}
-                            </p>
-                            {added
-                                .initial_password
-                                .map(|password| {
-                                    view! {
-                                        <div class="rounded-md border border-amber-300 bg-amber-50 p-3">
-                                            <p class="font-medium text-amber-900">
-                                                "A new account was created. Its initial password is shown only now:"
-                                            </p>
-                                            <code
-                                                class="mt-2 block select-all font-mono text-base"
-                                                data-testid="initial-password"
-                                            >
-                                                {password}
-                                            </code>
-                                        </div>
-                                    }
-                                })}
+                            <InvitationLink sent />
                             <div class="flex justify-end">
                                 <button
                                     type="button"
@@ -431,20 +569,19 @@ fn AddMemberDialog(
                     view! {
                         <form
                             class="space-y-4"
+                            method="post"
                             on:submit=move |event| {
                                 event.prevent_default();
-                                add.dispatch((email.get(), name.get(), role.get()));
+                                invite.dispatch((email.get(), role.get()));
                             }
                         >
+                            <p class="text-sm text-slate-600">
+                                "They get a link by mail and join when they accept it. Nobody is made a member, and no account is made, without them."
+                            </p>
                             <label class=LABEL>
                                 "Email" <input class=INPUT name="email" type="email" bind:value=email />
                             </label>
                             <FieldError field="email" error />
-                            <label class=LABEL>
-                                "Name (only for a new account)"
-                                <input class=INPUT name="name" bind:value=name />
-                            </label>
-                            <FieldError field="name" error />
                             <label class=LABEL>
                                 "Role"
                                 <select
@@ -468,8 +605,8 @@ fn AddMemberDialog(
                                 <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
                                     "Cancel"
                                 </button>
-                                <button type="submit" class=PRIMARY disabled=move || add.pending().get()>
-                                    "Add member"
+                                <button type="submit" class=PRIMARY disabled=move || invite.pending().get()>
+                                    "Send invitation"
                                 </button>
                             </div>
                         </form>

@@ -119,3 +119,61 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+/// A strong password the people tests invite choose for themselves.
+pub const JOINED_PASSWORD: &str = "violet anchor drizzle 42";
+
+/// Invites `email` into `workspace` as `role` (by `inviter`, without a mail relay, so the
+/// link comes back) and accepts as a new account named `name`: how people join now.
+/// Returns the new person and their session id.
+pub async fn join(
+    db: &Db,
+    keys: &tessera::server::secrets::Keys,
+    inviter: &tessera::model::CurrentUser,
+    workspace: uuid::Uuid,
+    email: &str,
+    name: &str,
+    role: tessera::domain::role::Role,
+    now: i64,
+) -> (tessera::model::CurrentUser, String) {
+    use tessera::{
+        model::InvitationAnswer,
+        server::services::{
+            RequestMeta, accounts,
+            invitations::{self, Links},
+        },
+    };
+    let links = Links {
+        public_url: "http://tessera.test",
+        mail_relay: false,
+    };
+    let sent = invitations::invite(
+        db,
+        keys,
+        inviter,
+        workspace,
+        email,
+        role,
+        links,
+        &RequestMeta::default(),
+        now,
+    )
+    .await
+    .expect("invite");
+    let link = sent.link.expect("without a relay the inviter gets the link");
+    let code = link.rsplit('/').next().unwrap().to_owned();
+    let answer = InvitationAnswer {
+        accept: true,
+        name: Some(name.to_owned()),
+        password: Some(JOINED_PASSWORD.to_owned()),
+    };
+    let answered = invitations::answer(db, keys, &code, None, answer, &RequestMeta::default(), now)
+        .await
+        .expect("accept the invitation");
+    let session = answered.session.expect("a new account is signed in");
+    let user = accounts::authenticate(db, keys, Some(&session.id), now)
+        .await
+        .unwrap()
+        .expect("the session works");
+    (user, session.id)
+}

@@ -21,7 +21,7 @@ use crate::{
         services::{
             Principal, RequestMeta, TokenPrincipal, now_ms,
             tokens::{self, TokenCheck},
-            workspaces::{self, AddMemberInput},
+            workspaces,
         },
         state::AppState,
     },
@@ -465,64 +465,11 @@ pub async fn list_members(
     Caller(token): Caller,
     Path(workspace): Path<String>,
 ) -> ApiResult<Json<Vec<MemberJson>>> {
-    let page = workspaces::members(&state.db, &principal(&token), id(&workspace)?).await?;
+    let page =
+        workspaces::members(&state.db, &principal(&token), id(&workspace)?, now_ms()).await?;
     Ok(Json(
         page.members.into_iter().map(MemberJson::from).collect(),
     ))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddMember {
-    pub email: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    pub role: Role,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AddedJson {
-    pub member: MemberJson,
-    /// Only when an account was created: its initial password, shown this once.
-    pub initial_password: Option<String>,
-}
-
-#[utoipa::path(post, path = "/workspaces/{workspace}/members", tag = "members",
-    params(("workspace" = Uuid, Path, description = "Workspace id")),
-    request_body = AddMember,
-    responses((status = 201, description = "Added", body = AddedJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks a permission", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn add_member(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    meta: RequestMeta,
-    Path(workspace): Path<String>,
-    ApiJson(body): ApiJson<AddMember>,
-) -> ApiResult<Response> {
-    let input = AddMemberInput {
-        email: body.email,
-        name: body.name,
-        role: body.role,
-    };
-    let added = workspaces::add_member(
-        &state.db,
-        &principal(&token),
-        id(&workspace)?,
-        input,
-        &meta,
-        now_ms(),
-    )
-    .await?;
-    let json = AddedJson {
-        member: added.member.into(),
-        initial_password: added.initial_password,
-    };
-    Ok((
-        StatusCode::CREATED,
-        [("cache-control", "no-store")],
-        Json(json),
-    )
-        .into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -645,8 +592,10 @@ pub async fn introspect(
     servers((url = "/api/v1")),
     paths(
         get_self, revoke_self, list_tokens, create_token, get_token, patch_token, delete_token,
-        get_workspace, super::audit::patch_workspace, list_members, add_member, patch_member,
-        delete_member, super::audit::list_audit_events, introspect
+        get_workspace, super::audit::patch_workspace, list_members, super::invitations::invite_member, patch_member,
+        delete_member, super::invitations::list_invitations,
+        super::invitations::resend_invitation, super::invitations::revoke_invitation,
+        super::audit::list_audit_events, introspect
     ),
     components(schemas(Problem, crate::domain::validation::FieldError, Role)),
     modifiers(&BearerScheme),

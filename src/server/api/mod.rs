@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 pub mod handlers;
+mod invitations;
 pub mod json;
 mod problem;
 
@@ -46,7 +47,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route(
             &path("/workspaces/{workspace}/members"),
-            get(list_members).post(add_member),
+            get(list_members).post(invitations::invite_member),
+        )
+        .route(
+            &path("/workspaces/{workspace}/invitations"),
+            get(invitations::list_invitations),
+        )
+        .route(
+            &path("/workspaces/{workspace}/invitations/{invitation}"),
+            axum::routing::delete(invitations::revoke_invitation),
+        )
+        .route(
+            &path("/workspaces/{workspace}/invitations/{invitation}/resend"),
+            post(invitations::resend_invitation),
         )
         .route(
             &path("/workspaces/{workspace}/members/{user}"),

@@ -100,6 +100,12 @@ impl IntoResponse for Problem {
             Json(self),
         )
             .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::server::services::passwords::RETRY_AFTER_SECONDS),
+            );
+        }
         if let Some(challenge) = challenge {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

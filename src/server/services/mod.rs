@@ -5,7 +5,9 @@
 pub mod access_audit;
 pub mod accounts;
 pub mod audit;
+pub mod invitations;
 pub mod notifications;
+pub mod passwords;
 pub mod tokens;
 pub mod workspaces;
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, RequestMeta, audit_by, blocking};
+use super::{Principal, RequestMeta, audit_by, invitations};
 use crate::{
     domain::{
         api_permission::ApiPermission,
@@ -12,14 +12,10 @@ use crate::{
         role::Role,
         validation,
     },
-    model::{AddedMember, CurrentUser, Member, MembersPage, WorkspaceSummary},
-    server::{
-        secrets,
-        store::{
-            Db,
-            accounts::NewUser,
-            workspaces::{MemberChange, MemberRow, WorkspaceRow},
-        },
+    model::{CurrentUser, Member, MembersPage, WorkspaceSummary},
+    server::store::{
+        Db,
+        workspaces::{MemberChange, MemberRow, WorkspaceRow},
     },
 };
 
@@ -96,7 +92,8 @@ pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<WorkspaceSummary>, 
         .collect()
 }
 
-/// A new workspace with `user` as its Owner.
+/// A new workspace with `user` as its Owner. Who may create one is the instance's
+/// setting (`workspace_creation`), applied to `user.may_create_workspaces`.
 pub async fn create(
     db: &Db,
     user: &CurrentUser,
@@ -104,6 +101,11 @@ pub async fn create(
     meta: &RequestMeta,
     now: i64,
 ) -> Result<WorkspaceSummary, AppError> {
+    if !user.may_create_workspaces {
+        return Err(AppError::Forbidden(
+            "Only the instance admin may create workspaces here (workspace_creation = \"admins\"). Ask them to create one and invite you.".into(),
+        ));
+    }
     let name = validation::workspace_name(name)?;
     let id = Uuid::now_v7();
     let audit = audit_by(&user.into(), Some(id), "workspace.created", meta, now)
@@ -160,6 +162,7 @@ pub async fn members(
     db: &Db,
     actor: impl Into<Principal>,
     workspace_id: Uuid,
+    now: i64,
 ) -> Result<MembersPage, AppError> {
     let actor: Principal = actor.into();
     let workspace = membership(db, &actor, workspace_id).await?;
@@ -176,118 +179,15 @@ pub async fn members(
     } else {
         Vec::new()
     };
+    let invitations = invitations::list(db, &actor, workspace_id, now).await?;
     Ok(MembersPage {
         workspace,
         can_manage,
         grantable_roles,
         members,
+        invitations,
+        now,
     })
-}
-
-/// Who to add: an existing account by email, or a new one when `name` is given and no
-/// account has the email.
-#[derive(Clone, Debug)]
-pub struct AddMemberInput {
-    pub email: String,
-    pub name: Option<String>,
-    pub role: Role,
-}
-
-pub async fn add_member(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    input: AddMemberInput,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<AddedMember, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::MembersWrite)?;
-    authorize_member(Some(workspace.role), MemberAction::Add, input.role).map_err(|denied| {
-        match AppError::from(denied) {
-            AppError::Forbidden(_) if workspace.role >= Role::Administrator => AppError::invalid(
-                "role",
-                format!(
-                    "You can grant at most your own role ({}).",
-                    workspace.role.label()
-                ),
-            ),
-            other => other,
-        }
-    })?;
-    let email = validation::email(&input.email)?;
-    let existing = db.user_by_email(&email).await?;
-    let (user_id, name, new_account) = match existing {
-        Some(found) => (found.id, found.name, None),
-        None => {
-            let Some(name) = input.name.as_deref().filter(|n| !n.trim().is_empty()) else {
-                return Err(AppError::invalid(
-                    "email",
-                    "No account has this email address. Enter a name too, and an account will be created with an initial password.",
-                ));
-            };
-            let name = validation::person_name(name)?;
-            let password = initial_password();
-            let hash = {
-                let password = password.clone();
-                blocking(move || secrets::hash_password(&password)).await?
-            };
-            (Uuid::now_v7(), name, Some((password, hash)))
-        }
-    };
-    let new_user = new_account.as_ref().map(|(_, hash)| NewUser {
-        id: user_id,
-        email: &email,
-        name: &name,
-        password_hash: hash,
-    });
-    let audit = audit_by(&actor, Some(workspace_id), "member.added", meta, now)
-        .target("user", user_id, &email)
-        .changes(json!({ "role": input.role.as_str(), "account_created": new_user.is_some() }));
-    match db
-        .add_member(
-            workspace_id,
-            user_id,
-            input.role.as_str(),
-            new_user.as_ref(),
-            now,
-            &audit,
-        )
-        .await?
-    {
-        MemberChange::Done => Ok(AddedMember {
-            member: Member {
-                user_id,
-                email,
-                name,
-                role: input.role,
-                joined_at: now,
-            },
-            initial_password: new_account.map(|(password, _)| password),
-        }),
-        _ => Err(AppError::invalid(
-            "email",
-            format!("{email} is already a member of this workspace."),
-        )),
-    }
-}
-
-/// A password for a new account, shown once to the person who created it.
-fn initial_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut password = String::with_capacity(20);
-    let mut buffer = [0u8; 64];
-    while password.len() < 20 {
-        secrets::random_bytes(&mut buffer);
-        for byte in buffer {
-            let limit = 256 - 256 % ALPHABET.len();
-            if usize::from(byte) < limit && password.len() < 20 {
-                password.push(ALPHABET[usize::from(byte) % ALPHABET.len()] as char);
-            }
-        }
-    }
-    password
 }
 
 async fn target_member(db: &Db, workspace_id: Uuid, user_id: Uuid) -> Result<Member, AppError> {
@@ -360,16 +260,5 @@ pub async fn remove_member(
         MemberChange::Done => Ok(()),
         MemberChange::LastOwner => Err(AppError::Conflict(LAST_OWNER.into())),
         _ => Err(AppError::NotFound),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn initial_passwords_are_long_and_unambiguous() {
-        let password = super::initial_password();
-        assert_eq!(password.chars().count(), 20);
-        assert!(!password.contains(['0', 'O', 'l', '1', 'I']));
-        assert_ne!(password, super::initial_password());
     }
 }

@@ -18,6 +18,32 @@ pub struct OutgoingMail {
     pub dedup_key: Option<String>,
 }
 
+impl OutgoingMail {
+    /// A message to one person, outside (`None`) or inside a workspace.
+    pub fn new(
+        workspace_id: Option<Uuid>,
+        kind: &'static str,
+        recipient: &str,
+        notice: crate::domain::notify::Notice,
+    ) -> OutgoingMail {
+        OutgoingMail {
+            id: Uuid::now_v7(),
+            workspace_id,
+            kind,
+            recipient: recipient.to_owned(),
+            subject: notice.subject,
+            body: notice.body,
+            dedup_key: None,
+        }
+    }
+
+    /// Listed in `workspace_id`'s outbox (its Owners see it there).
+    pub fn with_workspace(mut self, workspace_id: Uuid) -> OutgoingMail {
+        self.workspace_id = Some(workspace_id);
+        self
+    }
+}
+
 /// Inserts an [`OutgoingMail`] as `pending` through `$executor`, due at `$now`; a message
 /// whose `dedup_key` is already there is skipped.
 #[macro_export]
