@@ -153,6 +153,9 @@ async fn world(db: &Db) -> World {
     };
     let second_owner = add("otto@example.com", "Otto Owner", Role::Owner).await;
     let admin = add("ada@example.com", "Ada Admin", Role::Administrator).await;
+    // The invitations' own mail (to the invitees, and their answers to the Owner) is not
+    // what these tests count.
+    tessera::on_pool!(db, pool => sqlx::query("DELETE FROM outbox").execute(pool).await.unwrap());
     World {
         workspace,
         owner,

@@ -109,14 +109,15 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 on_both_engines! {
     async fn migrations_apply_once_and_create_every_table(test: TestDb) {
-        assert_eq!(test.db.schema_version().await.unwrap(), 3);
+        assert_eq!(test.db.schema_version().await.unwrap(), 4);
         // A second start finds nothing to do.
         test.db.migrate().await.unwrap();
-        assert_eq!(test.db.schema_version().await.unwrap(), 3);
+        assert_eq!(test.db.schema_version().await.unwrap(), 4);
         for table in [
             "users", "user_preferences", "sessions", "login_failures", "workspaces",
             "memberships", "access_tokens", "audit_events", "token_requests",
-            "token_daily_requests", "outbox",
+            "token_daily_requests", "outbox", "invitations", "password_resets",
+            "sign_in_networks",
         ] {
             assert_eq!(count(&test.db, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
         }

@@ -56,7 +56,7 @@ pub async fn patch_workspace(
 pub struct AuditParams {
     /// Part of the actor's email or token label (any case).
     pub actor: Option<String>,
-    /// An action (`token.created`) or a family (`token`, `member`, `login`, `workspace`).
+    /// An action (`token.created`) or a family (`token`, `member`, `workspace`).
     pub action: Option<String>,
     /// Part of the target's label (any case), or its id.
     pub target: Option<String>,

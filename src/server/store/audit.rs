@@ -150,8 +150,9 @@ pub fn like_pattern(needle: &str) -> String {
 }
 
 impl super::Db {
-    /// A workspace's audit records, newest first: its own, and the sign-ins of its current
-    /// members (sign-ins belong to no workspace; a failed one names the email tried).
+    /// A workspace's audit records, newest first. Sign-ins belong to the person, not to
+    /// any workspace: they are not here (a workspace's admins must not see where its
+    /// members sign in from), but on each person's account page.
     pub async fn audit_page(
         &self,
         workspace_id: Uuid,
@@ -161,13 +162,7 @@ impl super::Db {
                           action, target_kind, target_id, target_label, ip, user_agent, changes,
                           created_at
                    FROM audit_events e
-                   WHERE (e.workspace_id = $1
-                          OR (e.workspace_id IS NULL AND e.action LIKE 'login.%'
-                              AND (e.actor_user_id IN
-                                       (SELECT user_id FROM memberships WHERE workspace_id = $1)
-                                   OR e.target_label IN
-                                       (SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-                                        WHERE m.workspace_id = $1))))
+                   WHERE e.workspace_id = $1
                      AND ($2 IS NULL OR lower(e.actor_label) LIKE $2 ESCAPE '\')
                      AND ($3 IS NULL OR e.action LIKE $3 ESCAPE '\')
                      AND (($4 IS NULL AND $5 IS NULL)
