@@ -330,6 +330,35 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn an_administrator_cannot_re_enable_an_owner_token_an_owner_disabled(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner = &world.owner;
+        let admin = world.user(Role::Administrator);
+        let token = tokens::create(db, &keys, owner, ws, input("root", Role::Owner), &meta(), NOW).await.unwrap();
+        tokens::set_enabled(db, owner, ws, token.token.id, false, &meta(), NOW).await.unwrap();
+
+        let refused = tokens::set_enabled(db, admin, ws, token.token.id, true, &meta(), NOW).await.unwrap_err();
+        assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
+        assert_eq!(refused.http_status(), 403);
+        assert!(db.token(ws, token.token.id).await.unwrap().unwrap().disabled_at.is_some(), "still disabled");
+        assert_eq!(audit_count(db, ws, "token.enabled").await, 0);
+        // The table offers the Administrator no Enable button for it, and the Owner one.
+        let seen = |page: tessera::model::TokensPage| page.tokens.into_iter().find(|t| t.id == token.token.id).unwrap();
+        assert!(!seen(tokens::page(db, admin, ws, NOW).await.unwrap()).may_disable);
+        assert!(seen(tokens::page(db, owner, ws, NOW).await.unwrap()).may_disable);
+
+        // Revoking stays open to Administrators: they may still disable an Owner token.
+        let enabled = tokens::set_enabled(db, owner, ws, token.token.id, true, &meta(), NOW).await.unwrap();
+        assert_eq!(enabled.status, TokenStatus::Active);
+        assert!(seen(tokens::page(db, admin, ws, NOW).await.unwrap()).may_disable);
+        let disabled = tokens::set_enabled(db, admin, ws, token.token.id, false, &meta(), NOW).await.unwrap();
+        assert_eq!(disabled.status, TokenStatus::Disabled);
+        test.remove().await;
+    }
+
     async fn secrets_are_shown_once_stored_as_digests_and_copy_returns_them(test: TestDb) {
         let db = &test.db;
         let keys = keys();

@@ -37,12 +37,14 @@ impl TokenAction {
         }
     }
 
-    /// Whether the token's scope must not exceed the actor's role: nobody creates, edits
-    /// or copies a token more powerful than themselves.
+    /// Whether the token's scope must not exceed the actor's role: nobody creates, edits,
+    /// copies or re-enables a token more powerful than themselves (so a token an Owner
+    /// disabled stays disabled until an Owner says otherwise). Disabling and deleting are
+    /// not capped: revoking a stronger token is a safety act.
     fn capped_by_role(self) -> bool {
         matches!(
             self,
-            TokenAction::Create | TokenAction::Edit | TokenAction::Copy
+            TokenAction::Create | TokenAction::Edit | TokenAction::Copy | TokenAction::Enable
         )
     }
 }
@@ -165,7 +167,7 @@ mod tests {
                     let result = authorize_token(Some(role), action, scope);
                     let expected = if !granted(role).contains(&action) {
                         Err(Denied::Forbidden)
-                    } else if matches!(action, Create | Edit | Copy) && scope > role {
+                    } else if matches!(action, Create | Edit | Copy | Enable) && scope > role {
                         Err(Denied::ScopeAboveRole)
                     } else {
                         Ok(())
@@ -186,11 +188,17 @@ mod tests {
         }
     }
 
+    /// Revoking a more powerful token is a safety act anyone who may revoke can take;
+    /// bringing one back (enabling it) is not.
     #[test]
     fn administrators_may_revoke_but_not_copy_an_owner_token() {
         let admin = Some(Role::Administrator);
         assert_eq!(authorize_token(admin, Disable, Role::Owner), Ok(()));
         assert_eq!(authorize_token(admin, Delete, Role::Owner), Ok(()));
+        assert_eq!(
+            authorize_token(admin, Enable, Role::Owner),
+            Err(Denied::ScopeAboveRole)
+        );
         assert_eq!(
             authorize_token(admin, Copy, Role::Owner),
             Err(Denied::ScopeAboveRole)

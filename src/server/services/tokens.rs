@@ -56,7 +56,13 @@ pub(super) fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, App
         may_edit: allowed(TokenAction::Edit),
         // Copying an expired or disabled token helps nobody; the button shows on active ones.
         may_copy: allowed(TokenAction::Copy) && status == TokenStatus::Active,
-        may_disable: allowed(TokenAction::Disable),
+        // The table's one toggle: on a disabled token it enables, which may be refused
+        // where disabling was not.
+        may_disable: allowed(if row.disabled_at.is_some() {
+            TokenAction::Enable
+        } else {
+            TokenAction::Disable
+        }),
         may_delete: allowed(TokenAction::Delete),
     })
 }
