@@ -460,6 +460,42 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn only_those_who_may_enable_a_token_can_give_an_expired_one_a_new_expiry(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let manager = world.user(Role::WorkspaceManager);
+        let admin = world.user(Role::Administrator);
+        let expiry = NOW + DAY;
+        let created = tokens::create(db, &keys, &world.owner, ws, TokenInput {
+            expires_at: Some(expiry), ..input("nightly", Role::Viewer)
+        }, &meta(), NOW).await.unwrap();
+        let id = created.token.id;
+        let later = NOW + 2 * DAY;
+        let with_expiry = |label: &str, expires_at: Option<i64>| TokenInput { expires_at, ..input(label, Role::Viewer) };
+
+        // A Workspace Manager may not enable tokens, so may not revive an expired one either.
+        for revived in [Some(later + 30 * DAY), None] {
+            let error = tokens::edit(db, manager, ws, id, with_expiry("nightly (again)", revived), &meta(), later).await.unwrap_err();
+            assert!(matches!(&error, AppError::Forbidden(m) if m.contains("has expired")), "{error:?}");
+        }
+        let row = db.token(ws, id).await.unwrap().unwrap();
+        assert_eq!((row.label.as_str(), row.expires_at), ("nightly", Some(expiry)), "nothing changed");
+        assert_eq!(audit_count(db, ws, "token.edited").await, 0);
+
+        // Leaving the expiry as it is, the Manager may still edit the rest.
+        let relabelled = tokens::edit(db, manager, ws, id, with_expiry("nightly (old)", Some(expiry)), &meta(), later).await.unwrap();
+        assert_eq!((relabelled.label.as_str(), relabelled.status), ("nightly (old)", TokenStatus::Expired));
+
+        // An Administrator may revive it; once it is active, the Manager may move its expiry again.
+        let revived = tokens::edit(db, admin, ws, id, with_expiry("nightly", Some(later + 30 * DAY)), &meta(), later).await.unwrap();
+        assert_eq!(revived.status, TokenStatus::Active);
+        let moved = tokens::edit(db, manager, ws, id, with_expiry("nightly", Some(later + 7 * DAY)), &meta(), later).await.unwrap();
+        assert_eq!(moved.expires_at, Some(later + 7 * DAY));
+        test.remove().await;
+    }
+
     async fn hidden_columns_are_remembered_per_user(test: TestDb) {
         let db = &test.db;
         let world = world(db).await;

@@ -12,7 +12,7 @@ use crate::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
         notify::TokenChange,
-        permission::{Denied, TokenAction, authorize_token, may_ever},
+        permission::{Denied, TokenAction, authorize_expiry_change, authorize_token, may_ever},
         role::Role,
         token::{HiddenColumns, TokenStatus},
         token_format::PresentedToken,
@@ -291,6 +291,8 @@ async fn visible_token(
     Ok((workspace, row, scope))
 }
 
+const REVIVAL_REFUSED: &str = "This token has expired; only those who may enable it (Administrators and Owners) can give it a new expiry.";
+
 pub async fn edit(
     db: &Db,
     actor: impl Into<Principal>,
@@ -306,6 +308,8 @@ pub async fn edit(
     // The token as it is, then as it would be: neither may be above the editor.
     authorize_token(Some(role), TokenAction::Edit, scope)?;
     authorize_token(Some(role), TokenAction::Edit, input.scope).map_err(|_| scope_error(role))?;
+    authorize_expiry_change(Some(role), scope, row.expires_at, input.expires_at, now)
+        .map_err(|_| AppError::Forbidden(REVIVAL_REFUSED.into()))?;
     actor.require(ApiPermission::TokensWrite)?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, row.expires_at, now)?;
