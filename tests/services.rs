@@ -271,6 +271,49 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn two_owners_stepping_down_at_once_leave_the_workspace_one_owner(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        let first = &world.owner;
+        let second = world.user(Role::Administrator);
+        let meta = meta();
+        workspaces::change_role(db, first, ws, second.id, Role::Owner, &meta, NOW).await.unwrap();
+        let owners = async || {
+            let members = db.members(ws).await.unwrap().into_iter();
+            members.filter(|m| m.role == Role::Owner.as_str()).map(|m| m.user_id).collect::<Vec<_>>()
+        };
+        // Each Owner demotes (even rounds) or removes (odd rounds) themselves, both at once,
+        // each on its own connection from the pool.
+        for round in 0..20 {
+            let removing = round % 2 == 1;
+            let (a, b) = if removing {
+                tokio::join!(
+                    workspaces::remove_member(db, first, ws, first.id, &meta, NOW),
+                    workspaces::remove_member(db, second, ws, second.id, &meta, NOW),
+                )
+            } else {
+                let (a, b) = tokio::join!(
+                    workspaces::change_role(db, first, ws, first.id, Role::Administrator, &meta, NOW),
+                    workspaces::change_role(db, second, ws, second.id, Role::Administrator, &meta, NOW),
+                );
+                (a.map(drop), b.map(drop))
+            };
+            let remaining = owners().await;
+            assert_eq!(remaining.len(), 1, "round {round}: {a:?} {b:?}");
+            let refused = [&a, &b].into_iter().filter(|r| matches!(r, Err(AppError::Conflict(m)) if m.contains("at least one Owner"))).count();
+            assert_eq!((refused, a.is_ok() as usize + b.is_ok() as usize), (1, 1), "round {round}: {a:?} {b:?}");
+            // Back to two Owners for the next round.
+            let (stayed, left) = if remaining[0] == first.id { (first, second) } else { (second, first) };
+            if removing {
+                workspaces::add_member(db, stayed, ws, AddMemberInput { email: left.email.clone(), name: None, role: Role::Owner }, &meta, NOW).await.unwrap();
+            } else {
+                workspaces::change_role(db, stayed, ws, left.id, Role::Owner, &meta, NOW).await.unwrap();
+            }
+        }
+        test.remove().await;
+    }
+
     async fn every_role_may_do_exactly_its_token_actions(test: TestDb) {
         let db = &test.db;
         let keys = keys();
