@@ -178,6 +178,7 @@ pub struct TokenView {
     /// What the viewer may do to this token (the server checks again on every call).
     pub may_edit: bool,
     pub may_copy: bool,
+    /// For a disabled token: whether the viewer may enable it.
     pub may_disable: bool,
     pub may_delete: bool,
 }

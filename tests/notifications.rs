@@ -288,4 +288,35 @@ on_both_engines! {
         assert_eq!(none.deliver_due(db, NOW + DAY).await.unwrap(), Delivered::default(), "held, not retried");
         test.remove().await;
     }
+
+    async fn mail_about_a_token_goes_to_its_creator_only_while_they_are_a_member(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner = &world.owner;
+        let expires = NOW + 10 * DAY;
+        let left = tokens::create(db, &keys(), &world.admin, ws, token("left behind", Role::TeamMember, Some(expires)), &meta(), NOW).await.unwrap().token.id;
+        let kept = tokens::create(db, &keys(), &world.second_owner, ws, token("kept", Role::TeamMember, Some(expires)), &meta(), NOW).await.unwrap().token.id;
+        workspaces::remove_member(db, owner, ws, world.admin.id, &meta(), NOW).await.unwrap();
+
+        // The reminder pass and every change notice skip the creator who has left.
+        assert_eq!(notifications::queue_expiry_reminders(db, expires - 7 * DAY).await.unwrap(), 1);
+        tokens::edit(db, owner, ws, left, token("left behind", Role::Viewer, Some(expires)), &meta(), NOW).await.unwrap();
+        tokens::set_enabled(db, owner, ws, left, false, &meta(), NOW).await.unwrap();
+        tokens::delete(db, owner, ws, left, &meta(), NOW).await.unwrap();
+        tokens::set_enabled(db, owner, ws, kept, false, &meta(), NOW).await.unwrap();
+
+        let outbox = notifications::outbox(db, owner, ws).await.unwrap().entries;
+        assert!(outbox.iter().all(|e| e.recipient != "ada@example.com"), "{outbox:#?}");
+        let mut told: Vec<_> = outbox.iter()
+            .filter(|e| e.kind != "token.created")
+            .map(|e| (e.kind.as_str(), e.recipient.as_str(), e.subject.as_str()))
+            .collect();
+        told.sort();
+        assert_eq!(told, [
+            ("token.changed", "otto@example.com", "[Tessera] Your access token “kept” was disabled"),
+            ("token.expiring", "otto@example.com", "[Tessera] Your access token “kept” expires in 7 days"),
+        ]);
+        test.remove().await;
+    }
 }

@@ -253,6 +253,49 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn two_owners_stepping_down_at_once_leave_the_workspace_one_owner(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let ws = world.workspace;
+        let first = &world.owner;
+        let second = world.user(Role::Administrator);
+        let meta = meta();
+        workspaces::change_role(db, first, ws, second.id, Role::Owner, &meta, NOW).await.unwrap();
+        let owners = async || {
+            let members = db.members(ws).await.unwrap().into_iter();
+            members.filter(|m| m.role == Role::Owner.as_str()).map(|m| m.user_id).collect::<Vec<_>>()
+        };
+        // Each Owner demotes (even rounds) or removes (odd rounds) themselves, both at once,
+        // each on its own connection from the pool.
+        for round in 0..20 {
+            let removing = round % 2 == 1;
+            let (a, b) = if removing {
+                tokio::join!(
+                    workspaces::remove_member(db, first, ws, first.id, &meta, NOW),
+                    workspaces::remove_member(db, second, ws, second.id, &meta, NOW),
+                )
+            } else {
+                let (a, b) = tokio::join!(
+                    workspaces::change_role(db, first, ws, first.id, Role::Administrator, &meta, NOW),
+                    workspaces::change_role(db, second, ws, second.id, Role::Administrator, &meta, NOW),
+                );
+                (a.map(drop), b.map(drop))
+            };
+            let remaining = owners().await;
+            assert_eq!(remaining.len(), 1, "round {round}: {a:?} {b:?}");
+            let refused = [&a, &b].into_iter().filter(|r| matches!(r, Err(AppError::Conflict(m)) if m.contains("at least one Owner"))).count();
+            assert_eq!((refused, a.is_ok() as usize + b.is_ok() as usize), (1, 1), "round {round}: {a:?} {b:?}");
+            // Back to two Owners for the next round.
+            let (stayed, left) = if remaining[0] == first.id { (first, second) } else { (second, first) };
+            if removing {
+                workspaces::add_member(db, stayed, ws, AddMemberInput { email: left.email.clone(), name: None, role: Role::Owner }, &meta, NOW).await.unwrap();
+            } else {
+                workspaces::change_role(db, stayed, ws, left.id, Role::Owner, &meta, NOW).await.unwrap();
+            }
+        }
+        test.remove().await;
+    }
+
     async fn every_role_may_do_exactly_its_token_actions(test: TestDb) {
         let db = &test.db;
         let keys = keys();
@@ -309,6 +352,35 @@ on_both_engines! {
         assert_eq!(audit_count(db, ws, "token.deleted").await, 1);
         assert_eq!(audit_count(db, ws, "token.disabled").await, 2);
         assert_eq!(audit_count(db, ws, "token.enabled").await, 2);
+        test.remove().await;
+    }
+
+    async fn an_administrator_cannot_re_enable_an_owner_token_an_owner_disabled(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let owner = &world.owner;
+        let admin = world.user(Role::Administrator);
+        let token = tokens::create(db, &keys, owner, ws, input("root", Role::Owner), &meta(), NOW).await.unwrap();
+        tokens::set_enabled(db, owner, ws, token.token.id, false, &meta(), NOW).await.unwrap();
+
+        let refused = tokens::set_enabled(db, admin, ws, token.token.id, true, &meta(), NOW).await.unwrap_err();
+        assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
+        assert_eq!(refused.http_status(), 403);
+        assert!(db.token(ws, token.token.id).await.unwrap().unwrap().disabled_at.is_some(), "still disabled");
+        assert_eq!(audit_count(db, ws, "token.enabled").await, 0);
+        // The table offers the Administrator no Enable button for it, and the Owner one.
+        let seen = |page: tessera::model::TokensPage| page.tokens.into_iter().find(|t| t.id == token.token.id).unwrap();
+        assert!(!seen(tokens::page(db, admin, ws, NOW).await.unwrap()).may_disable);
+        assert!(seen(tokens::page(db, owner, ws, NOW).await.unwrap()).may_disable);
+
+        // Revoking stays open to Administrators: they may still disable an Owner token.
+        let enabled = tokens::set_enabled(db, owner, ws, token.token.id, true, &meta(), NOW).await.unwrap();
+        assert_eq!(enabled.status, TokenStatus::Active);
+        assert!(seen(tokens::page(db, admin, ws, NOW).await.unwrap()).may_disable);
+        let disabled = tokens::set_enabled(db, admin, ws, token.token.id, false, &meta(), NOW).await.unwrap();
+        assert_eq!(disabled.status, TokenStatus::Disabled);
         test.remove().await;
     }
 
@@ -412,6 +484,42 @@ on_both_engines! {
         // Asking again changes and records nothing.
         tokens::set_enabled(db, owner, ws, soon.token.id, false, &meta(), NOW).await.unwrap();
         assert_eq!(audit_count(db, ws, "token.disabled").await, 1);
+        test.remove().await;
+    }
+
+    async fn only_those_who_may_enable_a_token_can_give_an_expired_one_a_new_expiry(test: TestDb) {
+        let db = &test.db;
+        let keys = keys();
+        let world = world(db).await;
+        let ws = world.workspace;
+        let manager = world.user(Role::WorkspaceManager);
+        let admin = world.user(Role::Administrator);
+        let expiry = NOW + DAY;
+        let created = tokens::create(db, &keys, &world.owner, ws, TokenInput {
+            expires_at: Some(expiry), ..input("nightly", Role::Viewer)
+        }, &meta(), NOW).await.unwrap();
+        let id = created.token.id;
+        let later = NOW + 2 * DAY;
+        let with_expiry = |label: &str, expires_at: Option<i64>| TokenInput { expires_at, ..input(label, Role::Viewer) };
+
+        // A Workspace Manager may not enable tokens, so may not revive an expired one either.
+        for revived in [Some(later + 30 * DAY), None] {
+            let error = tokens::edit(db, manager, ws, id, with_expiry("nightly (again)", revived), &meta(), later).await.unwrap_err();
+            assert!(matches!(&error, AppError::Forbidden(m) if m.contains("has expired")), "{error:?}");
+        }
+        let row = db.token(ws, id).await.unwrap().unwrap();
+        assert_eq!((row.label.as_str(), row.expires_at), ("nightly", Some(expiry)), "nothing changed");
+        assert_eq!(audit_count(db, ws, "token.edited").await, 0);
+
+        // Leaving the expiry as it is, the Manager may still edit the rest.
+        let relabelled = tokens::edit(db, manager, ws, id, with_expiry("nightly (old)", Some(expiry)), &meta(), later).await.unwrap();
+        assert_eq!((relabelled.label.as_str(), relabelled.status), ("nightly (old)", TokenStatus::Expired));
+
+        // An Administrator may revive it; once it is active, the Manager may move its expiry again.
+        let revived = tokens::edit(db, admin, ws, id, with_expiry("nightly", Some(later + 30 * DAY)), &meta(), later).await.unwrap();
+        assert_eq!(revived.status, TokenStatus::Active);
+        let moved = tokens::edit(db, manager, ws, id, with_expiry("nightly", Some(later + 7 * DAY)), &meta(), later).await.unwrap();
+        assert_eq!(moved.expires_at, Some(later + 7 * DAY));
         test.remove().await;
     }
 

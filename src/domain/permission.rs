@@ -37,12 +37,14 @@ impl TokenAction {
         }
     }
 
-    /// Whether the token's scope must not exceed the actor's role: nobody creates, edits
-    /// or copies a token more powerful than themselves.
+    /// Whether the token's scope must not exceed the actor's role: nobody creates, edits,
+    /// copies or re-enables a token more powerful than themselves (so a token an Owner
+    /// disabled stays disabled until an Owner says otherwise). Disabling and deleting are
+    /// not capped: revoking a stronger token is a safety act.
     fn capped_by_role(self) -> bool {
         matches!(
             self,
-            TokenAction::Create | TokenAction::Edit | TokenAction::Copy
+            TokenAction::Create | TokenAction::Edit | TokenAction::Copy | TokenAction::Enable
         )
     }
 }
@@ -77,6 +79,25 @@ pub fn authorize_token(
         return Err(Denied::ScopeAboveRole);
     }
     Ok(())
+}
+
+/// What an edit moving a token's expiry from `current` to `asked` at `now` needs beyond
+/// [`TokenAction::Edit`]: a new expiry on an expired token brings it back to life, so it
+/// takes the right to enable the token. Keeping the expiry, or moving one that has not yet
+/// passed, needs nothing more.
+pub fn authorize_expiry_change(
+    membership: Option<Role>,
+    scope: Role,
+    current: Option<i64>,
+    asked: Option<i64>,
+    now: i64,
+) -> Result<(), Denied> {
+    let expired = current.is_some_and(|at| at <= now);
+    if expired && asked != current {
+        authorize_token(membership, TokenAction::Enable, scope)
+    } else {
+        Ok(())
+    }
 }
 
 /// Whether `role` may do `action` to some token at all (to show a "New token" button, say).
@@ -165,7 +186,7 @@ mod tests {
                     let result = authorize_token(Some(role), action, scope);
                     let expected = if !granted(role).contains(&action) {
                         Err(Denied::Forbidden)
-                    } else if matches!(action, Create | Edit | Copy) && scope > role {
+                    } else if matches!(action, Create | Edit | Copy | Enable) && scope > role {
                         Err(Denied::ScopeAboveRole)
                     } else {
                         Ok(())
@@ -186,11 +207,17 @@ mod tests {
         }
     }
 
+    /// Revoking a more powerful token is a safety act anyone who may revoke can take;
+    /// bringing one back (enabling it) is not.
     #[test]
     fn administrators_may_revoke_but_not_copy_an_owner_token() {
         let admin = Some(Role::Administrator);
         assert_eq!(authorize_token(admin, Disable, Role::Owner), Ok(()));
         assert_eq!(authorize_token(admin, Delete, Role::Owner), Ok(()));
+        assert_eq!(
+            authorize_token(admin, Enable, Role::Owner),
+            Err(Denied::ScopeAboveRole)
+        );
         assert_eq!(
             authorize_token(admin, Copy, Role::Owner),
             Err(Denied::ScopeAboveRole)
@@ -198,6 +225,48 @@ mod tests {
         assert_eq!(
             authorize_token(admin, Edit, Role::Owner),
             Err(Denied::ScopeAboveRole)
+        );
+    }
+
+    #[test]
+    fn a_new_expiry_on_an_expired_token_takes_the_right_to_enable_it() {
+        const NOW: i64 = 1_000_000;
+        let expired = Some(NOW - 1);
+        let change = |role: Option<Role>, scope, current, asked| {
+            authorize_expiry_change(role, scope, current, asked, NOW)
+        };
+        for role in Role::ALL {
+            for scope in Role::ALL {
+                let enable = authorize_token(Some(role), Enable, scope);
+                for asked in [Some(NOW + 1), None] {
+                    assert_eq!(
+                        change(Some(role), scope, expired, asked),
+                        enable,
+                        "{role:?} {scope:?}"
+                    );
+                }
+                // Expired at the very moment it ends, as TokenStatus counts it.
+                assert_eq!(change(Some(role), scope, Some(NOW), None), enable);
+                // Kept as it is, or moved before it passed: an ordinary edit.
+                assert_eq!(change(Some(role), scope, expired, expired), Ok(()));
+                assert_eq!(
+                    change(Some(role), scope, Some(NOW + 1), Some(NOW + 9)),
+                    Ok(())
+                );
+                assert_eq!(change(Some(role), scope, None, Some(NOW + 9)), Ok(()));
+            }
+        }
+        assert_eq!(
+            change(Some(Role::WorkspaceManager), Role::Viewer, expired, None),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            change(Some(Role::Administrator), Role::Owner, expired, None),
+            Err(Denied::ScopeAboveRole)
+        );
+        assert_eq!(
+            change(None, Role::Viewer, expired, None),
+            Err(Denied::NotFound)
         );
     }
 

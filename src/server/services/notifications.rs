@@ -80,7 +80,8 @@ pub async fn token_created(
         .collect())
 }
 
-/// A message to the token's creator, unless the creator did it (or has left).
+/// A message to the token's creator, unless the creator did it, has left the workspace
+/// or no longer has an account.
 pub fn token_changed(
     workspace: &WorkspaceSummary,
     token: &TokenRow,
@@ -88,7 +89,8 @@ pub fn token_changed(
     change: TokenChange,
     now: i64,
 ) -> Vec<OutgoingMail> {
-    let (Some(creator), Some(email)) = (token.created_by, token.created_by_email.clone()) else {
+    let (Some(creator), Some(email)) = (token.created_by, token.member_creator_email.clone())
+    else {
         return Vec::new();
     };
     if actor.user_id() == Some(creator) {

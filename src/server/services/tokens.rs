@@ -12,7 +12,7 @@ use crate::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
         notify::TokenChange,
-        permission::{Denied, TokenAction, authorize_token, may_ever},
+        permission::{Denied, TokenAction, authorize_expiry_change, authorize_token, may_ever},
         role::Role,
         token::{HiddenColumns, TokenStatus},
         token_format::PresentedToken,
@@ -56,7 +56,13 @@ pub(super) fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, App
         may_edit: allowed(TokenAction::Edit),
         // Copying an expired or disabled token helps nobody; the button shows on active ones.
         may_copy: allowed(TokenAction::Copy) && status == TokenStatus::Active,
-        may_disable: allowed(TokenAction::Disable),
+        // The table's one toggle: on a disabled token it enables, which may be refused
+        // where disabling was not.
+        may_disable: allowed(if row.disabled_at.is_some() {
+            TokenAction::Enable
+        } else {
+            TokenAction::Disable
+        }),
         may_delete: allowed(TokenAction::Delete),
     })
 }
@@ -285,6 +291,8 @@ async fn visible_token(
     Ok((workspace, row, scope))
 }
 
+const REVIVAL_REFUSED: &str = "This token has expired; only those who may enable it (Administrators and Owners) can give it a new expiry.";
+
 pub async fn edit(
     db: &Db,
     actor: impl Into<Principal>,
@@ -300,6 +308,8 @@ pub async fn edit(
     // The token as it is, then as it would be: neither may be above the editor.
     authorize_token(Some(role), TokenAction::Edit, scope)?;
     authorize_token(Some(role), TokenAction::Edit, input.scope).map_err(|_| scope_error(role))?;
+    authorize_expiry_change(Some(role), scope, row.expires_at, input.expires_at, now)
+        .map_err(|_| AppError::Forbidden(REVIVAL_REFUSED.into()))?;
     actor.require(ApiPermission::TokensWrite)?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, row.expires_at, now)?;

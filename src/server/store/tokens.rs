@@ -48,6 +48,9 @@ pub struct TokenRow {
     pub created_by: Option<Uuid>,
     pub created_by_name: Option<String>,
     pub created_by_email: Option<String>,
+    /// The creator's email while they are a member of the token's workspace: news of the
+    /// token goes there, and not to someone who has left.
+    pub member_creator_email: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: Option<i64>,
@@ -61,10 +64,13 @@ pub struct TokenRow {
 
 const TOKEN_SELECT: &str =
     "SELECT t.id, t.workspace_id, t.label, t.scope, t.permissions, t.display_prefix,
-        t.created_by, u.name AS created_by_name, u.email AS created_by_email, t.created_at, t.updated_at, t.expires_at,
+        t.created_by, u.name AS created_by_name, u.email AS created_by_email,
+        CASE WHEN m.user_id IS NOT NULL THEN u.email END AS member_creator_email,
+        t.created_at, t.updated_at, t.expires_at,
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
         t.last_used_method, t.last_used_path
-    FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by";
+    FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by
+    LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
 
 const AUTH_SELECT: &str =
     "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.label, t.scope, t.permissions,

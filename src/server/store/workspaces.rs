@@ -65,6 +65,23 @@ macro_rules! insert_workspace_with_owner {
 const COUNT_OWNERS: &str =
     "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'";
 
+/// Opens a change that may take an Owner away. On PostgreSQL, under READ COMMITTED, two
+/// such changes would each count the other's Owner as still there and both commit; the
+/// workspace row's lock makes them take turns, so the second counts after the first has
+/// committed. `NO KEY UPDATE` leaves the foreign-key checks of token and audit writes in
+/// the workspace unblocked. SQLite needs no lock: the change's first statement is its
+/// write, which waits for any other writer to commit before it reads anything.
+macro_rules! lock_owner_set {
+    ($db:expr, $tx:expr, $workspace_id:expr) => {
+        if $db.engine() == Engine::Postgres {
+            sqlx::query("SELECT id FROM workspaces WHERE id = $1 FOR NO KEY UPDATE")
+                .bind($workspace_id)
+                .execute($tx)
+                .await?;
+        }
+    };
+}
+
 impl Db {
     /// The first account and its workspace, only while no user exists. `Ok(false)` when
     /// someone else got there first (nothing is written then).
@@ -212,6 +229,7 @@ impl Db {
     ) -> Result<MemberChange, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_owner_set!(self, &mut *tx, workspace_id);
             let done = sqlx::query(
                 "UPDATE memberships SET role = $3, updated_at = $4 WHERE workspace_id = $1 AND user_id = $2",
             )
@@ -240,6 +258,7 @@ impl Db {
     ) -> Result<MemberChange, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            lock_owner_set!(self, &mut *tx, workspace_id);
             let done = sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
                 .bind(workspace_id).bind(user_id)
                 .execute(&mut *tx).await?;
