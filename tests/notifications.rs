@@ -21,8 +21,7 @@ use tessera::{
         services::{
             RequestMeta,
             accounts::{self, SetupInput},
-            notifications, tokens,
-
+            notifications, tokens, workspaces,
         },
         store::Db,
     },
@@ -155,7 +154,9 @@ async fn world(db: &Db) -> World {
     let admin = add("ada@example.com", "Ada Admin", Role::Administrator).await;
     // The invitations' own mail (to the invitees, and their answers to the Owner) is not
     // what these tests count.
-    tessera::on_pool!(db, pool => sqlx::query("DELETE FROM outbox").execute(pool).await.unwrap());
+    tessera::on_pool!(db, pool => {
+        sqlx::query("DELETE FROM outbox").execute(pool).await.unwrap();
+    });
     World {
         workspace,
         owner,

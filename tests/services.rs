@@ -288,7 +288,11 @@ on_both_engines! {
             // Back to two Owners for the next round.
             let (stayed, left) = if remaining[0] == first.id { (first, second) } else { (second, first) };
             if removing {
-                workspaces::add_member(db, stayed, ws, AddMemberInput { email: left.email.clone(), name: None, role: Role::Owner }, &meta, NOW).await.unwrap();
+                let links = invitations::Links { public_url: "http://tessera.test", mail_relay: false };
+                let sent = invitations::invite(db, &keys(), stayed, ws, &left.email, Role::Owner, links, &meta, NOW).await.unwrap();
+                let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
+                let accept = InvitationAnswer { accept: true, name: None, password: None };
+                invitations::answer(db, &keys(), &code, Some(left), accept, &meta, NOW).await.unwrap();
             } else {
                 workspaces::change_role(db, stayed, ws, left.id, Role::Owner, &meta, NOW).await.unwrap();
             }
