@@ -9,6 +9,8 @@ BIN="$CARGO_TARGET_DIR/debug/tessera"
 # The tool that loads fixtures (an already expired token) into the throw-away database.
 timed "build the e2e fixture tool" cargo build --quiet --example e2e_fixture --features ssr
 export TESSERA_FIXTURE_BIN="$CARGO_TARGET_DIR/debug/examples/e2e_fixture"
+# The operator's CLI (tessera admin reset-password) reads the same configuration.
+export TESSERA_BIN="$BIN"
 
 work="$(mktemp -d)"
 port="$(free_port)"

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::{
     domain::{error::AppError, role::Role, token::HiddenColumns},
     model::{
-        AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AuditPage, AuditQuery,
-        CreatedToken, Member, MembersPage, OutboxPage, SentInvitation, SessionState, TokenInput, TokenView,
+        AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AuditPage, AuditQuery, CreatedToken,
+        Member, MembersPage, OutboxPage, SentInvitation, SessionState, TokenInput, TokenView,
         TokensPage, WorkspaceSummary,
     },
 };

@@ -220,9 +220,17 @@ async fn accept_from_outbox(db: &Db, ws: Uuid, email: &str, name: &str) -> Curre
         name: Some(name.into()),
         password: Some(support::JOINED_PASSWORD.into()),
     };
-    let answered = tessera::server::services::invitations::answer(db, &keys(), code, None, answer, &RequestMeta::default(), now_ms())
-        .await
-        .unwrap();
+    let answered = tessera::server::services::invitations::answer(
+        db,
+        &keys(),
+        code,
+        None,
+        answer,
+        &RequestMeta::default(),
+        now_ms(),
+    )
+    .await
+    .unwrap();
     accounts::authenticate(db, &keys(), Some(&answered.session.unwrap().id), now_ms())
         .await
         .unwrap()

@@ -273,7 +273,12 @@ impl Browser {
             .await
     }
 
-    async fn send(&mut self, endpoint: &str, content_type: &str, body: String) -> serde_json::Value {
+    async fn send(
+        &mut self,
+        endpoint: &str,
+        content_type: &str,
+        body: String,
+    ) -> serde_json::Value {
         let mut request = Request::post(format!("/rpc/{endpoint}"))
             .header(header::CONTENT_TYPE, content_type)
             .header(header::ACCEPT, "application/json")
@@ -347,8 +352,15 @@ async fn one_sign_in(
     assert_eq!(after[0].actor_label, actor, "{action}");
     assert_eq!(after[0].target_label.as_deref(), target, "{action}");
     assert_eq!(after[0].ip.as_deref(), Some("198.51.100.23"), "{action}");
-    assert_eq!(after[0].user_agent.as_deref(), Some("audit-test/1.0"), "{action}");
-    assert_eq!(db.audit_events(workspace, 1000).await.unwrap().len(), in_workspace);
+    assert_eq!(
+        after[0].user_agent.as_deref(),
+        Some("audit-test/1.0"),
+        "{action}"
+    );
+    assert_eq!(
+        db.audit_events(workspace, 1000).await.unwrap().len(),
+        in_workspace
+    );
 }
 
 async fn every_server_function_change_leaves_one_audit_record(test: support::TestDb) {
@@ -359,7 +371,12 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
         cookie: None,
     };
     let owner = "owner@example.com";
-    let setup = [("email", owner), ("name", "Olive"), ("password", "correct horse battery"), ("workspace_name", "Acme")];
+    let setup = [
+        ("email", owner),
+        ("name", "Olive"),
+        ("password", "correct horse battery"),
+        ("workspace_name", "Acme"),
+    ];
     let ws = browser.form("setup", &setup).await;
     let ws: uuid::Uuid = ws.as_str().expect("the workspace id").parse().unwrap();
     let events = db.audit_events(ws, 10).await.unwrap();
@@ -372,9 +389,21 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
     browser.call("logout", json!({})).await;
     // Sign-ins belong to the person: recorded outside every workspace, not in its log.
     let wrong = [("email", owner), ("password", "not the password")];
-    one_sign_in(db, ws, ("login.failed", "system", Some(owner)), browser.form("login", &wrong)).await;
+    one_sign_in(
+        db,
+        ws,
+        ("login.failed", "system", Some(owner)),
+        browser.form("login", &wrong),
+    )
+    .await;
     let right = [("email", owner), ("password", "correct horse battery")];
-    one_sign_in(db, ws, ("login.succeeded", owner, None), browser.form("login", &right)).await;
+    one_sign_in(
+        db,
+        ws,
+        ("login.succeeded", owner, None),
+        browser.form("login", &right),
+    )
+    .await;
 
     let rename = json!({"workspace": ws, "name": "Acme Corp"});
     one_record(
@@ -402,7 +431,10 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
     )
     .await;
     // Without a mail relay the inviting person is shown the link, once per sending.
-    let link = sent["link"].as_str().expect("the link, shown once").to_owned();
+    let link = sent["link"]
+        .as_str()
+        .expect("the link, shown once")
+        .to_owned();
     let code = link.rsplit('/').next().unwrap();
     let mut invitee = Browser {
         app: browser.app.clone(),
@@ -411,10 +443,18 @@ async fn every_server_function_change_leaves_one_audit_record(test: support::Tes
     let answer = json!({"code": code, "answer": {"accept": true, "name": "Mia", "password": support::JOINED_PASSWORD}});
     let joined = invitee.call("answer_invitation", answer).await;
     assert_eq!(joined, json!(ws), "{joined}");
-    let mia = db.user_by_email("mia@example.com").await.unwrap().expect("made on accepting").id;
+    let mia = db
+        .user_by_email("mia@example.com")
+        .await
+        .unwrap()
+        .expect("made on accepting")
+        .id;
     let accepted = db.audit_events(ws, 1).await.unwrap();
     assert_eq!(
-        (accepted[0].action.as_str(), accepted[0].actor_label.as_str()),
+        (
+            accepted[0].action.as_str(),
+            accepted[0].actor_label.as_str()
+        ),
         ("member.invitation_accepted", "mia@example.com")
     );
     let other = json!({"workspace": ws, "email": "zed@example.com", "role": "viewer"});

@@ -67,8 +67,17 @@ async fn world(db: &Db) -> World {
         Role::Viewer,
     ] {
         let email = format!("{}@example.com", role.as_str());
-        let (user, _) =
-            support::join(db, &keys(), &owner, workspace, &email, role.label(), role, NOW).await;
+        let (user, _) = support::join(
+            db,
+            &keys(),
+            &owner,
+            workspace,
+            &email,
+            role.label(),
+            role,
+            NOW,
+        )
+        .await;
         by_role.push((role, user));
     }
     World {

@@ -13,7 +13,7 @@ test.describe.configure({ mode: "serial" });
 
 const buttons = (page: Page, label: string) => row(page, label).getByRole("button");
 
-test("an Owner may do everything, and adds members with a one-time password", async ({ page }) => {
+test("an Owner may do everything, and invites members who choose their own passwords", async ({ page }) => {
   await openTokens(page, OWNER.email, OWNER.password);
   await createToken(page, "Owner only", "Owner");
   await expect(buttons(page, "Owner only")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
@@ -44,7 +44,7 @@ test("an Administrator manages tokens but cannot copy or edit an Owner-scoped on
   await expect(scopes).toHaveText(["Viewer", "Team Member", "Workspace Manager", "Administrator"]);
   await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
   await page.getByRole("link", { name: "Members" }).click();
-  await expect(page.getByRole("button", { name: "Add member" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Invite member" })).toBeVisible();
   await page.context().close();
 });
 
@@ -59,7 +59,7 @@ test("a Workspace Manager creates, edits and copies, but never disables or delet
   await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
   await page.getByRole("link", { name: "Members" }).click();
   await expect(page.getByTestId("member-row")).toHaveCount(5);
-  await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Invite member" })).toHaveCount(0);
   await page.context().close();
 });
 

@@ -46,17 +46,43 @@ export async function createToken(page: Page, label: string, scope?: string) {
 
 export type Person = { role: string; name: string; email: string; password: string };
 
-/** On the members page: adds `person` as a new account and keeps its one-time password. */
-export async function addMember(page: Page, person: Person) {
-  await page.getByRole("button", { name: "Add member" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add member" });
-  await dialog.getByLabel("Email").fill(person.email);
-  await dialog.getByLabel("Name (only for a new account)").fill(person.name);
-  await dialog.getByLabel("Role").selectOption({ label: person.role });
-  await dialog.getByRole("button", { name: "Add member" }).click();
-  person.password = (await dialog.getByTestId("initial-password").textContent())!.trim();
-  expect(person.password).toHaveLength(20);
+/** On the members page: invites `person` and returns the link shown once (no SMTP here). */
+export async function invite(page: Page, email: string, role: string): Promise<string> {
+  await page.getByRole("button", { name: "Invite member" }).click();
+  const dialog = page.getByRole("dialog", { name: "Invite member" });
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("Role").selectOption({ label: role });
+  await dialog.getByRole("button", { name: "Send invitation" }).click();
+  const link = (await dialog.getByTestId("invitation-link").textContent())!.trim();
+  expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
   await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(dialog).toBeHidden();
+  return link;
+}
+
+/** Opens an invitation link in a fresh browser, makes the account with its own password
+ * and accepts; lands on the workspace. */
+export async function acceptAsNewAccount(browser: Browser, link: string, person: Person) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(new URL(link).pathname);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("invitation-summary")).toContainText(`as ${person.role}`);
+  await page.getByLabel("Your name").fill(person.name);
+  await page.getByLabel("Choose a password").fill(person.password);
+  await page.getByRole("button", { name: "Create account and join" }).click();
+  await expect(page.getByTestId("workspace-role")).toHaveText(`You are ${person.role}`);
+  return page;
+}
+
+/** On the members page: invites `person`, who joins with a password of their own. */
+export async function addMember(page: Page, person: Person) {
+  person.password = `${person.name.split(" ")[0].toLowerCase()} violet anchor drizzle`;
+  const link = await invite(page, person.email, person.role);
+  const joined = await acceptAsNewAccount(page.context().browser()!, link, person);
+  await joined.context().close();
+  await page.reload();
+  await expect(page.getByTestId("member-row").filter({ hasText: person.email })).toBeVisible();
 }
 
 /** A fresh browser context signed in as `person`, on the first workspace's tokens. */

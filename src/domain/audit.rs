@@ -29,7 +29,10 @@ pub const ACTIONS: [(&str, &str); 24] = [
     ("password.changed", "Password changed"),
     ("password.change_failed", "Password change refused"),
     ("password.reset_requested", "Password reset asked for"),
-    ("password.reset_issued", "Password reset link issued by the operator"),
+    (
+        "password.reset_issued",
+        "Password reset link issued by the operator",
+    ),
     ("password.reset", "Password reset"),
 ];
 

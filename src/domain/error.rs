@@ -74,7 +74,9 @@ impl AppError {
             "invalid" => "That did not work: check what you entered and try again.",
             "throttled" => "Too many failed attempts. Wait a few minutes and try again.",
             "busy" => "Tessera is busy. Try again in a few seconds.",
-            "forbidden" => "That is not allowed. If your password was chosen by someone else and has expired, use \"Forgot your password?\".",
+            "forbidden" => {
+                "That is not allowed. If your password was chosen by someone else and has expired, use \"Forgot your password?\"."
+            }
             _ => "Something went wrong. Try again.",
         }
     }

@@ -63,6 +63,9 @@ mod tests {
             })
         );
         assert_eq!(Command::parse(&args(&["admin"])), Err(USAGE.to_owned()));
-        assert_eq!(Command::parse(&args(&["serve", "x"])), Err(USAGE.to_owned()));
+        assert_eq!(
+            Command::parse(&args(&["serve", "x"])),
+            Err(USAGE.to_owned())
+        );
     }
 }

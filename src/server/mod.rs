@@ -141,7 +141,11 @@ async fn sweep(db: Db) {
             Err(error) => tracing::warn!("could not remove expired sessions: {error}"),
         }
         match db
-            .sweep_sign_in_records(now - FAILURES_FORGOTTEN_AFTER_MS, now - KNOWN_NETWORK_MS, now)
+            .sweep_sign_in_records(
+                now - FAILURES_FORGOTTEN_AFTER_MS,
+                now - KNOWN_NETWORK_MS,
+                now,
+            )
             .await
         {
             Ok(0) => {}

@@ -178,9 +178,7 @@ impl RequestContext {
 
     /// The signed-in user, even one who must still choose their own password.
     pub async fn any_user(&self) -> Result<CurrentUser, AppError> {
-        self.signed_in()
-            .await?
-            .ok_or(AppError::Unauthenticated)
+        self.signed_in().await?.ok_or(AppError::Unauthenticated)
     }
 
     /// The signed-in user, if any.
@@ -214,6 +212,7 @@ impl RequestContext {
                 Ok(_) => leptos_axum::redirect(done),
                 Err(error) => leptos_axum::redirect(&format!("{form}?error={}", error.kind())),
             }
+            provide_context(Redirected);
         }
         result
     }
@@ -245,10 +244,15 @@ impl RequestContext {
     }
 }
 
+/// Marks a plain form post already answered with a redirect (its status stays 302).
+#[derive(Clone, Copy, Debug)]
+struct Redirected;
+
 /// Gives a server function's failure its HTTP status (422 for bad input, 404, 403…),
 /// so logs and proxies see client errors as such.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result
+        && use_context::<Redirected>().is_none()
         && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(status) = StatusCode::from_u16(error.http_status())
     {

@@ -22,7 +22,10 @@ use crate::{
 fn returned_error() -> Signal<Option<String>> {
     let query = use_query_map();
     Signal::derive(move || {
-        query.with(|q| q.get("error").map(|kind| AppError::kind_message(&kind).to_owned()))
+        query.with(|q| {
+            q.get("error")
+                .map(|kind| AppError::kind_message(&kind).to_owned())
+        })
     })
 }
 
@@ -84,12 +87,12 @@ fn SetupForm() -> impl IntoView {
             </p>
             <ActionForm action=submit attr:class="mt-6 space-y-4">
                 <label class=LABEL>
-                    "Your name" <input class=INPUT name="name" autocomplete="name" required />
+                    "Your name" <input class=INPUT name="name" autocomplete="name" />
                 </label>
                 <FieldError field="name" error />
                 <label class=LABEL>
                     "Email"
-                    <input class=INPUT name="email" type="email" autocomplete="email" required />
+                    <input class=INPUT name="email" type="email" autocomplete="email" />
                 </label>
                 <FieldError field="email" error />
                 <label class=LABEL>
@@ -99,14 +102,14 @@ fn SetupForm() -> impl IntoView {
                         name="password"
                         type="password"
                         autocomplete="new-password"
-                        required
+
                         bind:value=password
                     />
                 </label>
                 <PasswordHint password />
                 <FieldError field="password" error />
                 <label class=LABEL>
-                    "Workspace name" <input class=INPUT name="workspace_name" required />
+                    "Workspace name" <input class=INPUT name="workspace_name" />
                 </label>
                 <FieldError field="workspace_name" error />
                 <FormError error />
@@ -144,7 +147,7 @@ fn LoginForm() -> impl IntoView {
             <ActionForm action=submit attr:class="mt-6 space-y-4">
                 <label class=LABEL>
                     "Email"
-                    <input class=INPUT name="email" type="email" autocomplete="username" required />
+                    <input class=INPUT name="email" type="email" autocomplete="username" />
                 </label>
                 <label class=LABEL>
                     "Password"
@@ -153,7 +156,7 @@ fn LoginForm() -> impl IntoView {
                         name="password"
                         type="password"
                         autocomplete="current-password"
-                        required
+
                     />
                 </label>
                 <FieldError field="email" error />
@@ -368,10 +371,7 @@ pub async fn get_account() -> Result<AccountData, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "change_password", input = server_fn::codec::Json)]
-pub async fn change_password(
-    current_password: String,
-    password: String,
-) -> Result<u64, AppError> {
+pub async fn change_password(current_password: String, password: String) -> Result<u64, AppError> {
     use crate::server::{services, web};
     web::respond(
         async move {
@@ -418,13 +418,12 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn Account() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let page = Resource::new(move || version.get(), |_| get_account());
+    let page = Resource::new(|| (), |()| get_account());
     view! {
         <Transition fallback=super::session::Loading>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(data) => view! { <AccountView data version /> }.into_any(),
+                    Ok(data) => view! { <AccountView data /> }.into_any(),
                     Err(error) => view! { <super::session::ErrorPanel error /> }.into_any(),
                 }
             })}
@@ -433,7 +432,7 @@ fn Account() -> impl IntoView {
 }
 
 #[component]
-fn AccountView(data: AccountData, version: RwSignal<u32>) -> impl IntoView {
+fn AccountView(data: AccountData) -> impl IntoView {
     let must_change = data.user.must_change_password;
     let current = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -447,9 +446,10 @@ fn AccountView(data: AccountData, version: RwSignal<u32>) -> impl IntoView {
                 // Everything else opens up now: load it afresh.
                 go_to("/");
             } else {
+                // The fields empty, the message stays (reloading the page data would
+                // draw a fresh form without it).
                 current.set(String::new());
                 password.set(String::new());
-                version.update(|v| *v += 1);
             }
         }
     });

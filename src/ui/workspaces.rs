@@ -386,7 +386,10 @@ fn Invitations(
         async move {
             match resend_invitation(workspace_id, id).await {
                 Ok(sent) => {
-                    toasts.success(format!("The invitation to {} was sent again.", sent.invitation.email));
+                    toasts.success(format!(
+                        "The invitation to {} was sent again.",
+                        sent.invitation.email
+                    ));
                     if sent.link.is_some() {
                         shown.set(Some(sent));
                     } else {
@@ -402,7 +405,9 @@ fn Invitations(
         async move {
             match revoke_invitation(workspace_id, id).await {
                 Ok(()) => {
-                    toasts.success(format!("The invitation to {email} was revoked; its link no longer works."));
+                    toasts.success(format!(
+                        "The invitation to {email} was revoked; its link no longer works."
+                    ));
                     reload();
                 }
                 Err(error) => toasts.error(error.to_string()),

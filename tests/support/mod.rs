@@ -19,10 +19,16 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
+        let test = TestDb::sqlite_empty().await;
+        test.db.migrate().await.expect("migrate SQLite");
+        test
+    }
+
+    /// A SQLite database without any schema yet.
+    pub async fn sqlite_empty() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
         let db = Db::connect(&url).await.expect("open SQLite");
-        db.migrate().await.expect("migrate SQLite");
         TestDb {
             db,
             url,
@@ -31,6 +37,13 @@ impl TestDb {
     }
 
     pub async fn postgres() -> TestDb {
+        let test = TestDb::postgres_empty().await;
+        test.db.migrate().await.expect("migrate PostgreSQL");
+        test
+    }
+
+    /// A PostgreSQL database without any schema yet.
+    pub async fn postgres_empty() -> TestDb {
         let admin_url = std::env::var("TESSERA_TEST_POSTGRES_URL").expect(
             "TESSERA_TEST_POSTGRES_URL is not set: point it at a PostgreSQL server where the user \
              may create databases (make test starts one and sets it)",
@@ -49,7 +62,6 @@ impl TestDb {
         admin.close().await;
         let url = with_database(&admin_url, &name);
         let db = Db::connect(&url).await.expect("open the test database");
-        db.migrate().await.expect("migrate PostgreSQL");
         TestDb {
             db,
             url,
@@ -160,7 +172,9 @@ pub async fn join(
     )
     .await
     .expect("invite");
-    let link = sent.link.expect("without a relay the inviter gets the link");
+    let link = sent
+        .link
+        .expect("without a relay the inviter gets the link");
     let code = link.rsplit('/').next().unwrap().to_owned();
     let answer = InvitationAnswer {
         accept: true,

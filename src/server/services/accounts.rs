@@ -263,8 +263,7 @@ fn current_user(user: &UserRow) -> CurrentUser {
 
 /// Whether this person may create workspaces, by `workspace_creation`.
 pub fn with_creation_right(mut user: CurrentUser, creation: WorkspaceCreation) -> CurrentUser {
-    user.may_create_workspaces =
-        user.is_instance_admin || creation == WorkspaceCreation::Everyone;
+    user.may_create_workspaces = user.is_instance_admin || creation == WorkspaceCreation::Everyone;
     user
 }
 
@@ -280,22 +279,33 @@ pub async fn change_password(
     meta: &RequestMeta,
     now: i64,
 ) -> Result<u64, AppError> {
-    let row = db.user_by_id(user.id).await?.ok_or(AppError::Unauthenticated)?;
+    let row = db
+        .user_by_id(user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     // Counted like a sign-in: a stolen session cannot guess the password at leisure.
     let (_, subjects) = reserve_attempt(db, &row.email, current, meta, now).await?;
     let (turn, matches) = check_password(Some(&row), current).await?;
     drop(turn);
     if !matches {
-        let audit = audit_by(&user.into(), None, "password.change_failed", meta, now)
-            .target("user", user.id, &user.email);
+        let audit = audit_by(&user.into(), None, "password.change_failed", meta, now).target(
+            "user",
+            user.id,
+            &user.email,
+        );
         db.record(&audit).await?;
         return Err(AppError::invalid(
             "current_password",
             "That is not your current password.",
         ));
     }
-    db.sign_in_succeeded(&[subjects.pair.clone()], subjects.network.as_slice(), None, now)
-        .await?;
+    db.sign_in_succeeded(
+        &[subjects.pair.clone()],
+        subjects.network.as_slice(),
+        None,
+        now,
+    )
+    .await?;
     if new == current {
         return Err(AppError::invalid(
             "password",
@@ -309,7 +319,13 @@ pub async fn change_password(
         .target("user", user.id, &user.email)
         .notify(vec![password_changed_mail(&row.email, &row.name, now)]);
     Ok(db
-        .set_password(user.id, &hash, keep.as_ref().map(<[u8; 32]>::as_slice), now, &audit)
+        .set_password(
+            user.id,
+            &hash,
+            keep.as_ref().map(<[u8; 32]>::as_slice),
+            now,
+            &audit,
+        )
         .await?)
 }
 
@@ -363,7 +379,10 @@ pub async fn issue_password_reset(
 ) -> Result<String, AppError> {
     let email = validation::email(email)?;
     let user = db.user_by_email(&email).await?.ok_or_else(|| {
-        AppError::invalid("email", format!("No account has the email address {email}."))
+        AppError::invalid(
+            "email",
+            format!("No account has the email address {email}."),
+        )
     })?;
     let code = secrets::new_link_code();
     let audit = audit_event(
@@ -458,11 +477,7 @@ fn password_changed_mail(email: &str, name: &str, now: i64) -> OutgoingMail {
 }
 
 /// The account page: who the person is and their own recent sign-ins.
-pub async fn account_page(
-    db: &Db,
-    user: CurrentUser,
-    now: i64,
-) -> Result<AccountPage, AppError> {
+pub async fn account_page(db: &Db, user: CurrentUser, now: i64) -> Result<AccountPage, AppError> {
     let sign_ins = db
         .sign_ins(Some((user.id, &user.email)), 20)
         .await?

@@ -18,8 +18,7 @@ use crate::{
         validation,
     },
     model::{
-        CurrentUser, Invitation, InvitationAnswer, InvitationStatus, InvitationView,
-        SentInvitation,
+        CurrentUser, Invitation, InvitationAnswer, InvitationStatus, InvitationView, SentInvitation,
     },
     server::{
         secrets::{self, Keys, LinkKind},
@@ -147,7 +146,15 @@ pub async fn invite(
         invited_by_label: &by_label,
         expires_at,
     };
-    let mail = invitation_mail(&workspace.name, &email, role, &actor, links, &code, expires_at);
+    let mail = invitation_mail(
+        &workspace.name,
+        &email,
+        role,
+        &actor,
+        links,
+        &code,
+        expires_at,
+    );
     let audit = audit_by(&actor, Some(workspace_id), "member.invited", meta, now)
         .target("invitation", invitation.id, &email)
         .changes(json!({ "email": email, "role": role.as_str(), "expires_at": expires_at }))
@@ -272,11 +279,25 @@ pub async fn resend(
     let role = parse_role(&row.role)?;
     let code = secrets::new_link_code();
     let expires_at = now + INVITATION_MS;
-    let mail = invitation_mail(&workspace.name, &row.email, role, &actor, links, &code, expires_at);
-    let audit = audit_by(&actor, Some(workspace_id), "member.invitation_resent", meta, now)
-        .target("invitation", id, &row.email)
-        .changes(json!({ "expires_at": expires_at }))
-        .notify(vec![mail.with_workspace(workspace_id)]);
+    let mail = invitation_mail(
+        &workspace.name,
+        &row.email,
+        role,
+        &actor,
+        links,
+        &code,
+        expires_at,
+    );
+    let audit = audit_by(
+        &actor,
+        Some(workspace_id),
+        "member.invitation_resent",
+        meta,
+        now,
+    )
+    .target("invitation", id, &row.email)
+    .changes(json!({ "expires_at": expires_at }))
+    .notify(vec![mail.with_workspace(workspace_id)]);
     let digest = keys.link_digest(LinkKind::Invitation, &code);
     if db
         .renew_invitation(workspace_id, id, &digest, expires_at, &audit)
@@ -306,8 +327,14 @@ pub async fn revoke(
     let actor: Principal = actor.into();
     let workspace = manager_role(db, &actor, workspace_id).await?;
     let row = open_invitation(db, workspace_id, id, workspace.role).await?;
-    let audit = audit_by(&actor, Some(workspace_id), "member.invitation_revoked", meta, now)
-        .target("invitation", id, &row.email);
+    let audit = audit_by(
+        &actor,
+        Some(workspace_id),
+        "member.invitation_revoked",
+        meta,
+        now,
+    )
+    .target("invitation", id, &row.email);
     match db.revoke_invitation(workspace_id, id, now, &audit).await? {
         InvitationWrite::Done => Ok(()),
         _ => Err(AppError::Conflict(

@@ -49,11 +49,7 @@ pub async fn turn() -> Result<Turn, AppError> {
 
 /// Checks `attempt` against `hash` during a turn already held. Without a hash (no such
 /// account) a decoy is checked, so the answer takes as long.
-pub async fn verify(
-    _turn: &Turn,
-    hash: Option<String>,
-    attempt: String,
-) -> Result<bool, AppError> {
+pub async fn verify(_turn: &Turn, hash: Option<String>, attempt: String) -> Result<bool, AppError> {
     blocking(move || match hash {
         Some(hash) => secrets::verify_password(&hash, &attempt),
         None => {
@@ -116,10 +112,23 @@ mod tests {
             assert_eq!(error.field(), Some("password"), "{weak}");
             assert!(error.to_string().contains("too easy to guess"), "{weak}");
         }
-        assert!(check_new("short", "a@b.c", "A").unwrap_err().to_string().contains("12"));
+        assert!(
+            check_new("short", "a@b.c", "A")
+                .unwrap_err()
+                .to_string()
+                .contains("12")
+        );
         assert!(check_new(&"x".repeat(1025), "a@b.c", "A").is_err());
-        for strong in ["violet anchor drizzle", "Tr0mbone-Quasar-Lid", &"kq8#Zr2!".repeat(128)] {
-            assert_eq!(check_new(strong, "ada@example.com", "Ada"), Ok(()), "{strong}");
+        for strong in [
+            "violet anchor drizzle",
+            "Tr0mbone-Quasar-Lid",
+            &"kq8#Zr2!".repeat(128),
+        ] {
+            assert_eq!(
+                check_new(strong, "ada@example.com", "Ada"),
+                Ok(()),
+                "{strong}"
+            );
         }
     }
 }

@@ -103,11 +103,13 @@ macro_rules! set_password_in {
         .bind($now)
         .execute(&mut *$tx)
         .await?;
-        sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
-            .bind($user_id)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind($user_id)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 
@@ -361,7 +363,9 @@ impl Db {
     /// How many of the user's reset links are still open.
     pub async fn open_password_resets(&self, user_id: Uuid, now: i64) -> Result<i64, StoreError> {
         let sql = "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2";
-        Ok(on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).bind(now).fetch_one(pool).await?))
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar(sql).bind(user_id).bind(now).fetch_one(pool).await?),
+        )
     }
 
     /// The user a live, unused reset link belongs to.
@@ -374,7 +378,9 @@ impl Db {
             "SELECT {USER_COLUMNS} FROM users WHERE id =
                (SELECT user_id FROM password_resets WHERE code_digest = $1 AND used_at IS NULL AND expires_at > $2)"
         );
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(code_digest).bind(now).fetch_optional(pool).await?))
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(code_digest).bind(now).fetch_optional(pool).await?),
+        )
     }
 
     /// Uses a reset link once: claims it, sets the password, ends every session and every
@@ -419,7 +425,9 @@ impl Db {
                    WHERE action LIKE 'login.%' AND workspace_id IS NULL
                      AND ($1 IS NULL OR actor_user_id = $1 OR (actor_kind = 'system' AND target_label = $2))
                    ORDER BY created_at DESC, id DESC LIMIT $3";
-        Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(email).bind(limit).fetch_all(pool).await?))
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(email).bind(limit).fetch_all(pool).await?),
+        )
     }
 
     pub async fn preference(

@@ -20,7 +20,8 @@ pub struct InvitationRow {
     pub resolved_at: Option<i64>,
 }
 
-const COLUMNS: &str = "i.id, i.workspace_id, i.email, i.role, i.invited_by_user, i.invited_by_label,
+const COLUMNS: &str =
+    "i.id, i.workspace_id, i.email, i.role, i.invited_by_user, i.invited_by_label,
     i.created_at, i.expires_at, i.status, i.resolved_at";
 
 pub struct NewInvitation<'a> {
@@ -115,7 +116,9 @@ impl Db {
              WHERE i.workspace_id = $1 AND (i.status = 'pending' OR i.resolved_at >= $2)
              ORDER BY i.created_at DESC, i.id DESC LIMIT 200"
         );
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).bind(since).fetch_all(pool).await?))
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).bind(since).fetch_all(pool).await?),
+        )
     }
 
     pub async fn invitation(
@@ -123,8 +126,11 @@ impl Db {
         workspace_id: Uuid,
         id: Uuid,
     ) -> Result<Option<InvitationRow>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2");
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).bind(id).fetch_optional(pool).await?))
+        let sql =
+            format!("SELECT {COLUMNS} FROM invitations i WHERE i.workspace_id = $1 AND i.id = $2");
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).bind(id).fetch_optional(pool).await?),
+        )
     }
 
     /// The open invitation a code opens, with its workspace's name.
@@ -160,7 +166,11 @@ impl Db {
         self.close_or_change(
             "UPDATE invitations SET code_digest = $3, expires_at = $4
              WHERE workspace_id = $1 AND id = $2 AND status = 'pending'",
-            workspace_id, id, Some(code_digest), expires_at, audit,
+            workspace_id,
+            id,
+            Some(code_digest),
+            expires_at,
+            audit,
         )
         .await
     }
@@ -177,7 +187,11 @@ impl Db {
             "UPDATE invitations SET status = 'revoked', resolved_at = $4
              WHERE workspace_id = $1 AND id = $2 AND status = 'pending'
                AND ($3 IS NULL OR code_digest <> $3)",
-            workspace_id, id, None, now, audit,
+            workspace_id,
+            id,
+            None,
+            now,
+            audit,
         )
         .await
     }
