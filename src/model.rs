@@ -125,8 +125,8 @@ pub struct InvitationView {
     pub now: i64,
 }
 
-/// How the holder of an invitation link answers it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// How the holder of an invitation link answers it. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationAnswer {
     pub accept: bool,
     /// A new account's name (when no account has the email).
@@ -135,6 +135,16 @@ pub struct InvitationAnswer {
     /// The account's password (to sign in), or a new account's chosen one.
     #[serde(default)]
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for InvitationAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvitationAnswer")
+            .field("accept", &self.accept)
+            .field("name", &self.name)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 /// A sign-in attempt, as its owner (or the instance admin) sees it.

@@ -382,8 +382,10 @@ pub async fn change_password(current_password: String, password: String) -> Resu
                 &request.state.keys,
                 &user,
                 request.session_id.as_deref(),
-                &current_password,
-                &password,
+                services::accounts::PasswordChange {
+                    current: &current_password,
+                    new: &password,
+                },
                 &request.meta,
                 services::now_ms(),
             )

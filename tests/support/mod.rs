@@ -138,6 +138,7 @@ pub const JOINED_PASSWORD: &str = "violet anchor drizzle 42";
 /// Invites `email` into `workspace` as `role` (by `inviter`, without a mail relay, so the
 /// link comes back) and accepts as a new account named `name`: how people join now.
 /// Returns the new person and their session id.
+#[allow(clippy::too_many_arguments)]
 pub async fn join(
     db: &Db,
     keys: &tessera::server::secrets::Keys,

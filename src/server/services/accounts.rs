@@ -34,13 +34,23 @@ pub const RESET_LINK_MS: i64 = 30 * 60 * 1000;
 /// nothing more (no mailbox is flooded by strangers asking).
 const OPEN_RESET_LINKS: i64 = 3;
 
-/// What set-up asks for.
-#[derive(Clone, Debug)]
+/// What set-up asks for. `Debug` never shows the password.
+#[derive(Clone)]
 pub struct SetupInput {
     pub email: String,
     pub name: String,
     pub password: String,
     pub workspace_name: String,
+}
+
+impl std::fmt::Debug for SetupInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupInput")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("workspace_name", &self.workspace_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A new session's id (for the cookie) and its user.
@@ -267,6 +277,14 @@ pub fn with_creation_right(mut user: CurrentUser, creation: WorkspaceCreation) -
     user
 }
 
+/// A password change as asked: the current password and the new one. (No `Debug`: it
+/// holds passwords.)
+#[derive(Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+}
+
 /// Changes the signed-in person's password: the current one is required, the new one
 /// must be their own choice and strong; every other session of the account ends.
 pub async fn change_password(
@@ -274,11 +292,11 @@ pub async fn change_password(
     keys: &Keys,
     user: &CurrentUser,
     session_id: Option<&str>,
-    current: &str,
-    new: &str,
+    change: PasswordChange<'_>,
     meta: &RequestMeta,
     now: i64,
 ) -> Result<u64, AppError> {
+    let PasswordChange { current, new } = change;
     let row = db
         .user_by_id(user.id)
         .await?
@@ -300,7 +318,7 @@ pub async fn change_password(
         ));
     }
     db.sign_in_succeeded(
-        &[subjects.pair.clone()],
+        std::slice::from_ref(&subjects.pair),
         subjects.network.as_slice(),
         None,
         now,
