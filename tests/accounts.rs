@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::sync::{LazyLock, Mutex};
-
 use futures_util::future::join_all;
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
@@ -39,22 +37,7 @@ fn keys() -> Keys {
     Keys::derive(&SecretKey([9; 32]))
 }
 
-/// Every test runs on one shared runtime, one at a time (Leptos's executor is global to the
-/// process; see tests/http.rs), with the server on that runtime too.
-fn run(test: impl std::future::Future<Output = ()>) {
-    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the tests")
-    });
-    static SERIAL: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    RUNTIME.block_on(test);
-}
+use support::run;
 
 /// Runs each `async fn name(db: TestDb)` once per engine, serially on the shared runtime.
 macro_rules! attacks {

@@ -8,7 +8,6 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use std::sync::{LazyLock, Mutex};
 use tessera::server::{
     config::{Config, SecretKey},
     http,
@@ -24,24 +23,7 @@ fn app(test: &support::TestDb) -> http::Site {
     http::router(AppState::new(config, test.db.clone(), keys))
 }
 
-/// Every test here runs on one shared runtime, one at a time. Leptos's executor is global
-/// to the process: with a runtime per test, a page render or server function could spawn
-/// its work onto another test's runtime, which may already be gone (a hang), or miss its
-/// context. The server has one runtime, so it never meets this.
-fn run(test: impl std::future::Future<Output = ()>) {
-    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the tests")
-    });
-    static SERIAL: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    RUNTIME.block_on(test);
-}
+use support::run;
 
 async fn send(app: &http::Site, request: Request<Body>) -> (StatusCode, String, String) {
     let response = app.clone().oneshot(request).await.unwrap();

@@ -69,6 +69,29 @@ fn PasswordHint(password: RwSignal<String>) -> impl IntoView {
     view! { <p class="text-xs text-slate-500" data-testid="password-hint">{hint}</p> }
 }
 
+/// A new password someone chooses, with its hint and the server's refusal.
+#[component]
+fn NewPassword(
+    password: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(default = "New password")] label: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class=LABEL>
+            {label}
+            <input
+                class=INPUT
+                name="password"
+                type="password"
+                autocomplete="new-password"
+                bind:value=password
+            />
+        </label>
+        <PasswordHint password />
+        <FieldError field="password" error />
+    }
+}
+
 #[component]
 fn SetupForm() -> impl IntoView {
     let submit = ServerAction::<Setup>::new();
@@ -95,19 +118,7 @@ fn SetupForm() -> impl IntoView {
                     <input class=INPUT name="email" type="email" autocomplete="email" />
                 </label>
                 <FieldError field="email" error />
-                <label class=LABEL>
-                    "Password"
-                    <input
-                        class=INPUT
-                        name="password"
-                        type="password"
-                        autocomplete="new-password"
-
-                        bind:value=password
-                    />
-                </label>
-                <PasswordHint password />
-                <FieldError field="password" error />
+                <NewPassword password error label="Password" />
                 <label class=LABEL>
                     "Workspace name" <input class=INPUT name="workspace_name" />
                 </label>
@@ -318,18 +329,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             >
                                 <p class="text-sm text-slate-600">{format!("For the account {email}.")}</p>
                                 <input type="hidden" name="username" autocomplete="username" value=email />
-                                <label class=LABEL>
-                                    "New password"
-                                    <input
-                                        class=INPUT
-                                        name="password"
-                                        type="password"
-                                        autocomplete="new-password"
-                                        bind:value=password
-                                    />
-                                </label>
-                                <PasswordHint password />
-                                <FieldError field="password" error />
+                                <NewPassword password error />
                                 <FieldError field="code" error />
                                 <FormError error />
                                 <button type="submit" class=PRIMARY disabled=move || submit.pending().get()>
@@ -504,18 +504,7 @@ fn AccountView(data: AccountData) -> impl IntoView {
                     />
                 </label>
                 <FieldError field="current_password" error />
-                <label class=LABEL>
-                    "New password"
-                    <input
-                        class=INPUT
-                        name="password"
-                        type="password"
-                        autocomplete="new-password"
-                        bind:value=password
-                    />
-                </label>
-                <PasswordHint password />
-                <FieldError field="password" error />
+                <NewPassword password error />
                 <FieldError field="email" error />
                 <FormError error />
                 <button type="submit" class=PRIMARY disabled=move || change.pending().get()>

@@ -192,3 +192,23 @@ pub async fn join(
         .expect("the session works");
     (user, session.id)
 }
+
+/// Runs a test on one runtime shared by the test binary, one test at a time. Leptos's
+/// executor is global to the process: with a runtime per test, a page render or server
+/// function could spawn its work onto another test's runtime, which may already be gone (a
+/// hang), or miss its context. The server has one runtime, so it never meets this.
+pub fn run(test: impl std::future::Future<Output = ()>) {
+    use std::sync::{LazyLock, Mutex};
+    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the tests")
+    });
+    static SERIAL: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    RUNTIME.block_on(test);
+}

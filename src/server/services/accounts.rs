@@ -372,11 +372,23 @@ pub async fn request_password_reset(
         &user.email,
         notify::password_reset(&user.name, &link, RESET_LINK_MS),
     );
-    let audit = audit_event(Actor::System, None, "password.reset_requested", meta, now)
-        .target("user", user.id, &user.email)
-        .notify(vec![mail]);
+    let audit =
+        audit_event(Actor::System, None, "password.reset_requested", meta, now).notify(vec![mail]);
+    store_reset(db, keys, &user, &code, audit, now).await
+}
+
+/// Stores a reset link's digest for `user`, with its audit record (and mail).
+async fn store_reset(
+    db: &Db,
+    keys: &Keys,
+    user: &UserRow,
+    code: &str,
+    audit: AuditEvent,
+    now: i64,
+) -> Result<(), AppError> {
+    let audit = audit.target("user", user.id, &user.email);
     db.insert_password_reset(
-        &keys.link_digest(LinkKind::PasswordReset, &code),
+        &keys.link_digest(LinkKind::PasswordReset, code),
         user.id,
         now,
         now + RESET_LINK_MS,
@@ -409,16 +421,8 @@ pub async fn issue_password_reset(
         "password.reset_issued",
         &RequestMeta::default(),
         now,
-    )
-    .target("user", user.id, &user.email);
-    db.insert_password_reset(
-        &keys.link_digest(LinkKind::PasswordReset, &code),
-        user.id,
-        now,
-        now + RESET_LINK_MS,
-        Some(&audit),
-    )
-    .await?;
+    );
+    store_reset(db, keys, &user, &code, audit, now).await?;
     Ok(reset_link(public_url, &code))
 }
 

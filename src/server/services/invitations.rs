@@ -64,18 +64,11 @@ fn view(row: &InvitationRow, now: i64) -> Result<Invitation, AppError> {
     Ok(Invitation {
         id: row.id,
         email: row.email.clone(),
-        role: parse_role(&row.role)?,
+        role: workspaces::parse_role(&row.role)?,
         invited_by: row.invited_by_label.clone(),
         created_at: row.created_at,
         expires_at: row.expires_at,
         status,
-    })
-}
-
-fn parse_role(stored: &str) -> Result<Role, AppError> {
-    stored.parse().map_err(|error| {
-        tracing::error!("stored role: {error}");
-        AppError::Internal
     })
 }
 
@@ -124,15 +117,8 @@ pub async fn invite(
 ) -> Result<SentInvitation, AppError> {
     let actor: Principal = actor.into();
     let workspace = manager_role(db, &actor, workspace_id).await?;
-    authorize_member(Some(workspace.role), MemberAction::Add, role).map_err(|_| {
-        AppError::invalid(
-            "role",
-            format!(
-                "You can grant at most your own role ({}).",
-                workspace.role.label()
-            ),
-        )
-    })?;
+    authorize_member(Some(workspace.role), MemberAction::Add, role)
+        .map_err(|_| workspaces::above_own_role(workspace.role))?;
     let email = validation::email(email)?;
     let code = secrets::new_link_code();
     let digest = keys.link_digest(LinkKind::Invitation, &code);
@@ -255,7 +241,11 @@ async fn open_invitation(
         .await?
         .ok_or(AppError::NotFound)?;
     // Nobody handles an invitation to a role above their own.
-    authorize_member(Some(role), MemberAction::Add, parse_role(&row.role)?)?;
+    authorize_member(
+        Some(role),
+        MemberAction::Add,
+        workspaces::parse_role(&row.role)?,
+    )?;
     if row.status != "pending" {
         return Err(AppError::Conflict(
             "This invitation was already answered or revoked.".into(),
@@ -280,7 +270,7 @@ pub async fn resend(
     let actor: Principal = actor.into();
     let workspace = manager_role(db, &actor, workspace_id).await?;
     let mut row = open_invitation(db, workspace_id, id, workspace.role).await?;
-    let role = parse_role(&row.role)?;
+    let role = workspaces::parse_role(&row.role)?;
     let code = secrets::new_link_code();
     let expires_at = now + INVITATION_MS;
     let mail = invitation_mail(
@@ -381,7 +371,7 @@ pub async fn view_by_code(
         workspace_name,
         account_exists: db.user_by_email(&row.email).await?.is_some(),
         email: row.email,
-        role: parse_role(&row.role)?,
+        role: workspaces::parse_role(&row.role)?,
         invited_by: row.invited_by_label,
         expires_at: row.expires_at,
         signed_in_as: signed_in.map(|user| user.email.clone()),

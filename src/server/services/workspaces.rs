@@ -19,7 +19,8 @@ use crate::{
     },
 };
 
-fn parse_role(stored: &str) -> Result<Role, AppError> {
+/// A role as stored; a bad stored value is the server's fault, logged.
+pub(crate) fn parse_role(stored: &str) -> Result<Role, AppError> {
     stored.parse().map_err(|error| {
         tracing::error!("stored role: {error}");
         AppError::Internal
@@ -200,6 +201,14 @@ async fn target_member(db: &Db, workspace_id: Uuid, user_id: Uuid) -> Result<Mem
         .ok_or(AppError::NotFound)
 }
 
+/// A role to grant that is above the granter's own: said about the `role` field.
+pub(crate) fn above_own_role(own: Role) -> AppError {
+    AppError::invalid(
+        "role",
+        format!("You can grant at most your own role ({}).", own.label()),
+    )
+}
+
 const LAST_OWNER: &str = "A workspace needs at least one Owner: make someone else an Owner first.";
 
 pub async fn change_role(
@@ -217,15 +226,8 @@ pub async fn change_role(
     authorize_member(Some(workspace.role), MemberAction::ChangeRole, Role::Viewer)?;
     let target = target_member(db, workspace_id, member_id).await?;
     authorize_member(Some(workspace.role), MemberAction::ChangeRole, target.role)?;
-    authorize_member(Some(workspace.role), MemberAction::ChangeRole, role).map_err(|_| {
-        AppError::invalid(
-            "role",
-            format!(
-                "You can grant at most your own role ({}).",
-                workspace.role.label()
-            ),
-        )
-    })?;
+    authorize_member(Some(workspace.role), MemberAction::ChangeRole, role)
+        .map_err(|_| above_own_role(workspace.role))?;
     let audit = audit_by(&actor, Some(workspace_id), "member.role_changed", meta, now)
         .target("user", member_id, &target.email)
         .changes(json!({ "role": { "from": target.role.as_str(), "to": role.as_str() } }));
