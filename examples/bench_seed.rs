@@ -43,7 +43,7 @@ async fn run() -> Result<(), String> {
     let setup = accounts::SetupInput {
         email: "bench@example.com".into(),
         name: "Bench".into(),
-        password: "benchmark password".into(),
+        password: "benchmark violet anchor drizzle".into(),
         workspace_name: "Bench".into(),
     };
     let (session, workspace) =

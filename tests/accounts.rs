@@ -554,6 +554,32 @@ attacks! {
         test.remove().await;
     }
 
+    // Counters, networks and reset links do not pile up: the sweeper forgets what no longer
+    // slows anyone down.
+    async fn old_sign_in_records_are_swept(test: TestDb) {
+        let db = &test.db;
+        acme(db).await;
+        let site = Site::start(db, &[]).await;
+        for i in 0..5 {
+            site.browser(&format!("203.0.113.{i}")).login(&format!("ghost{i}@example.com"), "not the one").await;
+        }
+        site.browser("198.51.100.7").login(OWNER_EMAIL, OWNER_PASSWORD).await;
+        accounts::issue_password_reset(db, &keys(), OWNER_EMAIL, "http://t", now_ms()).await.unwrap();
+        assert!(count(db, "SELECT COUNT(*) FROM login_failures").await > 0);
+        // Nothing is old yet.
+        let now = now_ms();
+        assert_eq!(db.sweep_sign_in_records(now - 3_600_000, now - 90 * 86_400_000, now).await.unwrap(), 0);
+        // Two hours later, the failures are forgotten and the link is dead; 91 days later, the
+        // network the owner signed in from is forgotten too.
+        let later = now + 91 * 86_400_000;
+        let removed = db.sweep_sign_in_records(later - 3_600_000, later - 90 * 86_400_000, later).await.unwrap();
+        assert!(removed > 5, "{removed}");
+        for table in ["login_failures", "sign_in_networks", "password_resets"] {
+            assert_eq!(count(db, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
+        }
+        test.remove().await;
+    }
+
     // Other people's links: an invitation for Bob does nothing for Carol, signed in.
     async fn an_invitation_is_only_for_its_address(test: TestDb) {
         let db = &test.db;

@@ -22,6 +22,14 @@ test("an invitation: the Owner invites, the newcomer sets a password and sees th
   const pending = page.getByTestId("invitation-row").filter({ hasText: newcomer.email });
   await expect(pending.getByTestId("invitation-status")).toHaveText("Pending");
   await expect(page.getByTestId("member-row").filter({ hasText: newcomer.email })).toHaveCount(0);
+  // Without SMTP the invitation mail is held in the outbox, which only Owners read: the
+  // same link as the one shown once.
+  await page.getByRole("link", { name: "Outbox" }).click();
+  const mail = page.getByTestId("outbox-entry").filter({ hasText: `You are invited to ${OWNER.workspace}` });
+  await expect(mail).toContainText(`To ${newcomer.email}`);
+  await mail.locator("summary").click();
+  await expect(mail.locator("pre")).toContainText(link);
+  await page.getByRole("link", { name: "Members" }).click();
 
   // A guessable password is refused with the reason.
   const context = await browser.newContext();
