@@ -69,6 +69,8 @@ pub fn network(ip: IpAddr) -> String {
 /// The subjects an attempt counts against, in the order they are reserved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subjects {
+    /// The email tried, normalised.
+    pub email: String,
     pub pair: String,
     pub network: Option<String>,
     pub account: String,
@@ -77,6 +79,7 @@ pub struct Subjects {
 impl Subjects {
     pub fn new(email: &str, network: Option<&str>) -> Subjects {
         Subjects {
+            email: email.to_owned(),
             pair: format!("pair:{email}|{}", network.unwrap_or("-")),
             network: network.map(|net| format!("net:{net}")),
             account: format!("email:{email}"),

@@ -143,12 +143,12 @@ pub async fn login(
     now: i64,
 ) -> Result<NewSession, AppError> {
     let (user, subjects) = reserve_attempt(db, email, password, meta, now).await?;
-    let (_turn, matches) = check_password(user.as_ref(), password).await?;
+    let matches = check_password(user.as_ref(), password).await?;
     let user = match user {
         Some(user) if matches => user,
         _ => {
             let audit = AuditEvent {
-                target_label: Some(subjects.account_email().to_owned()),
+                target_label: Some(subjects.email.clone()),
                 target_kind: Some("email"),
                 ..audit_event(Actor::System, None, "login.failed", meta, now)
             };
@@ -212,18 +212,11 @@ async fn reserve_attempt(
         }
         _ => false,
     };
-    let blocked = sign_in::delay_steps()
-        .iter()
-        .fold(String::from("CASE"), |sql, (from, wait)| {
-            format!("{sql} WHEN {{n}} >= {from} THEN $2 + {wait}")
-        })
-        + " ELSE 0 END";
     match db
         .reserve_sign_in(
             &subjects.to_reserve(known),
             now,
             now - sign_in::FAILURES_FORGOTTEN_AFTER_MS,
-            &blocked,
         )
         .await?
     {
@@ -236,14 +229,8 @@ async fn reserve_attempt(
 }
 
 /// Whether `password` is the user's (an unknown user's check takes as long and fails).
-async fn check_password(
-    user: Option<&UserRow>,
-    password: &str,
-) -> Result<(passwords::Turn, bool), AppError> {
-    let turn = passwords::turn().await?;
-    let hash = user.map(|user| user.password_hash.clone());
-    let matches = passwords::verify(&turn, hash, password.to_owned()).await?;
-    Ok((turn, matches))
+async fn check_password(user: Option<&UserRow>, password: &str) -> Result<bool, AppError> {
+    passwords::verify(user.map(|user| user.password_hash.clone()), password).await
 }
 
 /// The network the client's sign-ins are counted under.
@@ -252,12 +239,6 @@ fn client_network(meta: &RequestMeta) -> Option<String> {
         .as_deref()
         .and_then(|ip| ip.parse().ok())
         .map(sign_in::network)
-}
-
-impl Subjects {
-    fn account_email(&self) -> &str {
-        self.account.strip_prefix("email:").unwrap_or(&self.account)
-    }
 }
 
 fn current_user(user: &UserRow) -> CurrentUser {
@@ -303,8 +284,7 @@ pub async fn change_password(
         .ok_or(AppError::Unauthenticated)?;
     // Counted like a sign-in: a stolen session cannot guess the password at leisure.
     let (_, subjects) = reserve_attempt(db, &row.email, current, meta, now).await?;
-    let (turn, matches) = check_password(Some(&row), current).await?;
-    drop(turn);
+    let matches = check_password(Some(&row), current).await?;
     if !matches {
         let audit = audit_by(&user.into(), None, "password.change_failed", meta, now).target(
             "user",

@@ -34,23 +34,24 @@ fn gate() -> &'static Semaphore {
     &GATE
 }
 
-/// A turn at the gate, held while a sign-in is reserved and checked.
-pub struct Turn(#[allow(dead_code)] tokio::sync::SemaphorePermit<'static>);
-
-/// Waits briefly for a turn, else refuses with 503.
-pub async fn turn() -> Result<Turn, AppError> {
-    match tokio::time::timeout(WAIT_FOR_TURN, gate().acquire()).await {
-        Ok(Ok(permit)) => Ok(Turn(permit)),
-        _ => Err(AppError::Unavailable(format!(
+/// Runs `work` (one argon2 run) when the gate has room: waits briefly for a turn, else
+/// refuses with 503. The turn ends with the work, never later.
+async fn through_gate<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let Ok(Ok(_turn)) = tokio::time::timeout(WAIT_FOR_TURN, gate().acquire()).await else {
+        return Err(AppError::Unavailable(format!(
             "Tessera is busy checking other sign-ins. Try again in {RETRY_AFTER_SECONDS} seconds."
-        ))),
-    }
+        )));
+    };
+    blocking(work).await
 }
 
-/// Checks `attempt` against `hash` during a turn already held. Without a hash (no such
+/// Whether `attempt` is the password `hash` was made from. Without a hash (no such
 /// account) a decoy is checked, so the answer takes as long.
-pub async fn verify(_turn: &Turn, hash: Option<String>, attempt: String) -> Result<bool, AppError> {
-    blocking(move || match hash {
+pub async fn verify(hash: Option<String>, attempt: &str) -> Result<bool, AppError> {
+    let attempt = attempt.to_owned();
+    through_gate(move || match hash {
         Some(hash) => secrets::verify_password(&hash, &attempt),
         None => {
             secrets::verify_password(secrets::decoy_password_hash(), &attempt);
@@ -62,9 +63,8 @@ pub async fn verify(_turn: &Turn, hash: Option<String>, attempt: String) -> Resu
 
 /// The argon2 hash of a password, when the gate has room.
 pub async fn hash(password: &str) -> Result<String, AppError> {
-    let _turn = turn().await?;
     let password = password.to_owned();
-    blocking(move || secrets::hash_password(&password)).await
+    through_gate(move || secrets::hash_password(&password)).await
 }
 
 /// A password someone chooses for themselves: 12 to 1024 characters, no composition

@@ -90,6 +90,32 @@ macro_rules! insert_user {
     }};
 }
 
+/// Counts a failure against a subject unless it is slowed down (`$1` subject, `$2` now,
+/// `$3` forget runs before), returning the new count. The next `blocked_until` is computed
+/// in the same statement, from the domain's delay steps, so counting and blocking cannot
+/// be raced apart. Built once.
+static RESERVE_SIGN_IN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    const NEW_COUNT: &str = "(CASE WHEN login_failures.last_failed_at < $3 THEN 1 ELSE login_failures.failures + 1 END)";
+    let blocked_after = |count: &str| {
+        crate::domain::sign_in::delay_steps()
+            .iter()
+            .fold(String::from("CASE"), |sql, (from, wait)| {
+                format!("{sql} WHEN {count} >= {from} THEN $2 + {wait}")
+            })
+            + " ELSE 0 END"
+    };
+    format!(
+        "INSERT INTO login_failures (subject, failures, last_failed_at, blocked_until)
+         VALUES ($1, 1, $2, {first})
+         ON CONFLICT (subject) DO UPDATE
+         SET failures = {NEW_COUNT}, last_failed_at = $2, blocked_until = {blocked}
+         WHERE login_failures.blocked_until <= $2
+         RETURNING failures",
+        first = blocked_after("1"),
+        blocked = blocked_after(NEW_COUNT),
+    )
+});
+
 /// Sets a chosen password inside a transaction: it no longer needs changing or expires,
 /// and open reset links of the account die.
 macro_rules! set_password_in {
@@ -203,31 +229,19 @@ impl Db {
     /// Reserves a sign-in attempt against every subject, in one transaction, before the
     /// password is checked: each counter goes up by one unless a subject is slowed down
     /// (then nothing is counted). Parallel attempts each see the others' reservations, so
-    /// no more than the allowance is ever tried. `blocked_sql` gives a counter's
-    /// `blocked_until` from its new failure count `{n}` and `$2` (now).
+    /// no more than the allowance is ever tried.
     pub async fn reserve_sign_in(
         &self,
         subjects: &[String],
         now: i64,
         forget_before: i64,
-        blocked_sql: &str,
     ) -> Result<Reservation, StoreError> {
-        const NEW_COUNT: &str = "(CASE WHEN login_failures.last_failed_at < $3 THEN 1 ELSE login_failures.failures + 1 END)";
-        let blocked = blocked_sql.replace("{n}", NEW_COUNT);
-        let first = blocked_sql.replace("{n}", "1");
-        let sql = format!(
-            "INSERT INTO login_failures (subject, failures, last_failed_at, blocked_until)
-             VALUES ($1, 1, $2, {first})
-             ON CONFLICT (subject) DO UPDATE
-             SET failures = {NEW_COUNT}, last_failed_at = $2, blocked_until = {blocked}
-             WHERE login_failures.blocked_until <= $2
-             RETURNING failures"
-        );
+        let sql: &str = &RESERVE_SIGN_IN;
         let blocked_until = "SELECT blocked_until FROM login_failures WHERE subject = $1";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for subject in subjects {
-                let counted: Option<i64> = sqlx::query_scalar(&sql)
+                let counted: Option<i64> = sqlx::query_scalar(sql)
                     .bind(subject).bind(now).bind(forget_before)
                     .fetch_optional(&mut *tx).await?;
                 if counted.is_none() {
