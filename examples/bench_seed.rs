@@ -11,8 +11,10 @@ use tessera::{
     model::TokenInput,
     server::{
         config::Config,
+        context::Ctx,
         secrets::Keys,
-        services::{RequestMeta, accounts, now_ms, tokens},
+        services::{Principal, RequestMeta, accounts, tokens},
+        state::AppState,
         store::Db,
     },
 };
@@ -35,27 +37,32 @@ async fn run() -> Result<(), String> {
     let count: usize = count.parse().map_err(|_| "COUNT must be a number")?;
     let sample: usize = sample.parse().map_err(|_| "SAMPLE must be a number")?;
     let config = Config::load().map_err(|e| e.to_string())?;
-    let keys = Arc::new(Keys::load_or_create(&config).map_err(|e| e.to_string())?);
+    let keys = Keys::load_or_create(&config).map_err(|e| e.to_string())?;
     let db = Db::connect(&config.database_url)
         .await
         .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
+    // The seeder, not a request: no address to record.
+    let visitor = Ctx::new(
+        AppState::new(config, db.clone(), keys),
+        (),
+        RequestMeta::default(),
+    );
     let setup = accounts::SetupInput {
         email: "bench@example.com".into(),
         name: "Bench".into(),
         password: "benchmark violet anchor drizzle".into(),
         workspace_name: "Bench".into(),
     };
-    let (session, workspace) =
-        accounts::setup(&db, &keys, setup, &RequestMeta::default(), now_ms())
-            .await
-            .map_err(|e| format!("set-up (is the database fresh?): {e}"))?;
-    let owner = Arc::new(session.user);
+    let (session, workspace) = accounts::setup(&visitor, setup)
+        .await
+        .map_err(|e| format!("set-up (is the database fresh?): {e}"))?;
+    let owner = Arc::new(visitor.acting_as(Principal::User(session.user)));
 
     let started = std::time::Instant::now();
     let mut workers = Vec::new();
     for worker in 0..WORKERS {
-        let (db, keys, owner) = (db.clone(), keys.clone(), owner.clone());
+        let owner = owner.clone();
         workers.push(tokio::spawn(async move {
             let mut secrets = Vec::new();
             for index in (worker..count).step_by(WORKERS) {
@@ -65,17 +72,9 @@ async fn run() -> Result<(), String> {
                     permissions: None,
                     expires_at: None,
                 };
-                let created = tokens::create(
-                    &db,
-                    &keys,
-                    &*owner,
-                    workspace,
-                    input,
-                    &RequestMeta::default(),
-                    now_ms(),
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                let created = tokens::create(&owner, workspace, input)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 secrets.push((index, created.secret));
             }
             Ok::<_, String>(secrets)

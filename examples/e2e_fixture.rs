@@ -10,8 +10,10 @@ use tessera::{
     model::{CurrentUser, TokenInput},
     server::{
         config::Config,
+        context::Ctx,
         secrets::Keys,
         services::{RequestMeta, now_ms, tokens, workspaces},
+        state::AppState,
         store::Db,
     },
 };
@@ -51,7 +53,10 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         must_change_password: user.must_change_password,
         may_create_workspaces: user.is_instance_admin,
     };
-    let workspace = workspaces::list(&db, &user)
+    // The operator's tool: no request, so no address to record.
+    let state = AppState::new(config, db.clone(), keys);
+    let person = Ctx::new(state, user, RequestMeta::default());
+    let workspace = workspaces::list(&person)
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -64,17 +69,14 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         scope: Role::Viewer,
         expires_at: Some(then + DAY),
     };
-    let created = tokens::create(
-        &db,
-        &keys,
-        &user,
-        workspace.id,
-        input,
-        &RequestMeta::default(),
-        then,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    // Made two days ago, so that it has expired by now.
+    let acting = Ctx {
+        now: then,
+        ..person.acting()
+    };
+    let created = tokens::create(&acting, workspace.id, input)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("{}", created.token.id);
     db.close().await;
     Ok(())

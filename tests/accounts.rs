@@ -22,7 +22,7 @@ use tessera::{
         services::{
             RequestMeta,
             accounts::{self, SetupInput},
-            now_ms, tokens,
+            now_ms, password_changes, tokens,
         },
         state::AppState,
         store::Db,
@@ -233,10 +233,12 @@ async fn acme(db: &Db) -> (CurrentUser, Uuid) {
         password: OWNER_PASSWORD.into(),
         workspace_name: "Acme".into(),
     };
-    let (session, workspace) =
-        accounts::setup(db, &keys(), input, &RequestMeta::default(), now_ms())
-            .await
-            .unwrap();
+    let (session, workspace) = accounts::setup(
+        &support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()),
+        input,
+    )
+    .await
+    .unwrap();
     (session.user, workspace)
 }
 
@@ -260,13 +262,15 @@ async fn token(
         expires_at,
     };
     let created = tokens::create(
-        db,
-        &keys(),
-        owner,
+        &support::acting(
+            db,
+            &keys(),
+            owner,
+            &RequestMeta::default(),
+            now_ms() - 10_000,
+        ),
         workspace,
         input,
-        &RequestMeta::default(),
-        now_ms() - 10_000,
     )
     .await
     .unwrap();
@@ -285,7 +289,7 @@ attacks! {
         let db = &test.db;
         let (owner, acme) = acme(db).await;
         let site = Site::start(db, &[("TESSERA_WORKSPACE_CREATION", "everyone")]).await;
-        let (mallory, _) = support::join(db, &keys(), &owner, acme, "mallory@evil.example", "Mallory", Role::Viewer, now_ms()).await;
+        let (mallory, _) = support::join(&support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms()), acme, "mallory@evil.example", "Mallory", Role::Viewer).await;
         let mut attacker = site.browser("203.0.113.66");
         assert_eq!(attacker.login(&mallory.email, support::JOINED_PASSWORD).await, StatusCode::OK);
         let (status, evil) = attacker.rpc("create_workspace", json!({"name": "Evil"})).await;
@@ -336,7 +340,7 @@ attacks! {
         let db = &test.db;
         let (owner, acme) = acme(db).await;
         let site = Site::start(db, &[]).await;
-        let (victim, _) = support::join(db, &keys(), &owner, acme, "victim@acme.example", "Vic", Role::Viewer, now_ms()).await;
+        let (victim, _) = support::join(&support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms()), acme, "victim@acme.example", "Vic", Role::Viewer).await;
         let mut victim_browser = site.browser("203.0.113.9");
         assert_eq!(victim_browser.login(&victim.email, support::JOINED_PASSWORD).await, StatusCode::OK);
         assert_eq!(site.browser("203.0.113.10").login(&victim.email, "wrong guess here").await, StatusCode::UNPROCESSABLE_ENTITY);
@@ -444,7 +448,7 @@ attacks! {
         assert_eq!(status, StatusCode::OK);
         assert!(outbox.to_string().contains("/invite/"), "{outbox}");
         // Another workspace's token cannot see or touch this workspace's invitations.
-        let other = tessera::server::services::workspaces::create(db, &owner, "Other", &RequestMeta::default(), now_ms()).await.unwrap();
+        let other = tessera::server::services::workspaces::create(&support::ctx(db, &keys(), owner.clone(), &RequestMeta::default(), now_ms()), "Other").await.unwrap();
         let (_, stranger) = token(db, &owner, other.id, "stranger", Role::Owner, None, None).await;
         let (_, list) = site.api(reqwest::Method::GET, &format!("/workspaces/{acme}/invitations"), &secret, None).await;
         let id = list[0]["id"].as_str().unwrap().to_owned();
@@ -542,7 +546,7 @@ attacks! {
         assert_eq!(site.browser("198.51.100.98").rpc("invitation", json!({"code": fresh})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
 
         // A reset link, raced by five browsers: one new password, then dead.
-        let link = accounts::issue_password_reset(db, &keys(), "new@acme.example", "http://t", now_ms()).await.unwrap();
+        let link = password_changes::issue_password_reset(&support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()), "new@acme.example").await.unwrap();
         let code = code_of(&link);
         let resets = (0..5).map(|i| {
             let mut browser = site.browser(&format!("198.51.100.{}", 150 + i));
@@ -564,7 +568,7 @@ attacks! {
             site.browser(&format!("203.0.113.{i}")).login(&format!("ghost{i}@example.com"), "not the one").await;
         }
         site.browser("198.51.100.7").login(OWNER_EMAIL, OWNER_PASSWORD).await;
-        accounts::issue_password_reset(db, &keys(), OWNER_EMAIL, "http://t", now_ms()).await.unwrap();
+        password_changes::issue_password_reset(&support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()), OWNER_EMAIL).await.unwrap();
         assert!(count(db, "SELECT COUNT(*) FROM login_failures").await > 0);
         // Nothing is old yet.
         let now = now_ms();
@@ -585,8 +589,8 @@ attacks! {
         let db = &test.db;
         let (owner, acme) = acme(db).await;
         let site = Site::start(db, &[]).await;
-        let other = tessera::server::services::workspaces::create(db, &owner, "Other", &RequestMeta::default(), now_ms()).await.unwrap();
-        let (carol, carol_session) = support::join(db, &keys(), &owner, other.id, "carol@acme.example", "Carol", Role::Viewer, now_ms()).await;
+        let other = tessera::server::services::workspaces::create(&support::ctx(db, &keys(), owner.clone(), &RequestMeta::default(), now_ms()), "Other").await.unwrap();
+        let (carol, carol_session) = support::join(&support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms()), other.id, "carol@acme.example", "Carol", Role::Viewer).await;
         let mut owner_browser = site.browser("198.51.100.10");
         owner_browser.login(OWNER_EMAIL, OWNER_PASSWORD).await;
         let (_, sent) = owner_browser.rpc("invite_member", json!({"workspace": acme, "email": "bob@acme.example", "role": "administrator"})).await;
@@ -642,7 +646,7 @@ attacks! {
         let db = &test.db;
         let (owner, acme) = acme(db).await;
         let site = Site::start(db, &[]).await;
-        let (member, session) = support::join(db, &keys(), &owner, acme, "member@acme.example", "Mem", Role::Administrator, now_ms()).await;
+        let (member, session) = support::join(&support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms()), acme, "member@acme.example", "Mem", Role::Administrator).await;
         let mut browser = site.browser("198.51.100.10");
         browser.cookie = Some(format!("tessera_session={session}"));
         let (status, body) = browser.rpc("create_workspace", json!({"name": "Mine"})).await;
@@ -662,7 +666,7 @@ attacks! {
         let (owner, acme) = acme(db).await;
         let site = Site::start(db, &[]).await;
         let (owner_token_id, _) = token(db, &owner, acme, "owner scoped", Role::Owner, None, None).await;
-        tokens::set_enabled(db, &owner, acme, owner_token_id, false, &RequestMeta::default(), now_ms()).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms()), acme, owner_token_id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         let (_, admin) = token(db, &owner, acme, "admin robot", Role::Administrator, None, None).await;
         let (status, body) = site.api(reqwest::Method::PATCH, &format!("/workspaces/{acme}/tokens/{owner_token_id}"), &admin, Some(json!({"enabled": true}))).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "an Administrator cannot re-enable an Owner's token: {body}");
@@ -673,7 +677,7 @@ attacks! {
         assert_eq!(status, StatusCode::FORBIDDEN, "a Manager cannot revive an expired token: {body}");
 
         // Two Owners demoting each other at once: one stays.
-        let (second, _) = support::join(db, &keys(), &owner, acme, "second@acme.example", "Second Owner", Role::Owner, now_ms()).await;
+        let (second, _) = support::join(&support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms()), acme, "second@acme.example", "Second Owner", Role::Owner).await;
         let (_, first_token) = token(db, &owner, acme, "first owner robot", Role::Owner, None, None).await;
         let (_, second_token) = token(db, &second, acme, "second owner robot", Role::Owner, None, None).await;
         let demote = |token: String, user: Uuid| {
@@ -794,30 +798,31 @@ async fn an_upgrade_makes_minted_passwords_temporary(test: support::TestDb) {
         sqlx::query("UPDATE users SET must_change_password = TRUE, password_expires_at = $1 WHERE email = $2")
             .bind(now_ms() - 1).bind(OWNER_EMAIL).execute(pool).await.unwrap();
     });
-    let refused = accounts::login(db, &keys(), OWNER_EMAIL, OWNER_PASSWORD, &meta, now_ms())
-        .await
-        .unwrap_err();
+    let refused = accounts::login(
+        &support::ctx(db, &keys(), (), &meta, now_ms()),
+        OWNER_EMAIL,
+        OWNER_PASSWORD,
+    )
+    .await
+    .unwrap_err();
     assert!(refused.to_string().contains("stopped working"), "{refused}");
-    let link = accounts::issue_password_reset(db, &keys(), OWNER_EMAIL, "http://t", now_ms())
-        .await
-        .unwrap();
-    accounts::complete_password_reset(
-        db,
-        &keys(),
+    let link = password_changes::issue_password_reset(
+        &support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()),
+        OWNER_EMAIL,
+    )
+    .await
+    .unwrap();
+    password_changes::complete_password_reset(
+        &support::ctx(db, &keys(), (), &meta, now_ms()),
         &code_of(&link),
         "a fresh start for olive",
-        &meta,
-        now_ms(),
     )
     .await
     .unwrap();
     accounts::login(
-        db,
-        &keys(),
+        &support::ctx(db, &keys(), (), &meta, now_ms()),
         OWNER_EMAIL,
         "a fresh start for olive",
-        &meta,
-        now_ms(),
     )
     .await
     .unwrap();

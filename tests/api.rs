@@ -136,16 +136,21 @@ async fn world(db: &Db) -> World {
         password: "correct horse battery".into(),
         workspace_name: "Acme".into(),
     };
-    let (session, workspace) =
-        accounts::setup(db, &keys(), input, &RequestMeta::default(), now_ms())
-            .await
-            .unwrap();
+    let (session, workspace) = accounts::setup(
+        &support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()),
+        input,
+    )
+    .await
+    .unwrap();
     let other = workspaces::create(
-        db,
-        &session.user,
+        &support::ctx(
+            db,
+            &keys(),
+            session.user.clone(),
+            &RequestMeta::default(),
+            now_ms(),
+        ),
         "Other",
-        &RequestMeta::default(),
-        now_ms(),
     )
     .await
     .unwrap();
@@ -187,13 +192,9 @@ impl World {
             expires_at,
         };
         let created = tokens::create(
-            db,
-            &keys(),
-            &self.owner,
+            &support::acting(db, &keys(), &self.owner, &RequestMeta::default(), now),
             workspace,
             input,
-            &RequestMeta::default(),
-            now,
         )
         .await
         .unwrap();
@@ -221,20 +222,19 @@ async fn accept_from_outbox(db: &Db, ws: Uuid, email: &str, name: &str) -> Curre
         password: Some(support::JOINED_PASSWORD.into()),
     };
     let answered = tessera::server::services::invitations::answer(
-        db,
-        &keys(),
+        &support::ctx(db, &keys(), None, &RequestMeta::default(), now_ms()),
         code,
-        None,
         answer,
-        &RequestMeta::default(),
-        now_ms(),
     )
     .await
     .unwrap();
-    accounts::authenticate(db, &keys(), Some(&answered.session.unwrap().id), now_ms())
-        .await
-        .unwrap()
-        .unwrap()
+    accounts::authenticate(
+        &support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()),
+        Some(&answered.session.unwrap().id),
+    )
+    .await
+    .unwrap()
+    .unwrap()
 }
 
 fn assert_invalid_token(
@@ -310,11 +310,11 @@ on_both_engines! {
         let server = Server::start(db).await;
         let (_, good) = world.token(db, world.workspace, "good", Role::Viewer, None).await;
         let (disabled_id, disabled) = world.token(db, world.workspace, "disabled", Role::Viewer, None).await;
-        tokens::set_enabled(db, &world.owner, world.workspace, disabled_id, false, &RequestMeta::default(), now_ms()).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), now_ms()), world.workspace, disabled_id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         let past = now_ms() - 2 * DAY;
         let (_, expired) = world.token_at(db, world.workspace, "expired", Role::Viewer, None, Some(past + DAY), past).await;
         let (deleted_id, deleted) = world.token(db, world.workspace, "deleted", Role::Viewer, None).await;
-        tokens::delete(db, &world.owner, world.workspace, deleted_id, &RequestMeta::default(), now_ms()).await.unwrap();
+        tokens::delete(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), now_ms()), world.workspace, deleted_id).await.unwrap();
         let mut typo = good.clone().into_bytes();
         typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
         let typo = String::from_utf8(typo).unwrap();
@@ -329,7 +329,7 @@ on_both_engines! {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="tessera""#);
         // A session cookie is not an API credential.
-        let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &RequestMeta::default(), now_ms()).await.unwrap();
+        let session = accounts::login(&support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()), "owner@example.com", "correct horse battery").await.unwrap();
         let response = server.client.get(format!("{}/access-token", server.base))
             .header("cookie", format!("tessera_session={}", session.id)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -432,7 +432,7 @@ on_both_engines! {
         let response = server.client.post(format!("{}{base}", server.base)).bearer_auth(&admin)
             .header("content-type", "application/json").body("{\"label\": ").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        let listed = tokens::page(db, &world.owner, ws, now_ms()).await.unwrap();
+        let listed = tokens::page(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), now_ms()), ws).await.unwrap();
         assert_eq!(listed.tokens.len(), 6, "nothing was half-written");
 
         let (status, _, _) = server.call(Method::DELETE, &format!("{base}/{id}"), &admin, None).await;
@@ -630,7 +630,7 @@ on_both_engines! {
         let expiry = now_ms() + DAY;
         let (_, valid) = world.token_at(db, ws, "valid", Role::TeamMember, Some(&[ApiPermission::TokensRead, ApiPermission::MembersRead]), Some(expiry), now_ms()).await;
         let (disabled_id, disabled) = world.token(db, ws, "disabled", Role::Viewer, None).await;
-        tokens::set_enabled(db, &world.owner, ws, disabled_id, false, &RequestMeta::default(), now_ms()).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), now_ms()), ws, disabled_id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         let past = now_ms() - 2 * DAY;
         let (_, expired) = world.token_at(db, ws, "expired", Role::Viewer, None, Some(past + DAY), past).await;
         let (_, foreign) = world.token(db, world.other_workspace, "foreign", Role::Owner, None).await;
@@ -890,20 +890,20 @@ mod cache {
             assert_eq!(self_label(&server, &secret).await, (StatusCode::OK, json!("deploy")));
             assert_eq!(db.token_cache().len(), 1, "a presented token is kept in memory");
 
-            tokens::set_enabled(db, &world.owner, ws, id, false, &meta, now_ms()).await.unwrap();
+            tokens::update(&support::acting(db, &keys(), &world.owner, &meta, now_ms()), ws, id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
             let (status, headers, body) = server.call(Method::GET, "/access-token", &secret, None).await;
             assert_invalid_token(status, &headers, &body, "disabled while cached");
 
-            tokens::set_enabled(db, &world.owner, ws, id, true, &meta, now_ms()).await.unwrap();
+            tokens::update(&support::acting(db, &keys(), &world.owner, &meta, now_ms()), ws, id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap();
             assert_eq!(self_label(&server, &secret).await, (StatusCode::OK, json!("deploy")));
 
             let input = TokenInput { label: "deploy-2".into(), scope: Role::Viewer, permissions: None, expires_at: None };
-            tokens::edit(db, &world.owner, ws, id, input, &meta, now_ms()).await.unwrap();
+            tokens::update(&support::acting(db, &keys(), &world.owner, &meta, now_ms()), ws, id, input.into()).await.unwrap();
             let (status, body) = server.get("/access-token", &secret).await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!((body["label"].clone(), body["scope"].clone()), (json!("deploy-2"), json!("viewer")));
 
-            tokens::delete(db, &world.owner, ws, id, &meta, now_ms()).await.unwrap();
+            tokens::delete(&support::acting(db, &keys(), &world.owner, &meta, now_ms()), ws, id).await.unwrap();
             let (status, headers, body) = server.call(Method::GET, "/access-token", &secret, None).await;
             assert_invalid_token(status, &headers, &body, "deleted while cached");
             assert_eq!(db.token_cache().len(), 0);
@@ -930,9 +930,17 @@ mod cache {
         assert_eq!(there.token_cache().len(), 1);
 
         // Disabled through this instance: the other one hears of it when the change commits.
-        tokens::set_enabled(here, &world.owner, ws, id, false, &meta, now_ms())
-            .await
-            .unwrap();
+        tokens::update(
+            &support::acting(here, &keys(), &world.owner, &meta, now_ms()),
+            ws,
+            id,
+            tokens::TokenPatch {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         let mut waited = 0;
         while !there.token_cache().is_empty() && waited < 5_000 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -943,9 +951,17 @@ mod cache {
             .await;
         assert_invalid_token(status, &headers, &body, "disabled by another instance");
 
-        tokens::set_enabled(here, &world.owner, ws, id, true, &meta, now_ms())
-            .await
-            .unwrap();
+        tokens::update(
+            &support::acting(here, &keys(), &world.owner, &meta, now_ms()),
+            ws,
+            id,
+            tokens::TokenPatch {
+                enabled: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(
             self_label(&server, &secret).await,
             (StatusCode::OK, json!("shared"))
@@ -953,9 +969,13 @@ mod cache {
 
         // While the other instance cannot listen, it trusts nothing it cached.
         there.token_cache().reset(false);
-        tokens::delete(here, &world.owner, ws, id, &meta, now_ms())
-            .await
-            .unwrap();
+        tokens::delete(
+            &support::acting(here, &keys(), &world.owner, &meta, now_ms()),
+            ws,
+            id,
+        )
+        .await
+        .unwrap();
         let (status, headers, body) = server
             .call(Method::GET, "/access-token", &secret, None)
             .await;

@@ -197,18 +197,23 @@ mod api_on_the_binary {
             password: "correct horse battery".into(),
             workspace_name: "Acme".into(),
         };
-        let (session, ws) = accounts::setup(&test.db, &keys, input, &meta, now_ms())
-            .await
-            .unwrap();
+        let (session, ws) =
+            accounts::setup(&support::ctx(&test.db, &keys, (), &meta, now_ms()), input)
+                .await
+                .unwrap();
         let token = TokenInput {
             label: "binary".into(),
             scope: Role::Viewer,
             permissions: None,
             expires_at: None,
         };
-        let created = tokens::create(&test.db, &keys, &session.user, ws, token, &meta, now_ms())
-            .await
-            .unwrap();
+        let created = tokens::create(
+            &support::acting(&test.db, &keys, &session.user, &meta, now_ms()),
+            ws,
+            token,
+        )
+        .await
+        .unwrap();
 
         let dir = tempfile::tempdir().unwrap();
         let (mut child, addr, log) = start_with(
@@ -350,9 +355,12 @@ fn the_operator_issues_a_reset_link() {
             password: "correct horse battery".into(),
             workspace_name: "Acme".into(),
         };
-        accounts::setup(&db, &keys, input, &RequestMeta::default(), accounts_now())
-            .await
-            .unwrap();
+        accounts::setup(
+            &support::ctx(&db, &keys, (), &RequestMeta::default(), accounts_now()),
+            input,
+        )
+        .await
+        .unwrap();
         db.close().await;
     });
     let issued = run_in(&["admin", "reset-password", "Olive@Example.com"]);
@@ -368,16 +376,24 @@ fn the_operator_issues_a_reset_link() {
         .expect(&link);
     assert_eq!(code.len(), 64);
     runtime.block_on(async {
-        use tessera::server::{config::Config, secrets::Keys, services::accounts, store::Db};
+        use tessera::server::{
+            config::Config,
+            secrets::Keys,
+            services::{RequestMeta, password_changes},
+            store::Db,
+        };
         let config = Config::from_sources("none", "", |var| {
             (var == "TESSERA_DATA_DIR").then(|| dir.path().join("data").display().to_string())
         })
         .unwrap();
         let db = Db::connect(&config.database_url).await.unwrap();
         let keys = Keys::load_or_create(&config).unwrap();
-        let email = accounts::password_reset_email(&db, &keys, code, accounts_now())
-            .await
-            .unwrap();
+        let email = password_changes::password_reset_email(
+            &support::ctx(&db, &keys, (), &RequestMeta::default(), accounts_now()),
+            code,
+        )
+        .await
+        .unwrap();
         assert_eq!(email, "olive@example.com");
         db.close().await;
     });

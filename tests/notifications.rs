@@ -141,14 +141,20 @@ async fn world(db: &Db) -> World {
         password: "correct horse battery".into(),
         workspace_name: "Acme".into(),
     };
-    let (session, workspace) = accounts::setup(db, &keys(), input, &meta(), NOW)
+    let (session, workspace) = accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), input)
         .await
         .unwrap();
     let owner = session.user;
     let add = async |email: &str, name: &str, role: Role| {
-        support::join(db, &keys(), &owner, workspace, email, name, role, NOW)
-            .await
-            .0
+        support::join(
+            &support::acting(db, &keys(), &owner, &RequestMeta::default(), NOW),
+            workspace,
+            email,
+            name,
+            role,
+        )
+        .await
+        .0
     };
     let second_owner = add("otto@example.com", "Otto Owner", Role::Owner).await;
     let admin = add("ada@example.com", "Ada Admin", Role::Administrator).await;
@@ -196,7 +202,7 @@ on_both_engines! {
         let mailer = relay(port);
 
         // A token made: every Owner is told who made it, its label, scope and expiry.
-        let created = tokens::create(db, &keys(), &world.admin, ws, token("deploy", Role::TeamMember, Some(NOW + 10 * DAY)), &meta(), NOW).await.unwrap();
+        let created = tokens::create(&support::acting(db, &keys(), &world.admin, &meta(), NOW), ws, token("deploy", Role::TeamMember, Some(NOW + 10 * DAY))).await.unwrap();
         assert_eq!(mailer.deliver_due(db, NOW).await.unwrap(), Delivered { sent: 2, ..Delivered::default() });
         let mut mails = take(&inbox, 2).await;
         mails.sort_by_key(|m| m.to.clone());
@@ -215,9 +221,9 @@ on_both_engines! {
 
         // Someone else rescopes, disables, deletes it: its creator is told each time.
         let id = created.token.id;
-        tokens::edit(db, &world.owner, ws, id, token("deploy", Role::Viewer, Some(NOW + 10 * DAY)), &meta(), NOW).await.unwrap();
-        tokens::set_enabled(db, &world.second_owner, ws, id, false, &meta(), NOW).await.unwrap();
-        tokens::set_enabled(db, &world.owner, ws, id, true, &meta(), NOW).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.owner, &meta(), NOW), ws, id, token("deploy", Role::Viewer, Some(NOW + 10 * DAY)).into()).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.second_owner, &meta(), NOW), ws, id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.owner, &meta(), NOW), ws, id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap();
         mailer.deliver_due(db, NOW).await.unwrap();
         let mails = take(&inbox, 2).await;
         assert!(mails.iter().all(|m| m.to == ["ada@example.com"]));
@@ -227,10 +233,10 @@ on_both_engines! {
         assert_eq!(mails[1].subject(), "[Tessera] Your access token “deploy” was disabled");
         assert!(mails[1].body().contains("Otto Owner"), "{}", mails[1].body());
         // The creator acting on their own token is not told; a label edit tells nobody.
-        tokens::set_enabled(db, &world.admin, ws, id, false, &meta(), NOW).await.unwrap();
-        tokens::edit(db, &world.owner, ws, id, token("deploy-2", Role::Viewer, Some(NOW + 10 * DAY)), &meta(), NOW).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.admin, &meta(), NOW), ws, id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.owner, &meta(), NOW), ws, id, token("deploy-2", Role::Viewer, Some(NOW + 10 * DAY)).into()).await.unwrap();
         assert_eq!(mailer.deliver_due(db, NOW).await.unwrap(), Delivered::default());
-        tokens::set_enabled(db, &world.admin, ws, id, true, &meta(), NOW).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), &world.admin, &meta(), NOW), ws, id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap();
 
         // Reminders 7 days and 1 day before expiry, once each.
         let expires = NOW + 10 * DAY;
@@ -245,7 +251,7 @@ on_both_engines! {
         assert_eq!(mails[1].subject(), "[Tessera] Your access token “deploy-2” expires tomorrow");
 
         // Deleted by someone else: told.
-        tokens::delete(db, &world.owner, ws, id, &meta(), NOW).await.unwrap();
+        tokens::delete(&support::acting(db, &keys(), &world.owner, &meta(), NOW), ws, id).await.unwrap();
         mailer.deliver_due(db, NOW + DAY).await.unwrap();
         let mails = take(&inbox, 1).await;
         assert_eq!(mails[0].subject(), "[Tessera] Your access token “deploy-2” was deleted");
@@ -259,16 +265,16 @@ on_both_engines! {
         // A port nothing listens on.
         let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let down = relay(closed);
-        tokens::create(db, &keys(), &world.owner, ws, token("ci", Role::Viewer, None), &meta(), NOW).await.unwrap();
+        tokens::create(&support::acting(db, &keys(), &world.owner, &meta(), NOW), ws, token("ci", Role::Viewer, None)).await.unwrap();
         assert_eq!(down.deliver_due(db, NOW).await.unwrap(), Delivered { retrying: 2, ..Delivered::default() });
-        let outbox = notifications::outbox(db, &world.owner, ws).await.unwrap();
+        let outbox = notifications::outbox(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert!(outbox.entries.iter().all(|e| e.status == "pending" && e.attempts == 1 && e.last_error.is_some()), "{:?}", outbox.entries);
         assert_eq!(down.deliver_due(db, NOW + 29_000).await.unwrap(), Delivered::default(), "backing off");
         // The relay is back: sent at the next try.
         let (port, inbox) = smtp_sink();
         assert_eq!(relay(port).deliver_due(db, NOW + 30_000).await.unwrap(), Delivered { sent: 2, ..Delivered::default() });
         take(&inbox, 2).await;
-        let outbox = notifications::outbox(db, &world.owner, ws).await.unwrap();
+        let outbox = notifications::outbox(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert!(outbox.entries.iter().all(|e| e.status == "sent" && e.sent_at == Some(NOW + 30_000)));
         test.remove().await;
     }
@@ -279,12 +285,12 @@ on_both_engines! {
         let ws = world.workspace;
         let none = Mailer::new(None).unwrap();
         assert!(!none.is_configured());
-        tokens::create(db, &keys(), &world.admin, ws, token("held", Role::Viewer, None), &meta(), NOW).await.unwrap();
+        tokens::create(&support::acting(db, &keys(), &world.admin, &meta(), NOW), ws, token("held", Role::Viewer, None)).await.unwrap();
         assert_eq!(none.deliver_due(db, NOW).await.unwrap(), Delivered { held: 2, ..Delivered::default() });
-        let outbox = notifications::outbox(db, &world.second_owner, ws).await.unwrap();
+        let outbox = notifications::outbox(&support::acting(db, &keys(), &world.second_owner, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert_eq!(outbox.entries.len(), 2);
         assert!(outbox.entries.iter().all(|e| e.status == "held" && e.subject.contains("“held”")));
-        let error = notifications::outbox(db, &world.admin, ws).await.unwrap_err();
+        let error = notifications::outbox(&support::acting(db, &keys(), &world.admin, &RequestMeta::default(), NOW), ws).await.unwrap_err();
         assert!(matches!(error, AppError::Forbidden(_)), "{error:?}");
         assert_eq!(none.deliver_due(db, NOW + DAY).await.unwrap(), Delivered::default(), "held, not retried");
         test.remove().await;
@@ -296,18 +302,18 @@ on_both_engines! {
         let ws = world.workspace;
         let owner = &world.owner;
         let expires = NOW + 10 * DAY;
-        let left = tokens::create(db, &keys(), &world.admin, ws, token("left behind", Role::TeamMember, Some(expires)), &meta(), NOW).await.unwrap().token.id;
-        let kept = tokens::create(db, &keys(), &world.second_owner, ws, token("kept", Role::TeamMember, Some(expires)), &meta(), NOW).await.unwrap().token.id;
-        workspaces::remove_member(db, owner, ws, world.admin.id, &meta(), NOW).await.unwrap();
+        let left = tokens::create(&support::acting(db, &keys(), &world.admin, &meta(), NOW), ws, token("left behind", Role::TeamMember, Some(expires))).await.unwrap().token.id;
+        let kept = tokens::create(&support::acting(db, &keys(), &world.second_owner, &meta(), NOW), ws, token("kept", Role::TeamMember, Some(expires))).await.unwrap().token.id;
+        workspaces::remove_member(&support::acting(db, &keys(), owner, &meta(), NOW), ws, world.admin.id).await.unwrap();
 
         // The reminder pass and every change notice skip the creator who has left.
         assert_eq!(notifications::queue_expiry_reminders(db, expires - 7 * DAY).await.unwrap(), 1);
-        tokens::edit(db, owner, ws, left, token("left behind", Role::Viewer, Some(expires)), &meta(), NOW).await.unwrap();
-        tokens::set_enabled(db, owner, ws, left, false, &meta(), NOW).await.unwrap();
-        tokens::delete(db, owner, ws, left, &meta(), NOW).await.unwrap();
-        tokens::set_enabled(db, owner, ws, kept, false, &meta(), NOW).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), owner, &meta(), NOW), ws, left, token("left behind", Role::Viewer, Some(expires)).into()).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), owner, &meta(), NOW), ws, left, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
+        tokens::delete(&support::acting(db, &keys(), owner, &meta(), NOW), ws, left).await.unwrap();
+        tokens::update(&support::acting(db, &keys(), owner, &meta(), NOW), ws, kept, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
 
-        let outbox = notifications::outbox(db, owner, ws).await.unwrap().entries;
+        let outbox = notifications::outbox(&support::acting(db, &keys(), owner, &RequestMeta::default(), NOW), ws).await.unwrap().entries;
         assert!(outbox.iter().all(|e| e.recipient != "ada@example.com"), "{outbox:#?}");
         let mut told: Vec<_> = outbox.iter()
             .filter(|e| e.kind != "token.created")

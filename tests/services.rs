@@ -12,7 +12,7 @@ use tessera::{
     },
     model::{CurrentUser, InvitationAnswer, SessionState, TokenInput},
     server::{
-        config::{SecretKey, WorkspaceCreation},
+        config::SecretKey,
         secrets::Keys,
         services::{
             RequestMeta,
@@ -55,9 +55,10 @@ struct World {
 }
 
 async fn world(db: &Db) -> World {
-    let (session, workspace) = accounts::setup(db, &keys(), owner_input(), &meta(), NOW)
-        .await
-        .unwrap();
+    let (session, workspace) =
+        accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), owner_input())
+            .await
+            .unwrap();
     let owner = session.user;
     let mut by_role = vec![(Role::Owner, owner.clone())];
     for role in [
@@ -68,14 +69,11 @@ async fn world(db: &Db) -> World {
     ] {
         let email = format!("{}@example.com", role.as_str());
         let (user, _) = support::join(
-            db,
-            &keys(),
-            &owner,
+            &support::acting(db, &keys(), &owner, &RequestMeta::default(), NOW),
             workspace,
             &email,
             role.label(),
             role,
-            NOW,
         )
         .await;
         by_role.push((role, user));
@@ -114,68 +112,68 @@ async fn audit_count(db: &Db, workspace: Uuid, action: &str) -> usize {
 on_both_engines! {
     async fn setup_creates_the_owner_once_and_bad_input_saves_nothing(test: TestDb) {
         let db = &test.db;
-        let state = accounts::session_state(db, &keys(), None, WorkspaceCreation::Admins, NOW).await.unwrap();
+        let state = accounts::session_state(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW), None).await.unwrap();
         assert_eq!(state, SessionState::SetupRequired);
 
         let short = SetupInput { password: "too short".into(), ..owner_input() };
-        let error = accounts::setup(db, &keys(), short, &meta(), NOW).await.unwrap_err();
+        let error = accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), short).await.unwrap_err();
         assert_eq!(error.field(), Some("password"));
         assert_eq!(db.count_users().await.unwrap(), 0, "nothing is saved on bad input");
         let no_workspace = SetupInput { workspace_name: " ".into(), ..owner_input() };
-        let error = accounts::setup(db, &keys(), no_workspace, &meta(), NOW).await.unwrap_err();
+        let error = accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), no_workspace).await.unwrap_err();
         assert_eq!(error.field(), Some("workspace_name"));
 
-        let (session, workspace) = accounts::setup(db, &keys(), owner_input(), &meta(), NOW).await.unwrap();
+        let (session, workspace) = accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), owner_input()).await.unwrap();
         assert_eq!(session.user.email, "owner@example.com");
-        let list = workspaces::list(db, &session.user).await.unwrap();
+        let list = workspaces::list(&support::ctx(db, &keys(), session.user.clone(), &RequestMeta::default(), NOW)).await.unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].id, workspace);
         assert_eq!(list[0].role, Role::Owner);
-        let state = accounts::session_state(db, &keys(), Some(&session.id), WorkspaceCreation::Admins, NOW).await.unwrap();
+        let state = accounts::session_state(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW), Some(&session.id)).await.unwrap();
         assert_eq!(state, SessionState::SignedIn(session.user.clone()));
 
-        let again = accounts::setup(db, &keys(), owner_input(), &meta(), NOW).await.unwrap_err();
+        let again = accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), owner_input()).await.unwrap_err();
         assert_eq!(again, AppError::NotFound);
-        assert_eq!(accounts::session_state(db, &keys(), None, WorkspaceCreation::Admins, NOW).await.unwrap(), SessionState::SignedOut);
+        assert_eq!(accounts::session_state(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW), None).await.unwrap(), SessionState::SignedOut);
         test.remove().await;
     }
 
     async fn sign_in_sessions_expire_when_idle_and_end_on_sign_out(test: TestDb) {
         let db = &test.db;
         let world = world(db).await;
-        let session = accounts::login(db, &keys(), " OWNER@example.com ", "correct horse battery", &meta(), NOW)
+        let session = accounts::login(&support::ctx(db, &keys(), (), &meta(), NOW), " OWNER@example.com ", "correct horse battery")
             .await
             .unwrap();
         assert_eq!(session.user, world.owner);
-        let signed_in = accounts::authenticate(db, &keys(), Some(&session.id), NOW + 1000).await.unwrap();
+        let signed_in = accounts::authenticate(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW + 1000), Some(&session.id)).await.unwrap();
         assert_eq!(signed_in.as_ref(), Some(&world.owner));
         // Used within the idle limit, the session slides on.
         let later = NOW + SESSION_IDLE_MS - 1000;
-        assert!(accounts::authenticate(db, &keys(), Some(&session.id), later).await.unwrap().is_some());
-        assert!(accounts::authenticate(db, &keys(), Some(&session.id), later + SESSION_IDLE_MS - 1).await.unwrap().is_some());
+        assert!(accounts::authenticate(&support::ctx(db, &keys(), (), &RequestMeta::default(), later), Some(&session.id)).await.unwrap().is_some());
+        assert!(accounts::authenticate(&support::ctx(db, &keys(), (), &RequestMeta::default(), later + SESSION_IDLE_MS - 1), Some(&session.id)).await.unwrap().is_some());
         // Left idle, it ends.
         let idle = later + 2 * SESSION_IDLE_MS;
-        assert!(accounts::authenticate(db, &keys(), Some(&session.id), idle).await.unwrap().is_none());
+        assert!(accounts::authenticate(&support::ctx(db, &keys(), (), &RequestMeta::default(), idle), Some(&session.id)).await.unwrap().is_none());
         // The sweeper removes it (and those set-up and the four invitees' acceptances
         // opened, idle as long).
         assert_eq!(db.delete_expired_sessions(idle).await.unwrap(), 6);
         assert_eq!(db.delete_expired_sessions(idle).await.unwrap(), 0);
 
-        let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &meta(), NOW).await.unwrap();
-        accounts::logout(db, &keys(), Some(&session.id)).await.unwrap();
-        assert!(accounts::authenticate(db, &keys(), Some(&session.id), NOW).await.unwrap().is_none());
+        let session = accounts::login(&support::ctx(db, &keys(), (), &meta(), NOW), "owner@example.com", "correct horse battery").await.unwrap();
+        accounts::logout(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW), Some(&session.id)).await.unwrap();
+        assert!(accounts::authenticate(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW), Some(&session.id)).await.unwrap().is_none());
         // A forged or truncated cookie is nobody.
-        assert!(accounts::authenticate(db, &keys(), Some("abc"), NOW).await.unwrap().is_none());
+        assert!(accounts::authenticate(&support::ctx(db, &keys(), (), &RequestMeta::default(), NOW), Some("abc")).await.unwrap().is_none());
         test.remove().await;
     }
 
     async fn failed_sign_ins_do_not_say_which_part_was_wrong_and_ten_slow_the_account(test: TestDb) {
         let db = &test.db;
         world(db).await;
-        let unknown = accounts::login(db, &keys(), "nobody@example.com", "correct horse battery", &meta(), NOW)
+        let unknown = accounts::login(&support::ctx(db, &keys(), (), &meta(), NOW), "nobody@example.com", "correct horse battery")
             .await
             .unwrap_err();
-        let wrong = accounts::login(db, &keys(), "owner@example.com", "wrong password!", &meta(), NOW)
+        let wrong = accounts::login(&support::ctx(db, &keys(), (), &meta(), NOW), "owner@example.com", "wrong password!")
             .await
             .unwrap_err();
         assert_eq!(unknown, wrong, "the same answer for an unknown email and a wrong password");
@@ -183,22 +181,22 @@ on_both_engines! {
         // From another address each time, so only the account's counter grows.
         for attempt in 1..10 {
             let from = RequestMeta { ip: Some(format!("198.51.100.{attempt}")), user_agent: None };
-            accounts::login(db, &keys(), "owner@example.com", "wrong password!", &from, NOW).await.unwrap_err();
+            accounts::login(&support::ctx(db, &keys(), (), &from, NOW), "owner@example.com", "wrong password!").await.unwrap_err();
         }
         let elsewhere = RequestMeta { ip: Some("203.0.113.1".into()), user_agent: None };
-        let throttled = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &elsewhere, NOW + 1000)
+        let throttled = accounts::login(&support::ctx(db, &keys(), (), &elsewhere, NOW + 1000), "owner@example.com", "correct horse battery")
             .await
             .unwrap_err();
         let AppError::Throttled(message) = &throttled else { panic!("{throttled:?}") };
         assert!(message.contains("Too many failed sign-in attempts"), "{message}");
         // An unknown account is slowed the same way: no enumeration by throttling either.
         for _ in 0..10 {
-            accounts::login(db, &keys(), "ghost@example.com", "x", &elsewhere, NOW).await.unwrap_err();
+            accounts::login(&support::ctx(db, &keys(), (), &elsewhere, NOW), "ghost@example.com", "x").await.unwrap_err();
         }
-        let ghost = accounts::login(db, &keys(), "ghost@example.com", "x", &elsewhere, NOW + 1).await.unwrap_err();
+        let ghost = accounts::login(&support::ctx(db, &keys(), (), &elsewhere, NOW + 1), "ghost@example.com", "x").await.unwrap_err();
         assert!(matches!(ghost, AppError::Throttled(_)), "{ghost:?}");
         // After the wait the right password works again.
-        let session = accounts::login(db, &keys(), "owner@example.com", "correct horse battery", &meta(), NOW + 60_000)
+        let session = accounts::login(&support::ctx(db, &keys(), (), &meta(), NOW + 60_000), "owner@example.com", "correct horse battery")
             .await;
         assert!(session.is_ok(), "{session:?}");
         test.remove().await;
@@ -212,16 +210,15 @@ on_both_engines! {
         let member = world.user(Role::TeamMember);
 
         // Everyone in the workspace sees the list; only admins and owners may manage it.
-        let page = workspaces::members(db, member, ws, NOW).await.unwrap();
+        let page = workspaces::members(&support::acting(db, &keys(), member, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert_eq!(page.members.len(), 5);
         assert!(!page.can_manage);
-        let page = workspaces::members(db, admin, ws, NOW).await.unwrap();
+        let page = workspaces::members(&support::acting(db, &keys(), admin, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert!(page.can_manage);
         assert_eq!(page.grantable_roles.last(), Some(&Role::Administrator));
 
-        let links = invitations::Links { public_url: "http://tessera.test", mail_relay: false };
         let invite = async |by: &CurrentUser, email: &str, role: Role| {
-            invitations::invite(db, &keys(), by, ws, email, role, links, &meta(), NOW).await
+            invitations::invite(&support::acting(db, &keys(), by, &meta(), NOW), ws, email, role).await
         };
         let denied = invite(member, "new@example.com", Role::Viewer).await.unwrap_err();
         assert!(matches!(denied, AppError::Forbidden(_)), "{denied:?}");
@@ -231,32 +228,32 @@ on_both_engines! {
         // An invitation makes no account and no member until the invitee accepts.
         let sent = invite(admin, "new@example.com", Role::Viewer).await.unwrap();
         assert!(db.user_by_email("new@example.com").await.unwrap().is_none());
-        assert_eq!(workspaces::members(db, admin, ws, NOW).await.unwrap().members.len(), 5);
+        assert_eq!(workspaces::members(&support::acting(db, &keys(), admin, &RequestMeta::default(), NOW), ws).await.unwrap().members.len(), 5);
         let twice = invite(admin, "new@example.com", Role::Viewer).await.unwrap_err();
         assert!(twice.to_string().contains("already has an open invitation"), "{twice}");
         let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
         let answer = InvitationAnswer { accept: true, name: Some("Nina New".into()), password: Some(support::JOINED_PASSWORD.into()) };
-        invitations::answer(db, &keys(), &code, None, answer.clone(), &meta(), NOW).await.unwrap();
-        accounts::login(db, &keys(), "new@example.com", support::JOINED_PASSWORD, &meta(), NOW).await.unwrap();
+        invitations::answer(&support::ctx(db, &keys(), None, &meta(), NOW), &code, answer.clone()).await.unwrap();
+        accounts::login(&support::ctx(db, &keys(), (), &meta(), NOW), "new@example.com", support::JOINED_PASSWORD).await.unwrap();
         // The link works once.
-        let again = invitations::answer(db, &keys(), &code, None, answer, &meta(), NOW).await.unwrap_err();
+        let again = invitations::answer(&support::ctx(db, &keys(), None, &meta(), NOW), &code, answer).await.unwrap_err();
         assert_eq!(again.field(), Some("code"), "{again:?}");
         let member_now = invite(admin, "new@example.com", Role::Viewer).await.unwrap_err();
         assert!(member_now.to_string().contains("already a member"), "{member_now}");
 
         // Administrators cannot touch Owners; nobody can remove or demote the last Owner.
         let owner = &world.owner;
-        let error = workspaces::change_role(db, admin, ws, owner.id, Role::Viewer, &meta(), NOW).await.unwrap_err();
+        let error = workspaces::change_role(&support::acting(db, &keys(), admin, &meta(), NOW), ws, owner.id, Role::Viewer).await.unwrap_err();
         assert!(matches!(error, AppError::Forbidden(_)), "{error:?}");
-        let error = workspaces::change_role(db, owner, ws, owner.id, Role::Administrator, &meta(), NOW).await.unwrap_err();
+        let error = workspaces::change_role(&support::acting(db, &keys(), owner, &meta(), NOW), ws, owner.id, Role::Administrator).await.unwrap_err();
         assert!(matches!(&error, AppError::Conflict(m) if m.contains("at least one Owner")), "{error:?}");
-        let error = workspaces::remove_member(db, owner, ws, owner.id, &meta(), NOW).await.unwrap_err();
+        let error = workspaces::remove_member(&support::acting(db, &keys(), owner, &meta(), NOW), ws, owner.id).await.unwrap_err();
         assert!(matches!(error, AppError::Conflict(_)), "{error:?}");
         // With a second Owner, the first may step down.
-        workspaces::change_role(db, owner, ws, admin.id, Role::Owner, &meta(), NOW).await.unwrap();
-        workspaces::change_role(db, owner, ws, owner.id, Role::Administrator, &meta(), NOW).await.unwrap();
-        workspaces::remove_member(db, admin, ws, member.id, &meta(), NOW).await.unwrap();
-        assert_eq!(workspaces::members(db, member, ws, NOW).await.unwrap_err(), AppError::NotFound);
+        workspaces::change_role(&support::acting(db, &keys(), owner, &meta(), NOW), ws, admin.id, Role::Owner).await.unwrap();
+        workspaces::change_role(&support::acting(db, &keys(), owner, &meta(), NOW), ws, owner.id, Role::Administrator).await.unwrap();
+        workspaces::remove_member(&support::acting(db, &keys(), admin, &meta(), NOW), ws, member.id).await.unwrap();
+        assert_eq!(workspaces::members(&support::acting(db, &keys(), member, &RequestMeta::default(), NOW), ws).await.unwrap_err(), AppError::NotFound);
         assert_eq!(audit_count(db, ws, "member.role_changed").await, 2);
         assert_eq!(audit_count(db, ws, "member.removed").await, 1);
         test.remove().await;
@@ -269,7 +266,7 @@ on_both_engines! {
         let first = &world.owner;
         let second = world.user(Role::Administrator);
         let meta = meta();
-        workspaces::change_role(db, first, ws, second.id, Role::Owner, &meta, NOW).await.unwrap();
+        workspaces::change_role(&support::acting(db, &keys(), first, &meta, NOW), ws, second.id, Role::Owner).await.unwrap();
         let owners = async || {
             let members = db.members(ws).await.unwrap().into_iter();
             members.filter(|m| m.role == Role::Owner.as_str()).map(|m| m.user_id).collect::<Vec<_>>()
@@ -278,15 +275,17 @@ on_both_engines! {
         // each on its own connection from the pool.
         for round in 0..20 {
             let removing = round % 2 == 1;
+            let by_first = support::acting(db, &keys(), first, &meta, NOW);
+            let by_second = support::acting(db, &keys(), second, &meta, NOW);
             let (a, b) = if removing {
                 tokio::join!(
-                    workspaces::remove_member(db, first, ws, first.id, &meta, NOW),
-                    workspaces::remove_member(db, second, ws, second.id, &meta, NOW),
+                    workspaces::remove_member(&by_first, ws, first.id),
+                    workspaces::remove_member(&by_second, ws, second.id),
                 )
             } else {
                 let (a, b) = tokio::join!(
-                    workspaces::change_role(db, first, ws, first.id, Role::Administrator, &meta, NOW),
-                    workspaces::change_role(db, second, ws, second.id, Role::Administrator, &meta, NOW),
+                    workspaces::change_role(&by_first, ws, first.id, Role::Administrator),
+                    workspaces::change_role(&by_second, ws, second.id, Role::Administrator),
                 );
                 (a.map(drop), b.map(drop))
             };
@@ -297,13 +296,12 @@ on_both_engines! {
             // Back to two Owners for the next round.
             let (stayed, left) = if remaining[0] == first.id { (first, second) } else { (second, first) };
             if removing {
-                let links = invitations::Links { public_url: "http://tessera.test", mail_relay: false };
-                let sent = invitations::invite(db, &keys(), stayed, ws, &left.email, Role::Owner, links, &meta, NOW).await.unwrap();
+                        let sent = invitations::invite(&support::acting(db, &keys(), stayed, &meta, NOW), ws, &left.email, Role::Owner).await.unwrap();
                 let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
                 let accept = InvitationAnswer { accept: true, name: None, password: None };
-                invitations::answer(db, &keys(), &code, Some(left), accept, &meta, NOW).await.unwrap();
+                invitations::answer(&support::ctx(db, &keys(), Some(left.clone()), &meta, NOW), &code, accept).await.unwrap();
             } else {
-                workspaces::change_role(db, stayed, ws, left.id, Role::Owner, &meta, NOW).await.unwrap();
+                workspaces::change_role(&support::acting(db, &keys(), stayed, &meta, NOW), ws, left.id, Role::Owner).await.unwrap();
             }
         }
         test.remove().await;
@@ -314,12 +312,12 @@ on_both_engines! {
         let keys = keys();
         let world = world(db).await;
         let ws = world.workspace;
-        let owner_token = tokens::create(db, &keys, &world.owner, ws, input("owner scope", Role::Owner), &meta(), NOW).await.unwrap();
-        let viewer_token = tokens::create(db, &keys, &world.owner, ws, input("viewer scope", Role::Viewer), &meta(), NOW).await.unwrap();
+        let owner_token = tokens::create(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, input("owner scope", Role::Owner)).await.unwrap();
+        let viewer_token = tokens::create(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, input("viewer scope", Role::Viewer)).await.unwrap();
 
         for (role, user) in &world.by_role {
             let role = *role;
-            let page = tokens::page(db, user, ws, NOW).await.unwrap();
+            let page = tokens::page(&support::acting(db, &keys, user, &RequestMeta::default(), NOW), ws).await.unwrap();
             for id in [owner_token.token.id, viewer_token.token.id] {
                 assert!(page.tokens.iter().any(|t| t.id == id), "{role:?} sees every token");
             }
@@ -327,18 +325,18 @@ on_both_engines! {
             let admin = role >= Role::Administrator;
             assert_eq!(page.can_create, writer, "{role:?}");
 
-            let created = tokens::create(db, &keys, user, ws, input(&format!("{role:?} own"), Role::Viewer), &meta(), NOW).await;
+            let created = tokens::create(&support::acting(db, &keys, user, &meta(), NOW), ws, input(&format!("{role:?} own"), Role::Viewer)).await;
             assert_eq!(created.is_ok(), writer, "{role:?} create: {created:?}");
-            let copied = tokens::copy(db, &keys, user, ws, viewer_token.token.id, &meta(), NOW).await;
+            let copied = tokens::copy(&support::acting(db, &keys, user, &meta(), NOW), ws, viewer_token.token.id).await;
             assert_eq!(copied.is_ok(), writer, "{role:?} copy: {copied:?}");
-            let edited = tokens::edit(db, user, ws, viewer_token.token.id, input("viewer scope", Role::Viewer), &meta(), NOW).await;
+            let edited = tokens::update(&support::acting(db, &keys, user, &meta(), NOW), ws, viewer_token.token.id, input("viewer scope", Role::Viewer).into()).await;
             assert_eq!(edited.is_ok(), writer, "{role:?} edit: {edited:?}");
-            let disabled = tokens::set_enabled(db, user, ws, viewer_token.token.id, false, &meta(), NOW).await;
+            let disabled = tokens::update(&support::acting(db, &keys, user, &meta(), NOW), ws, viewer_token.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await;
             assert_eq!(disabled.is_ok(), admin, "{role:?} disable: {disabled:?}");
-            let enabled = tokens::set_enabled(db, user, ws, viewer_token.token.id, true, &meta(), NOW).await;
+            let enabled = tokens::update(&support::acting(db, &keys, user, &meta(), NOW), ws, viewer_token.token.id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await;
             assert_eq!(enabled.is_ok(), admin, "{role:?} enable: {enabled:?}");
             // Nobody copies or edits a token above their role.
-            let above = tokens::copy(db, &keys, user, ws, owner_token.token.id, &meta(), NOW).await;
+            let above = tokens::copy(&support::acting(db, &keys, user, &meta(), NOW), ws, owner_token.token.id).await;
             assert_eq!(above.is_ok(), role == Role::Owner, "{role:?} copy owner token");
             if !writer {
                 assert!(matches!(created.unwrap_err(), AppError::Forbidden(_)));
@@ -350,15 +348,15 @@ on_both_engines! {
         }
         // A scope above one's own role is refused on create and on edit, saving nothing.
         let manager = world.user(Role::WorkspaceManager);
-        let error = tokens::create(db, &keys, manager, ws, input("too strong", Role::Administrator), &meta(), NOW).await.unwrap_err();
+        let error = tokens::create(&support::acting(db, &keys, manager, &meta(), NOW), ws, input("too strong", Role::Administrator)).await.unwrap_err();
         assert_eq!(error.field(), Some("scope"));
-        let error = tokens::edit(db, manager, ws, viewer_token.token.id, input("viewer scope", Role::Owner), &meta(), NOW).await.unwrap_err();
+        let error = tokens::update(&support::acting(db, &keys, manager, &meta(), NOW), ws, viewer_token.token.id, input("viewer scope", Role::Owner).into()).await.unwrap_err();
         assert_eq!(error.field(), Some("scope"));
-        assert!(!tokens::page(db, manager, ws, NOW).await.unwrap().tokens.iter().any(|t| t.label == "too strong"));
+        assert!(!tokens::page(&support::acting(db, &keys, manager, &RequestMeta::default(), NOW), ws).await.unwrap().tokens.iter().any(|t| t.label == "too strong"));
 
         // Administrators may delete a token above them (revoking is safe), and it is gone.
         let admin = world.user(Role::Administrator);
-        tokens::delete(db, admin, ws, owner_token.token.id, &meta(), NOW).await.unwrap();
+        tokens::delete(&support::acting(db, &keys, admin, &meta(), NOW), ws, owner_token.token.id).await.unwrap();
         assert!(db.token(ws, owner_token.token.id).await.unwrap().is_none());
         let copies = audit_count(db, ws, "token.copied").await;
         assert_eq!(copies, 4, "three writers copied the viewer token and the owner its own");
@@ -375,24 +373,24 @@ on_both_engines! {
         let ws = world.workspace;
         let owner = &world.owner;
         let admin = world.user(Role::Administrator);
-        let token = tokens::create(db, &keys, owner, ws, input("root", Role::Owner), &meta(), NOW).await.unwrap();
-        tokens::set_enabled(db, owner, ws, token.token.id, false, &meta(), NOW).await.unwrap();
+        let token = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input("root", Role::Owner)).await.unwrap();
+        tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, token.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
 
-        let refused = tokens::set_enabled(db, admin, ws, token.token.id, true, &meta(), NOW).await.unwrap_err();
+        let refused = tokens::update(&support::acting(db, &keys, admin, &meta(), NOW), ws, token.token.id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap_err();
         assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
         assert_eq!(refused.http_status(), 403);
         assert!(db.token(ws, token.token.id).await.unwrap().unwrap().disabled_at.is_some(), "still disabled");
         assert_eq!(audit_count(db, ws, "token.enabled").await, 0);
         // The table offers the Administrator no Enable button for it, and the Owner one.
         let seen = |page: tessera::model::TokensPage| page.tokens.into_iter().find(|t| t.id == token.token.id).unwrap();
-        assert!(!seen(tokens::page(db, admin, ws, NOW).await.unwrap()).may_disable);
-        assert!(seen(tokens::page(db, owner, ws, NOW).await.unwrap()).may_disable);
+        assert!(!seen(tokens::page(&support::acting(db, &keys, admin, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
+        assert!(seen(tokens::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
 
         // Revoking stays open to Administrators: they may still disable an Owner token.
-        let enabled = tokens::set_enabled(db, owner, ws, token.token.id, true, &meta(), NOW).await.unwrap();
+        let enabled = tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, token.token.id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap();
         assert_eq!(enabled.status, TokenStatus::Active);
-        assert!(seen(tokens::page(db, admin, ws, NOW).await.unwrap()).may_disable);
-        let disabled = tokens::set_enabled(db, admin, ws, token.token.id, false, &meta(), NOW).await.unwrap();
+        assert!(seen(tokens::page(&support::acting(db, &keys, admin, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
+        let disabled = tokens::update(&support::acting(db, &keys, admin, &meta(), NOW), ws, token.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         assert_eq!(disabled.status, TokenStatus::Disabled);
         test.remove().await;
     }
@@ -402,10 +400,10 @@ on_both_engines! {
         let keys = keys();
         let world = world(db).await;
         let ws = world.workspace;
-        let created = tokens::create(db, &keys, &world.owner, ws, TokenInput {
+        let created = tokens::create(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "  CI deploy ".into(), scope: Role::TeamMember, expires_at: Some(NOW + 3 * DAY),
-        }, &meta(), NOW).await.unwrap();
+        }).await.unwrap();
         let secret = TokenSecret::parse(&created.secret).expect("a well-formed token");
         assert_eq!(created.token.label, "CI deploy");
         assert_eq!(created.token.display_prefix, &created.secret[..10]);
@@ -417,23 +415,23 @@ on_both_engines! {
         let sealed = db.sealed_secret(ws, row.id).await.unwrap().unwrap();
         assert!(!sealed.windows(20).any(|w| w == &created.secret.as_bytes()[10..30]));
 
-        let copied = tokens::copy(db, &keys, &world.owner, ws, row.id, &meta(), NOW).await.unwrap();
+        let copied = tokens::copy(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, row.id).await.unwrap();
         assert_eq!(copied, created.secret);
         // Another workspace's member gets "not found" for everything about it.
-        let other = accounts::login(db, &keys, "viewer@example.com", "x", &meta(), NOW).await;
+        let other = accounts::login(&support::ctx(db, &keys, (), &meta(), NOW), "viewer@example.com", "x").await;
         assert!(other.is_err());
         // As if workspace_creation = "everyone".
         let creator = CurrentUser { may_create_workspaces: true, ..world.user(Role::Viewer).clone() };
-        let stranger = workspaces::create(db, &creator, "Elsewhere", &meta(), NOW).await.unwrap();
-        let elsewhere = tokens::page(db, world.user(Role::Viewer), stranger.id, NOW).await.unwrap();
+        let stranger = workspaces::create(&support::ctx(db, &keys, creator.clone(), &meta(), NOW), "Elsewhere").await.unwrap();
+        let elsewhere = tokens::page(&support::acting(db, &keys, world.user(Role::Viewer), &RequestMeta::default(), NOW), stranger.id).await.unwrap();
         assert!(elsewhere.tokens.is_empty());
         let outsider = CurrentUser { id: Uuid::now_v7(), email: "x@example.com".into(), name: "X".into(), ..world.owner.clone() };
-        assert_eq!(tokens::page(db, &outsider, ws, NOW).await.unwrap_err(), AppError::NotFound);
-        assert_eq!(tokens::copy(db, &keys, &outsider, ws, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(tokens::page(&support::acting(db, &keys, &outsider, &RequestMeta::default(), NOW), ws).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(tokens::copy(&support::acting(db, &keys, &outsider, &meta(), NOW), ws, row.id).await.unwrap_err(), AppError::NotFound);
         // The token id under the wrong workspace is not found either, even for its Owner.
-        let owner_elsewhere = workspaces::create(db, &world.owner, "Second", &meta(), NOW).await.unwrap();
-        assert_eq!(tokens::copy(db, &keys, &world.owner, owner_elsewhere.id, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
-        assert_eq!(tokens::delete(db, &world.owner, owner_elsewhere.id, row.id, &meta(), NOW).await.unwrap_err(), AppError::NotFound);
+        let owner_elsewhere = workspaces::create(&support::ctx(db, &keys, world.owner.clone(), &meta(), NOW), "Second").await.unwrap();
+        assert_eq!(tokens::copy(&support::acting(db, &keys, &world.owner, &meta(), NOW), owner_elsewhere.id, row.id).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(tokens::delete(&support::acting(db, &keys, &world.owner, &meta(), NOW), owner_elsewhere.id, row.id).await.unwrap_err(), AppError::NotFound);
         test.remove().await;
     }
 
@@ -443,29 +441,29 @@ on_both_engines! {
         let world = world(db).await;
         let ws = world.workspace;
         let owner = &world.owner;
-        tokens::create(db, &keys, owner, ws, input("Deploy", Role::Viewer), &meta(), NOW).await.unwrap();
+        tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input("Deploy", Role::Viewer)).await.unwrap();
 
-        let taken = tokens::create(db, &keys, owner, ws, input("deploy", Role::Viewer), &meta(), NOW).await.unwrap_err();
+        let taken = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input("deploy", Role::Viewer)).await.unwrap_err();
         assert_eq!(taken.field(), Some("label"));
         assert!(taken.to_string().contains("already has a token labelled"), "{taken}");
-        let empty = tokens::create(db, &keys, owner, ws, input("   ", Role::Viewer), &meta(), NOW).await.unwrap_err();
+        let empty = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input("   ", Role::Viewer)).await.unwrap_err();
         assert_eq!(empty.field(), Some("label"));
-        let long = tokens::create(db, &keys, owner, ws, input(&"x".repeat(101), Role::Viewer), &meta(), NOW).await.unwrap_err();
+        let long = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input(&"x".repeat(101), Role::Viewer)).await.unwrap_err();
         assert!(long.to_string().contains("at most 100 characters"), "{long}");
-        let past = tokens::create(db, &keys, owner, ws, TokenInput {
+        let past = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "old".into(), scope: Role::Viewer, expires_at: Some(NOW - 1),
-        }, &meta(), NOW).await.unwrap_err();
+        }).await.unwrap_err();
         assert_eq!(past.field(), Some("expires_at"));
-        let page = tokens::page(db, owner, ws, NOW).await.unwrap();
+        let page = tokens::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert_eq!(page.tokens.len(), 1, "nothing half-written");
         assert_eq!(audit_count(db, ws, "token.created").await, 1);
 
         // The same label in another workspace is fine; renaming onto a taken label is not.
-        let second = workspaces::create(db, owner, "Second", &meta(), NOW).await.unwrap();
-        tokens::create(db, &keys, owner, second.id, input("Deploy", Role::Viewer), &meta(), NOW).await.unwrap();
-        let other = tokens::create(db, &keys, owner, ws, input("Other", Role::Viewer), &meta(), NOW).await.unwrap();
-        let clash = tokens::edit(db, owner, ws, other.token.id, input("DEPLOY", Role::Viewer), &meta(), NOW).await.unwrap_err();
+        let second = workspaces::create(&support::ctx(db, &keys, owner.clone(), &meta(), NOW), "Second").await.unwrap();
+        tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), second.id, input("Deploy", Role::Viewer)).await.unwrap();
+        let other = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input("Other", Role::Viewer)).await.unwrap();
+        let clash = tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, other.token.id, input("DEPLOY", Role::Viewer).into()).await.unwrap_err();
         assert_eq!(clash.field(), Some("label"));
         assert_eq!(db.token(ws, other.token.id).await.unwrap().unwrap().label, "Other");
         test.remove().await;
@@ -477,25 +475,25 @@ on_both_engines! {
         let world = world(db).await;
         let ws = world.workspace;
         let owner = &world.owner;
-        let soon = tokens::create(db, &keys, owner, ws, TokenInput {
+        let soon = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "soon".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
-        }, &meta(), NOW).await.unwrap();
+        }).await.unwrap();
         let later = NOW + 2 * DAY;
-        let page = tokens::page(db, owner, ws, later).await.unwrap();
+        let page = tokens::page(&support::acting(db, &keys, owner, &RequestMeta::default(), later), ws).await.unwrap();
         let view = &page.tokens[0];
         assert_eq!(view.status, TokenStatus::Expired);
         assert!(!view.may_copy, "no copy button on an expired token");
         // Editing the label keeps an expiry that has passed.
-        let edited = tokens::edit(db, owner, ws, soon.token.id, TokenInput {
+        let edited = tokens::update(&support::acting(db, &keys, owner, &meta(), later), ws, soon.token.id, TokenInput {
             permissions: None,
             label: "soon (old)".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
-        }, &meta(), later).await.unwrap();
+        }.into()).await.unwrap();
         assert_eq!(edited.status, TokenStatus::Expired);
-        let disabled = tokens::set_enabled(db, owner, ws, soon.token.id, false, &meta(), NOW).await.unwrap();
+        let disabled = tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, soon.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         assert_eq!(disabled.status, TokenStatus::Disabled);
         // Asking again changes and records nothing.
-        tokens::set_enabled(db, owner, ws, soon.token.id, false, &meta(), NOW).await.unwrap();
+        tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, soon.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         assert_eq!(audit_count(db, ws, "token.disabled").await, 1);
         test.remove().await;
     }
@@ -508,16 +506,16 @@ on_both_engines! {
         let manager = world.user(Role::WorkspaceManager);
         let admin = world.user(Role::Administrator);
         let expiry = NOW + DAY;
-        let created = tokens::create(db, &keys, &world.owner, ws, TokenInput {
+        let created = tokens::create(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, TokenInput {
             expires_at: Some(expiry), ..input("nightly", Role::Viewer)
-        }, &meta(), NOW).await.unwrap();
+        }).await.unwrap();
         let id = created.token.id;
         let later = NOW + 2 * DAY;
         let with_expiry = |label: &str, expires_at: Option<i64>| TokenInput { expires_at, ..input(label, Role::Viewer) };
 
         // A Workspace Manager may not enable tokens, so may not revive an expired one either.
         for revived in [Some(later + 30 * DAY), None] {
-            let error = tokens::edit(db, manager, ws, id, with_expiry("nightly (again)", revived), &meta(), later).await.unwrap_err();
+            let error = tokens::update(&support::acting(db, &keys, manager, &meta(), later), ws, id, with_expiry("nightly (again)", revived).into()).await.unwrap_err();
             assert!(matches!(&error, AppError::Forbidden(m) if m.contains("has expired")), "{error:?}");
         }
         let row = db.token(ws, id).await.unwrap().unwrap();
@@ -525,13 +523,13 @@ on_both_engines! {
         assert_eq!(audit_count(db, ws, "token.edited").await, 0);
 
         // Leaving the expiry as it is, the Manager may still edit the rest.
-        let relabelled = tokens::edit(db, manager, ws, id, with_expiry("nightly (old)", Some(expiry)), &meta(), later).await.unwrap();
+        let relabelled = tokens::update(&support::acting(db, &keys, manager, &meta(), later), ws, id, with_expiry("nightly (old)", Some(expiry)).into()).await.unwrap();
         assert_eq!((relabelled.label.as_str(), relabelled.status), ("nightly (old)", TokenStatus::Expired));
 
         // An Administrator may revive it; once it is active, the Manager may move its expiry again.
-        let revived = tokens::edit(db, admin, ws, id, with_expiry("nightly", Some(later + 30 * DAY)), &meta(), later).await.unwrap();
+        let revived = tokens::update(&support::acting(db, &keys, admin, &meta(), later), ws, id, with_expiry("nightly", Some(later + 30 * DAY)).into()).await.unwrap();
         assert_eq!(revived.status, TokenStatus::Active);
-        let moved = tokens::edit(db, manager, ws, id, with_expiry("nightly", Some(later + 7 * DAY)), &meta(), later).await.unwrap();
+        let moved = tokens::update(&support::acting(db, &keys, manager, &meta(), later), ws, id, with_expiry("nightly", Some(later + 7 * DAY)).into()).await.unwrap();
         assert_eq!(moved.expires_at, Some(later + 7 * DAY));
         test.remove().await;
     }
@@ -540,13 +538,13 @@ on_both_engines! {
         let db = &test.db;
         let world = world(db).await;
         let owner = &world.owner;
-        let saved = tokens::set_hidden_columns(db, owner, HiddenColumns(vec![
+        let saved = tokens::set_hidden_columns(&support::ctx(db, &keys(), owner.clone(), &RequestMeta::default(), NOW), HiddenColumns(vec![
             TokenColumn::Scope, TokenColumn::Status, TokenColumn::Scope,
-        ]), NOW).await.unwrap();
+        ])).await.unwrap();
         assert_eq!(saved.0, vec![TokenColumn::Scope]);
-        let page = tokens::page(db, owner, world.workspace, NOW).await.unwrap();
+        let page = tokens::page(&support::acting(db, &keys(), owner, &RequestMeta::default(), NOW), world.workspace).await.unwrap();
         assert_eq!(page.hidden_columns.0, vec![TokenColumn::Scope]);
-        let other = tokens::page(db, world.user(Role::Viewer), world.workspace, NOW).await.unwrap();
+        let other = tokens::page(&support::acting(db, &keys(), world.user(Role::Viewer), &RequestMeta::default(), NOW), world.workspace).await.unwrap();
         assert!(other.hidden_columns.0.is_empty());
         test.remove().await;
     }
@@ -563,12 +561,12 @@ on_both_engines! {
         let ws = world.workspace;
         let owner = &world.owner;
         let admin = world.user(Role::Administrator);
-        let deploy = tokens::create(db, &keys, owner, ws, input("deploy", Role::TeamMember), &meta(), NOW).await.unwrap();
-        let ops = tokens::create(db, &keys, admin, ws, input("ops", Role::Administrator), &meta(), NOW).await.unwrap();
-        let narrow = tokens::create(db, &keys, owner, ws, TokenInput {
+        let deploy = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, input("deploy", Role::TeamMember)).await.unwrap();
+        let ops = tokens::create(&support::acting(db, &keys, admin, &meta(), NOW), ws, input("ops", Role::Administrator)).await.unwrap();
+        let narrow = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: Some([ApiPermission::Introspect].into_iter().collect()),
             ..input("verifier", Role::Viewer)
-        }, &meta(), NOW).await.unwrap();
+        }).await.unwrap();
         // Uses: deploy from two addresses (the older one only in its kept requests), ops from one.
         let recorder = LastUsed::default();
         let used = |token: Uuid, at: i64, ip: [u8; 4]| Use {
@@ -581,7 +579,7 @@ on_both_engines! {
 
         let keys = &keys;
         let find = |query: AccessAuditQuery| async move {
-            let page = access_audit::page(db, keys, admin, ws, &query, NOW + 10).await.unwrap();
+            let page = access_audit::page(&support::acting(db, keys, admin, &RequestMeta::default(), NOW + 10), ws, &query).await.unwrap();
             page.rows.into_iter().map(|r| r.token.label).collect::<Vec<_>>()
         };
         assert_eq!(find(AccessAuditQuery::default()).await, ["ops", "deploy", "verifier"], "most recently used first");
@@ -592,8 +590,8 @@ on_both_engines! {
         let longer = AccessAuditQuery { token: Some(ops.secret[..20].to_owned()), ..Default::default() };
         assert_eq!(find(longer).await, ["ops"], "a partly pasted token is matched on what is stored");
         // A whole token of another workspace finds nothing here.
-        let elsewhere = workspaces::create(db, owner, "Elsewhere", &meta(), NOW).await.unwrap();
-        let foreign = tokens::create(db, keys, owner, elsewhere.id, input("foreign", Role::Viewer), &meta(), NOW).await.unwrap();
+        let elsewhere = workspaces::create(&support::ctx(db, keys, owner.clone(), &meta(), NOW), "Elsewhere").await.unwrap();
+        let foreign = tokens::create(&support::acting(db, keys, owner, &meta(), NOW), elsewhere.id, input("foreign", Role::Viewer)).await.unwrap();
         let foreign = AccessAuditQuery { token: Some(foreign.secret), ..Default::default() };
         assert!(find(foreign).await.is_empty());
         let older_ip = AccessAuditQuery { ip: Some("203.0.113.9".into()), ..Default::default() };
@@ -609,11 +607,11 @@ on_both_engines! {
         let creator = AccessAuditQuery { creator: Some("ADMINISTRATOR@".into()), ..Default::default() };
         assert_eq!(find(creator).await, ["ops"]);
         let bad = AccessAuditQuery { ip: Some("10.0.0".into()), ..Default::default() };
-        let error = access_audit::page(db, keys, admin, ws, &bad, NOW).await.unwrap_err();
+        let error = access_audit::page(&support::acting(db, keys, admin, &RequestMeta::default(), NOW), ws, &bad).await.unwrap_err();
         assert_eq!(error.field(), Some("ip"));
 
         // The detail: permissions, newest requests first, and today's count in the chart.
-        let detail = access_audit::detail(db, admin, ws, deploy.token.id, NOW + 10).await.unwrap();
+        let detail = access_audit::detail(&support::acting(db, keys, admin, &RequestMeta::default(), NOW + 10), ws, deploy.token.id).await.unwrap();
         let ips: Vec<_> = detail.recent.iter().map(|r| r.ip.clone().unwrap()).collect();
         assert_eq!(ips, ["198.51.100.4", "203.0.113.9"]);
         assert_eq!(detail.recent[0].user_agent.as_deref(), Some("curl/8"));
@@ -623,9 +621,9 @@ on_both_engines! {
         assert_eq!(detail.row.creator_email.as_deref(), Some("owner@example.com"));
         // Only Administrators and Owners.
         for role in [Role::WorkspaceManager, Role::TeamMember, Role::Viewer] {
-            let error = access_audit::page(db, keys, world.user(role), ws, &AccessAuditQuery::default(), NOW).await.unwrap_err();
+            let error = access_audit::page(&support::acting(db, keys, world.user(role), &RequestMeta::default(), NOW), ws, &AccessAuditQuery::default()).await.unwrap_err();
             assert!(matches!(error, AppError::Forbidden(_)), "{role:?}: {error:?}");
-            let error = access_audit::detail(db, world.user(role), ws, deploy.token.id, NOW).await.unwrap_err();
+            let error = access_audit::detail(&support::acting(db, keys, world.user(role), &RequestMeta::default(), NOW), ws, deploy.token.id).await.unwrap_err();
             assert!(matches!(error, AppError::Forbidden(_)), "{role:?}: {error:?}");
         }
         let _ = narrow;

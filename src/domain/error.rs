@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{permission::Denied, validation::FieldError};
+use super::{
+    permission::{Action, Denied, TokenAction},
+    validation::FieldError,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -100,12 +103,17 @@ impl From<Denied> for AppError {
     fn from(denied: Denied) -> Self {
         match denied {
             Denied::NotFound => AppError::NotFound,
-            Denied::Forbidden => {
-                AppError::Forbidden("Your role in this workspace does not allow this.".into())
-            }
+            Denied::Forbidden(action) => AppError::Forbidden(action.refusal().into()),
             Denied::ScopeAboveRole => AppError::Forbidden(
                 "This goes above your own role in this workspace, which is not allowed.".into(),
             ),
+            Denied::MissingPermission(permission) => {
+                AppError::Forbidden(format!("This token lacks the {permission} permission."))
+            }
+            Denied::PeopleOnly(Action::Token(TokenAction::Copy, _)) => {
+                AppError::Forbidden("Tokens cannot read other tokens' secrets.".into())
+            }
+            Denied::PeopleOnly(action) => AppError::Forbidden(action.refusal().into()),
         }
     }
 }

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::role::Role;
+use super::{
+    api_permission::{ApiPermission, PermissionSet},
+    role::Role,
+};
 
 /// What can be done to an access token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,36 +52,207 @@ impl TokenAction {
     }
 }
 
+/// What someone asks to do in a workspace they belong to. Every service names its action
+/// here, and [`authorize`] holds both halves of the rule for each: the role it takes and
+/// the API permission a token must also hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the workspace's name and one's own role.
+    ReadWorkspace,
+    /// Change the workspace's settings (its name).
+    ChangeSettings,
+    /// List and read the workspace's tokens.
+    ReadTokens,
+    /// Do something to a token of this scope (for `Create` and `Edit`, the scope asked for).
+    Token(TokenAction, Role),
+    /// List the workspace's members.
+    ReadMembers,
+    /// See the workspace's open invitations (those who manage members).
+    ReadInvitations,
+    /// Do something to a member of this role (for `Add`, the role to grant).
+    Member(MemberAction, Role),
+    /// Read the audit log and the API access audit.
+    ReadAudit,
+    /// Read the workspace's notification mail.
+    ReadOutbox,
+    /// Ask whether a token of the workspace is valid.
+    Introspect,
+}
+
+impl Action {
+    /// Every action, with every scope or role it can name.
+    pub fn all() -> impl Iterator<Item = Action> {
+        let plain = [
+            Action::ReadWorkspace,
+            Action::ChangeSettings,
+            Action::ReadTokens,
+            Action::ReadMembers,
+            Action::ReadInvitations,
+            Action::ReadAudit,
+            Action::ReadOutbox,
+            Action::Introspect,
+        ];
+        let tokens = TokenAction::ALL
+            .into_iter()
+            .flat_map(|action| Role::ALL.map(|scope| Action::Token(action, scope)));
+        let members = MemberAction::ALL
+            .into_iter()
+            .flat_map(|action| Role::ALL.map(|target| Action::Member(action, target)));
+        plain.into_iter().chain(tokens).chain(members)
+    }
+}
+
+/// What an access token needs for an action, beside its scope's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiRule {
+    /// The token must hold this permission.
+    Needs(ApiPermission),
+    /// No token may, whatever it holds: a person in the UI only.
+    PeopleOnly,
+}
+
+impl Action {
+    /// The permission a token needs for this action.
+    pub fn api_rule(self) -> ApiRule {
+        use ApiPermission::*;
+        ApiRule::Needs(match self {
+            Action::ReadWorkspace => WorkspaceRead,
+            Action::ChangeSettings => WorkspaceWrite,
+            Action::ReadTokens | Action::Token(TokenAction::View, _) => TokensRead,
+            // Secrets leave Tessera once, at creation; copying is for people in the UI.
+            Action::Token(TokenAction::Copy, _) => return ApiRule::PeopleOnly,
+            Action::Token(_, _) => TokensWrite,
+            Action::ReadMembers
+            | Action::ReadInvitations
+            | Action::Member(MemberAction::View, _) => MembersRead,
+            Action::Member(_, _) => MembersWrite,
+            Action::ReadAudit => AuditRead,
+            // Mail names people and carries links: it stays in the UI.
+            Action::ReadOutbox => return ApiRule::PeopleOnly,
+            Action::Introspect => Introspect,
+        })
+    }
+
+    /// The role rule alone, for a member whose role is `role`.
+    pub fn role_allows(self, role: Role) -> Result<(), Denied> {
+        let at_least = |minimum: Role| {
+            if role >= minimum {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(self))
+            }
+        };
+        match self {
+            Action::ReadWorkspace
+            | Action::ReadTokens
+            | Action::ReadMembers
+            | Action::Introspect => Ok(()),
+            Action::ChangeSettings | Action::ReadAudit | Action::ReadInvitations => {
+                at_least(Role::Administrator)
+            }
+            Action::ReadOutbox => at_least(Role::Owner),
+            Action::Token(action, scope) => {
+                at_least(action.minimum_role())?;
+                if action.capped_by_role() && scope > role {
+                    return Err(Denied::ScopeAboveRole);
+                }
+                Ok(())
+            }
+            Action::Member(MemberAction::View, _) => Ok(()),
+            Action::Member(_, target) => {
+                at_least(Role::Administrator)?;
+                if target > role {
+                    return Err(Denied::ScopeAboveRole);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The refusal a member gets when their role does not allow this.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Action::ChangeSettings => {
+                "Only Administrators and Owners can change the workspace's settings."
+            }
+            Action::ReadAudit => "Only Administrators and Owners can read the audit log.",
+            Action::ReadOutbox => "Only the workspace's Owners can read its notification mail.",
+            _ => "Your role in this workspace does not allow this.",
+        }
+    }
+}
+
+/// Who acts in a workspace: a member with their role, or a token acting with its scope as
+/// its role and the permissions it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    /// None for a person; a token's permissions otherwise.
+    pub token: Option<PermissionSet>,
+}
+
+impl Actor {
+    pub fn person(role: Role) -> Actor {
+        Actor { role, token: None }
+    }
+
+    pub fn token(scope: Role, permissions: PermissionSet) -> Actor {
+        Actor {
+            role: scope,
+            token: Some(permissions),
+        }
+    }
+
+    /// Whether [`authorize`] lets this actor do `action` (to show or hide a control).
+    pub fn may(self, action: Action) -> bool {
+        authorize(self, action).is_ok()
+    }
+}
+
 /// Why an action is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     /// Not a member of the workspace: it must look as if the thing did not exist.
     #[error("not found")]
     NotFound,
     /// A member whose role does not allow the action.
     #[error("your role does not allow this")]
-    Forbidden,
-    /// The token's scope is above the actor's role.
+    Forbidden(Action),
+    /// The token's scope (or the member's role) is above the actor's role.
     #[error("the token's scope is above your role")]
     ScopeAboveRole,
+    /// A token without the permission the action needs.
+    #[error("the token lacks the {0} permission")]
+    MissingPermission(ApiPermission),
+    /// A token asking for what only people may do.
+    #[error("tokens may not do this")]
+    PeopleOnly(Action),
+}
+
+/// The one authorization step: may `actor` do `action`? A token must pass its API rule
+/// first (what it was given), then its scope must pass the role rule like a member's role.
+pub fn authorize(actor: Actor, action: Action) -> Result<(), Denied> {
+    if let Some(permissions) = actor.token {
+        match action.api_rule() {
+            ApiRule::Needs(permission) if !permissions.contains(permission) => {
+                return Err(Denied::MissingPermission(permission));
+            }
+            ApiRule::Needs(_) => {}
+            ApiRule::PeopleOnly => return Err(Denied::PeopleOnly(action)),
+        }
+    }
+    action.role_allows(actor.role)
 }
 
 /// May a user whose membership in the token's workspace is `membership` (None: not a
-/// member) do `action` to a token of `scope`? For `Create` and `Edit`, `scope` is the scope
-/// asked for; an edit must pass for the token's current scope as well.
+/// member) do `action` to a token of `scope`? The role rule alone (see [`authorize`]).
 pub fn authorize_token(
     membership: Option<Role>,
     action: TokenAction,
     scope: Role,
 ) -> Result<(), Denied> {
     let role = membership.ok_or(Denied::NotFound)?;
-    if role < action.minimum_role() {
-        return Err(Denied::Forbidden);
-    }
-    if action.capped_by_role() && scope > role {
-        return Err(Denied::ScopeAboveRole);
-    }
-    Ok(())
+    Action::Token(action, scope).role_allows(role)
 }
 
 /// What an edit moving a token's expiry from `current` to `asked` at `now` needs beyond
@@ -134,32 +308,23 @@ pub fn authorize_member(
     target: Role,
 ) -> Result<(), Denied> {
     let role = membership.ok_or(Denied::NotFound)?;
-    if action == MemberAction::View {
-        return Ok(());
-    }
-    if role < Role::Administrator {
-        return Err(Denied::Forbidden);
-    }
-    if target > role {
-        return Err(Denied::ScopeAboveRole);
-    }
-    Ok(())
+    Action::Member(action, target).role_allows(role)
 }
 
 /// Whether `role` may manage members at all (to show the controls).
 pub fn may_manage_members(role: Role) -> bool {
-    role >= Role::Administrator
+    Actor::person(role).may(Action::Member(MemberAction::Add, Role::Viewer))
 }
 
 /// Whether `role` may read the audit log and the API Access Audit (who used which token
 /// from where): Administrators and Owners.
 pub fn may_audit(role: Role) -> bool {
-    role >= Role::Administrator
+    Actor::person(role).may(Action::ReadAudit)
 }
 
 /// Whether `role` may change the workspace's settings (its name): Administrators and Owners.
 pub fn may_change_settings(role: Role) -> bool {
-    role >= Role::Administrator
+    Actor::person(role).may(Action::ChangeSettings)
 }
 
 #[cfg(test)]
@@ -185,7 +350,7 @@ mod tests {
                 for scope in Role::ALL {
                     let result = authorize_token(Some(role), action, scope);
                     let expected = if !granted(role).contains(&action) {
-                        Err(Denied::Forbidden)
+                        Err(Denied::Forbidden(Action::Token(action, scope)))
                     } else if matches!(action, Create | Edit | Copy | Enable) && scope > role {
                         Err(Denied::ScopeAboveRole)
                     } else {
@@ -258,7 +423,7 @@ mod tests {
         }
         assert_eq!(
             change(Some(Role::WorkspaceManager), Role::Viewer, expired, None),
-            Err(Denied::Forbidden)
+            Err(Denied::Forbidden(Action::Token(Enable, Role::Viewer)))
         );
         assert_eq!(
             change(Some(Role::Administrator), Role::Owner, expired, None),
@@ -279,7 +444,7 @@ mod tests {
                     let expected = if action == MemberAction::View {
                         Ok(())
                     } else if role < Role::Administrator {
-                        Err(Denied::Forbidden)
+                        Err(Denied::Forbidden(Action::Member(action, target)))
                     } else if target > role {
                         Err(Denied::ScopeAboveRole)
                     } else {
@@ -296,5 +461,52 @@ mod tests {
             assert_eq!(may_audit(role), role >= Role::Administrator);
             assert_eq!(may_change_settings(role), role >= Role::Administrator);
         }
+    }
+
+    /// Every action has both halves: a role rule that refuses someone (only a Viewer's
+    /// reads are open to every member) and an API rule that refuses a token lacking its
+    /// permission, while a token holding everything is judged by its scope like a person.
+    #[test]
+    fn every_action_has_a_role_rule_and_an_api_rule() {
+        let all: PermissionSet = ApiPermission::ALL.into_iter().collect();
+        let mut checked = 0;
+        for action in Action::all() {
+            let open_to_all = matches!(
+                action,
+                Action::ReadWorkspace
+                    | Action::ReadTokens
+                    | Action::ReadMembers
+                    | Action::Introspect
+                    | Action::Token(View, _)
+                    | Action::Member(MemberAction::View, _)
+            );
+            assert_eq!(
+                action.role_allows(Role::Viewer).is_ok(),
+                open_to_all,
+                "{action:?}: the role rule"
+            );
+            for role in Role::ALL {
+                let person = authorize(Actor::person(role), action);
+                assert_eq!(person, action.role_allows(role), "{action:?} {role:?}");
+                let everything = authorize(Actor::token(role, all), action);
+                match action.api_rule() {
+                    ApiRule::Needs(permission) => {
+                        assert_eq!(everything, person, "{action:?} {role:?}");
+                        let without: PermissionSet =
+                            all.iter().filter(|p| *p != permission).collect();
+                        assert_eq!(
+                            authorize(Actor::token(role, without), action),
+                            Err(Denied::MissingPermission(permission)),
+                            "{action:?} {role:?}"
+                        );
+                    }
+                    ApiRule::PeopleOnly => {
+                        assert_eq!(everything, Err(Denied::PeopleOnly(action)));
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} cases");
     }
 }

@@ -1,7 +1,10 @@
 //! The operator's commands: `tessera admin …`. They read the same configuration as the
 //! server and act on its database directly.
 
-use super::{ServerError, config::Config, secrets::Keys, services, store::Db};
+use super::{
+    ServerError, config::Config, context::Ctx, secrets::Keys, services, services::RequestMeta,
+    state::AppState, store::Db,
+};
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,15 +38,12 @@ pub async fn reset_password(config: &Config, email: &str) -> Result<String, Serv
     let keys = Keys::load_or_create(config)?;
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
-    let link = services::accounts::issue_password_reset(
-        &db,
-        &keys,
-        email,
-        &config.public_url,
-        services::now_ms(),
-    )
-    .await
-    .map_err(|error| ServerError::Admin(error.to_string()));
+    // The operator at the console: no request, so no address or user agent to record.
+    let state = AppState::new(config.clone(), db.clone(), keys);
+    let ctx = Ctx::new(state, (), RequestMeta::default());
+    let link = services::password_changes::issue_password_reset(&ctx, email)
+        .await
+        .map_err(|error| ServerError::Admin(error.to_string()));
     db.close().await;
     link
 }

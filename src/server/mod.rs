@@ -2,7 +2,9 @@
 
 pub mod admin;
 pub mod api;
+pub mod clock;
 pub mod config;
+pub mod context;
 pub mod http;
 pub mod last_used;
 pub mod mail;

@@ -17,7 +17,7 @@ use axum::{
 use leptos::prelude::*;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use super::{services::RequestMeta, state::AppState};
+use super::{context::Ctx, services::RequestMeta, state::AppState};
 use crate::{domain::error::AppError, model::CurrentUser};
 
 pub const SESSION_COOKIE: &str = "tessera_session";
@@ -164,38 +164,38 @@ pub fn request() -> Result<RequestContext, AppError> {
 }
 
 impl RequestContext {
-    /// The signed-in user, or `Unauthenticated`. A person whose password somebody else
-    /// chose may do nothing but choose their own ([`RequestContext::any_user`]).
-    pub async fn user(&self) -> Result<CurrentUser, AppError> {
-        let user = self.any_user().await?;
-        if user.must_change_password {
+    /// The context for a visitor: nobody signed in (or nobody who matters to the call).
+    pub fn visitor(&self) -> Ctx<()> {
+        Ctx::new(self.state.clone(), (), self.meta.clone())
+    }
+
+    /// The signed-in person, or `Unauthenticated`. A person whose password somebody else
+    /// chose may do nothing but choose their own ([`RequestContext::any_person`]).
+    pub async fn person(&self) -> Result<Ctx<CurrentUser>, AppError> {
+        let ctx = self.any_person().await?;
+        if ctx.principal.must_change_password {
             return Err(AppError::Forbidden(
                 "Choose your own password first: the one you signed in with was chosen by someone else.".into(),
             ));
         }
-        Ok(user)
+        Ok(ctx)
     }
 
-    /// The signed-in user, even one who must still choose their own password.
-    pub async fn any_user(&self) -> Result<CurrentUser, AppError> {
-        self.signed_in().await?.ok_or(AppError::Unauthenticated)
+    /// The signed-in person, even one who must still choose their own password.
+    pub async fn any_person(&self) -> Result<Ctx<CurrentUser>, AppError> {
+        let ctx = self.maybe_person().await?;
+        match &ctx.principal {
+            Some(user) => Ok(ctx.acting_as(user.clone())),
+            None => Err(AppError::Unauthenticated),
+        }
     }
 
-    /// The signed-in user, if any.
-    pub async fn signed_in(&self) -> Result<Option<CurrentUser>, AppError> {
-        let user = super::services::accounts::authenticate(
-            &self.state.db,
-            &self.state.keys,
-            self.session_id.as_deref(),
-            super::services::now_ms(),
-        )
-        .await?;
-        Ok(user.map(|user| {
-            super::services::accounts::with_creation_right(
-                user,
-                self.state.config.workspace_creation,
-            )
-        }))
+    /// The signed-in person, if any.
+    pub async fn maybe_person(&self) -> Result<Ctx<Option<CurrentUser>>, AppError> {
+        let visitor = self.visitor();
+        let user =
+            super::services::accounts::authenticate(&visitor, self.session_id.as_deref()).await?;
+        Ok(visitor.acting_as(user))
     }
 
     /// For a plain form post (before the WASM loaded), sends the browser on: to `done` on
@@ -265,6 +265,36 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// The server-function door: runs `call` with the request, and gives a failure its status.
+pub async fn serve<T, Fut>(call: impl FnOnce(RequestContext) -> Fut) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    respond(
+        async move {
+            let request = request()?;
+            call(request).await
+        }
+        .await,
+    )
+}
+
+/// [`serve`] for what the signed-in person does as a principal (a workspace's pages).
+pub async fn acting<T, Fut>(call: impl FnOnce(Ctx) -> Fut) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    serve(async move |request| call(request.person().await?.acting()).await).await
+}
+
+/// [`serve`] for what only a signed-in person does (their own account and preferences).
+pub async fn person<T, Fut>(call: impl FnOnce(Ctx<CurrentUser>) -> Fut) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    serve(async move |request| call(request.person().await?).await).await
 }
 
 /// Refuses server-function calls that a browser marks as coming from another site: the

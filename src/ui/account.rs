@@ -192,61 +192,29 @@ fn LoginForm() -> impl IntoView {
 
 #[server(prefix = "/rpc", endpoint = "request_password_reset", input = server_fn::codec::Json)]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            let state = &request.state;
-            services::accounts::request_password_reset(
-                &state.db,
-                &state.keys,
-                &email,
-                &state.config.public_url,
-                &request.meta,
-                services::now_ms(),
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::server::{services::password_changes, web};
+    web::serve(async |request| {
+        password_changes::request_password_reset(&request.visitor(), &email).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "password_reset", input = server_fn::codec::Json)]
 pub async fn get_password_reset(code: String) -> Result<String, AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            services::accounts::password_reset_email(
-                &request.state.db,
-                &request.state.keys,
-                &code,
-                services::now_ms(),
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::server::{services::password_changes, web};
+    web::serve(async |request| {
+        password_changes::password_reset_email(&request.visitor(), &code).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "reset_password", input = server_fn::codec::Json)]
 pub async fn reset_password(code: String, password: String) -> Result<(), AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            services::accounts::complete_password_reset(
-                &request.state.db,
-                &request.state.keys,
-                &code,
-                &password,
-                &request.meta,
-                services::now_ms(),
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::server::{services::password_changes, web};
+    web::serve(async |request| {
+        password_changes::complete_password_reset(&request.visitor(), &code, &password).await
+    })
+    .await
 }
 
 #[component]
@@ -358,55 +326,32 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
 #[server(prefix = "/rpc", endpoint = "account", input = server_fn::codec::Json)]
 pub async fn get_account() -> Result<AccountData, AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            // Reachable before choosing one's own password: this is where it is chosen.
-            let user = request.any_user().await?;
-            services::accounts::account_page(&request.state.db, user, services::now_ms()).await
-        }
-        .await,
-    )
+    use crate::server::{services::accounts, web};
+    web::serve(async |request| {
+        // Reachable before choosing one's own password: this is where it is chosen.
+        accounts::account_page(&request.any_person().await?).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "change_password", input = server_fn::codec::Json)]
 pub async fn change_password(current_password: String, password: String) -> Result<u64, AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            let user = request.any_user().await?;
-            services::accounts::change_password(
-                &request.state.db,
-                &request.state.keys,
-                &user,
-                request.session_id.as_deref(),
-                services::accounts::PasswordChange {
-                    current: &current_password,
-                    new: &password,
-                },
-                &request.meta,
-                services::now_ms(),
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::server::{services::password_changes, web};
+    web::serve(async |request| {
+        let change = password_changes::PasswordChange {
+            current: &current_password,
+            new: &password,
+        };
+        let ctx = request.any_person().await?;
+        password_changes::change_password(&ctx, request.session_id.as_deref(), change).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "all_sign_ins", input = server_fn::codec::Json)]
 pub async fn get_all_sign_ins() -> Result<(Vec<SignIn>, i64), AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            let user = request.user().await?;
-            let list = services::accounts::all_sign_ins(&request.state.db, &user).await?;
-            Ok((list, services::now_ms()))
-        }
-        .await,
-    )
+    use crate::server::{services::accounts, web};
+    web::person(async |ctx| Ok((accounts::all_sign_ins(&ctx).await?, ctx.now))).await
 }
 
 #[component]

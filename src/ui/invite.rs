@@ -17,22 +17,11 @@ use crate::{
 
 #[server(prefix = "/rpc", endpoint = "invitation", input = server_fn::codec::Json)]
 pub async fn get_invitation(code: String) -> Result<InvitationView, AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            let signed_in = request.signed_in().await?;
-            services::invitations::view_by_code(
-                &request.state.db,
-                &request.state.keys,
-                &code,
-                signed_in.as_ref(),
-                services::now_ms(),
-            )
-            .await
-        }
-        .await,
-    )
+    use crate::server::{services::invitations, web};
+    web::serve(async |request| {
+        invitations::view_by_code(&request.maybe_person().await?, &code).await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "answer_invitation", input = server_fn::codec::Json)]
@@ -40,29 +29,17 @@ pub async fn answer_invitation(
     code: String,
     answer: InvitationAnswer,
 ) -> Result<Option<Uuid>, AppError> {
-    use crate::server::{services, web};
-    web::respond(
-        async move {
-            let request = web::request()?;
-            let signed_in = request.signed_in().await?;
-            let accept = answer.accept;
-            let answered = services::invitations::answer(
-                &request.state.db,
-                &request.state.keys,
-                &code,
-                signed_in.as_ref(),
-                answer,
-                &request.meta,
-                services::now_ms(),
-            )
-            .await?;
-            if let Some(session) = &answered.session {
-                request.set_session_cookie(&session.id);
-            }
-            Ok(accept.then_some(answered.workspace_id))
+    use crate::server::{services::invitations, web};
+    web::serve(async |request| {
+        let accept = answer.accept;
+        let ctx = request.maybe_person().await?;
+        let answered = invitations::answer(&ctx, &code, answer).await?;
+        if let Some(session) = &answered.session {
+            request.set_session_cookie(&session.id);
         }
-        .await,
-    )
+        Ok(accept.then_some(answered.workspace_id))
+    })
+    .await
 }
 
 #[component]

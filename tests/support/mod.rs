@@ -4,7 +4,17 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
-use tessera::server::store::{Db, Pool};
+use tessera::{
+    model::CurrentUser,
+    server::{
+        config::Config,
+        context::Ctx,
+        secrets::Keys,
+        services::{Principal, RequestMeta},
+        state::AppState,
+        store::{Db, Pool},
+    },
+};
 
 pub struct TestDb {
     pub db: Db,
@@ -138,41 +148,20 @@ pub const JOINED_PASSWORD: &str = "violet anchor drizzle 42";
 /// Invites `email` into `workspace` as `role` (by `inviter`, without a mail relay, so the
 /// link comes back) and accepts as a new account named `name`: how people join now.
 /// Returns the new person and their session id.
-#[allow(clippy::too_many_arguments)]
 pub async fn join(
-    db: &Db,
-    keys: &tessera::server::secrets::Keys,
-    inviter: &tessera::model::CurrentUser,
+    inviter: &Ctx,
     workspace: uuid::Uuid,
     email: &str,
     name: &str,
     role: tessera::domain::role::Role,
-    now: i64,
-) -> (tessera::model::CurrentUser, String) {
+) -> (CurrentUser, String) {
     use tessera::{
         model::InvitationAnswer,
-        server::services::{
-            RequestMeta, accounts,
-            invitations::{self, Links},
-        },
+        server::services::{accounts, invitations},
     };
-    let links = Links {
-        public_url: "http://tessera.test",
-        mail_relay: false,
-    };
-    let sent = invitations::invite(
-        db,
-        keys,
-        inviter,
-        workspace,
-        email,
-        role,
-        links,
-        &RequestMeta::default(),
-        now,
-    )
-    .await
-    .expect("invite");
+    let sent = invitations::invite(inviter, workspace, email, role)
+        .await
+        .expect("invite");
     let link = sent
         .link
         .expect("without a relay the inviter gets the link");
@@ -182,15 +171,56 @@ pub async fn join(
         name: Some(name.to_owned()),
         password: Some(JOINED_PASSWORD.to_owned()),
     };
-    let answered = invitations::answer(db, keys, &code, None, answer, &RequestMeta::default(), now)
+    let answered = invitations::answer(&inviter.acting_as(None), &code, answer)
         .await
         .expect("accept the invitation");
     let session = answered.session.expect("a new account is signed in");
-    let user = accounts::authenticate(db, keys, Some(&session.id), now)
+    let user = accounts::authenticate(&inviter.acting_as(()), Some(&session.id))
         .await
         .unwrap()
         .expect("the session works");
     (user, session.id)
+}
+
+/// The configuration services run with in tests: the defaults (no mail relay, only the
+/// instance admin creates workspaces).
+pub fn config() -> Config {
+    Config::from_sources("none", "", |_| None).expect("the default configuration")
+}
+
+/// The context a service call runs in: `principal` acting at `now`, from `meta`, on `db`
+/// with `keys` and the default configuration.
+pub fn ctx<P>(db: &Db, keys: &Keys, principal: P, meta: &RequestMeta, now: i64) -> Ctx<P> {
+    ctx_with(config(), db, keys, principal, meta, now)
+}
+
+/// [`ctx`] with another configuration.
+pub fn ctx_with<P>(
+    config: Config,
+    db: &Db,
+    keys: &Keys,
+    principal: P,
+    meta: &RequestMeta,
+    now: i64,
+) -> Ctx<P> {
+    let state = AppState::new(config, db.clone(), keys.clone());
+    Ctx {
+        state,
+        principal,
+        meta: meta.clone(),
+        now,
+    }
+}
+
+/// [`ctx`] for a service any principal may call (a person or a token).
+pub fn acting(
+    db: &Db,
+    keys: &Keys,
+    actor: impl Into<Principal>,
+    meta: &RequestMeta,
+    now: i64,
+) -> Ctx {
+    ctx(db, keys, actor.into(), meta, now)
 }
 
 /// Runs a test on one runtime shared by the test binary, one test at a time. Leptos's

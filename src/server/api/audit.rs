@@ -1,53 +1,17 @@
-//! `/api/v1` endpoints for the workspace's settings and its audit log.
+//! `/api/v1/workspaces/{workspace}/audit-events`: the workspace's audit log.
 
-use axum::extract::{Path, Query, State, rejection::QueryRejection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    Caller, Problem,
-    handlers::{WorkspaceJson, id, principal},
-    json::{ApiJson, Json, Time, parse_rfc3339, serde_message},
+    door::{ApiQuery, ApiResult, Ids, QueryRefused, Refused},
+    json::{Json, Time, parse_rfc3339},
 };
 use crate::{
     model::{AuditEntry, AuditQuery},
-    server::{
-        services::{RequestMeta, audit, now_ms, workspaces},
-        state::AppState,
-    },
+    server::{context::Ctx, services::audit},
 };
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchWorkspace {
-    /// The workspace's new name.
-    pub name: String,
-}
-
-#[utoipa::path(patch, path = "/workspaces/{workspace}", tag = "workspaces",
-    params(("workspace" = Uuid, Path, description = "Workspace id")),
-    request_body = PatchWorkspace,
-    responses((status = 200, description = "The workspace with its new settings", body = WorkspaceJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks workspace:write, or its scope is below Administrator", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn patch_workspace(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    meta: RequestMeta,
-    Path(workspace): Path<String>,
-    ApiJson(body): ApiJson<PatchWorkspace>,
-) -> Result<Json<WorkspaceJson>, Problem> {
-    let workspace = workspaces::rename(
-        &state.db,
-        &principal(&token),
-        id(&workspace)?,
-        &body.name,
-        &meta,
-        now_ms(),
-    )
-    .await?;
-    Ok(Json(workspace.into()))
-}
 
 /// Filters of the audit log; all optional, combined.
 #[derive(Deserialize, IntoParams)]
@@ -140,18 +104,13 @@ pub struct AuditEventList {
 
 #[utoipa::path(get, path = "/workspaces/{workspace}/audit-events", tag = "audit",
     params(("workspace" = Uuid, Path, description = "Workspace id"), AuditParams),
-    responses((status = 200, description = "A page of the audit log, newest first", body = AuditEventList), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks audit:read, or its scope is below Administrator", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "A page of the audit log, newest first (needs audit:read and Administrator scope)", body = AuditEventList), Refused, QueryRefused),
     security(("bearer" = [])))]
 pub async fn list_audit_events(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    Path(workspace): Path<String>,
-    params: Result<Query<AuditParams>, QueryRejection>,
-) -> Result<Json<AuditEventList>, Problem> {
-    let workspace = id(&workspace)?;
-    let Query(params) = params.map_err(|rejection| {
-        Problem::unprocessable("query", serde_message(&rejection.body_text()))
-    })?;
+    ctx: Ctx,
+    Ids(workspace): Ids<Uuid>,
+    ApiQuery(params): ApiQuery<AuditParams>,
+) -> ApiResult<Json<AuditEventList>> {
     let time = |field: &str, text: &Option<String>| {
         text.as_deref()
             .map(|text| parse_rfc3339(field, text))
@@ -166,7 +125,7 @@ pub async fn list_audit_events(
         after: params.after,
         limit: params.limit,
     };
-    let page = audit::page(&state.db, &principal(&token), workspace, &query).await?;
+    let page = audit::page(&ctx, workspace, &query).await?;
     Ok(Json(AuditEventList {
         items: page.entries.into_iter().map(AuditEventJson::from).collect(),
         next: page.next,

@@ -28,7 +28,7 @@ use crate::{
         last_used::Use,
         services::{
             TokenPrincipal, now_ms,
-            tokens::{self, TokenCheck},
+            token_check::{self as tokens, TokenCheck},
         },
         state::AppState,
         web::{client_ip, truncate_chars, user_agent},

@@ -2,27 +2,19 @@
 //! invitee (or held in the outbox, where only the workspace's Owners see it); the API never
 //! returns it, so a token with `members:write` cannot make itself a person.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    Caller, Problem,
-    handlers::{id, principal},
+    door::{ApiResult, BodyRefused, Conflict, Ids, Refused},
     json::{ApiJson, Json, Time},
 };
 use crate::{
     domain::role::Role,
     model::{Invitation, InvitationStatus},
-    server::{
-        services::{RequestMeta, invitations, now_ms},
-        state::AppState,
-    },
+    server::{context::Ctx, services::invitations},
 };
 
 #[derive(Deserialize, ToSchema)]
@@ -73,90 +65,50 @@ impl From<Invitation> for InvitationJson {
 #[utoipa::path(post, path = "/workspaces/{workspace}/members", tag = "members",
     params(("workspace" = Uuid, Path, description = "Workspace id")),
     request_body = InviteMember,
-    responses((status = 201, description = "Invited: the link is mailed to them (never returned here); they become a member when they accept", body = InvitationJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks members:write, or its scope is below Administrator", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"), (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"), (status = 422, description = "Invalid fields (a role above the token's scope, an email already a member or already invited)", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, description = "Invited: the link is mailed to them (never returned here); they become a member when they accept. Needs members:write and Administrator scope; the role may not be above the token's scope, nor the email a member's or already invited (422)", body = InvitationJson), Refused, BodyRefused),
     security(("bearer" = [])))]
 pub async fn invite_member(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    meta: RequestMeta,
-    Path(workspace): Path<String>,
+    ctx: Ctx,
+    Ids(workspace): Ids<Uuid>,
     ApiJson(body): ApiJson<InviteMember>,
-) -> Result<Response, Problem> {
-    let sent = invitations::invite(
-        &state.db,
-        &state.keys,
-        &principal(&token),
-        id(&workspace)?,
-        &body.email,
-        body.role,
-        state.links(),
-        &meta,
-        now_ms(),
-    )
-    .await?;
+) -> ApiResult<(StatusCode, Json<InvitationJson>)> {
+    let sent = invitations::invite(&ctx, workspace, &body.email, body.role).await?;
     debug_assert!(sent.link.is_none(), "a token never sees an invitation link");
-    Ok((
-        StatusCode::CREATED,
-        Json(InvitationJson::from(sent.invitation)),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Json(sent.invitation.into())))
 }
 
 #[utoipa::path(get, path = "/workspaces/{workspace}/invitations", tag = "members",
     params(("workspace" = Uuid, Path, description = "Workspace id")),
-    responses((status = 200, description = "Open invitations and those answered in the last 30 days, newest first (empty below Administrator scope)", body = [InvitationJson]), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks members:read", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Open invitations and those answered in the last 30 days, newest first (empty below Administrator scope)", body = [InvitationJson]), Refused),
     security(("bearer" = [])))]
 pub async fn list_invitations(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    Path(workspace): Path<String>,
-) -> Result<Json<Vec<InvitationJson>>, Problem> {
-    let list = invitations::list(&state.db, &principal(&token), id(&workspace)?, now_ms()).await?;
+    ctx: Ctx,
+    Ids(workspace): Ids<Uuid>,
+) -> ApiResult<Json<Vec<InvitationJson>>> {
+    let list = invitations::list(&ctx, workspace).await?;
     Ok(Json(list.into_iter().map(InvitationJson::from).collect()))
 }
 
 #[utoipa::path(post, path = "/workspaces/{workspace}/invitations/{invitation}/resend", tag = "members",
     params(("workspace" = Uuid, Path, description = "Workspace id"), ("invitation" = Uuid, Path, description = "Invitation id")),
-    responses((status = 200, description = "Mailed again with a new link and seven more days; the old link stops working", body = InvitationJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks members:write, or its scope is below the invitation's role", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Already answered or revoked", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "Mailed again with a new link and seven more days; the old link stops working", body = InvitationJson), Refused, Conflict),
     security(("bearer" = [])))]
 pub async fn resend_invitation(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    meta: RequestMeta,
-    Path((workspace, invitation)): Path<(String, String)>,
-) -> Result<Json<InvitationJson>, Problem> {
-    let sent = invitations::resend(
-        &state.db,
-        &state.keys,
-        &principal(&token),
-        id(&workspace)?,
-        id(&invitation)?,
-        state.links(),
-        &meta,
-        now_ms(),
-    )
-    .await?;
+    ctx: Ctx,
+    Ids((workspace, invitation)): Ids<(Uuid, Uuid)>,
+) -> ApiResult<Json<InvitationJson>> {
+    let sent = invitations::resend(&ctx, workspace, invitation).await?;
     Ok(Json(sent.invitation.into()))
 }
 
 #[utoipa::path(delete, path = "/workspaces/{workspace}/invitations/{invitation}", tag = "members",
     params(("workspace" = Uuid, Path, description = "Workspace id"), ("invitation" = Uuid, Path, description = "Invitation id")),
-    responses((status = 204, description = "Revoked: the link stops working"), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "The token lacks members:write, or its scope is below the invitation's role", body = Problem, content_type = "application/problem+json"), (status = 404, description = "Not found in this workspace", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Already answered or revoked", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Revoked: the link stops working"), Refused, Conflict),
     security(("bearer" = [])))]
 pub async fn revoke_invitation(
-    State(state): State<AppState>,
-    Caller(token): Caller,
-    meta: RequestMeta,
-    Path((workspace, invitation)): Path<(String, String)>,
-) -> Result<StatusCode, Problem> {
-    invitations::revoke(
-        &state.db,
-        &principal(&token),
-        id(&workspace)?,
-        id(&invitation)?,
-        &meta,
-        now_ms(),
-    )
-    .await?;
+    ctx: Ctx,
+    Ids((workspace, invitation)): Ids<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    invitations::revoke(&ctx, workspace, invitation).await?;
     Ok(StatusCode::NO_CONTENT)
 }

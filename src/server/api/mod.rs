@@ -1,17 +1,21 @@
 //! The REST API, nested at `/api/v1`. Bearer tokens only; errors are
 //! `application/problem+json` (RFC 9457).
 
+mod access_token;
 mod audit;
 mod auth;
-pub mod handlers;
+mod door;
 mod invitations;
 pub mod json;
+pub mod openapi;
 mod problem;
+mod tokens;
+mod workspaces;
 
 use axum::{
     Router,
     extract::{DefaultBodyLimit, OriginalUri},
-    routing::{any, get, post},
+    routing::{any, delete, get, patch, post},
 };
 
 pub use auth::Caller;
@@ -25,47 +29,49 @@ pub const PREFIX: &str = "/api/v1";
 /// The API's routes with their full paths, to be merged into the site's router (a nested
 /// router would rewrite every request's URI on the way in).
 pub fn router(state: AppState) -> Router<AppState> {
-    use handlers::*;
     let path = |tail: &str| format!("{PREFIX}{tail}");
+    let workspace = |tail: &str| path(&format!("/workspaces/{{workspace}}{tail}"));
     Router::new()
-        .route(&path("/access-token"), get(get_self).delete(revoke_self))
         .route(
-            &path("/workspaces/{workspace}"),
-            get(get_workspace).patch(audit::patch_workspace),
+            &path("/access-token"),
+            get(access_token::get_self).delete(access_token::revoke_self),
+        )
+        .route(&path("/introspect"), post(access_token::introspect))
+        .route(
+            &workspace(""),
+            get(workspaces::get_workspace).patch(workspaces::patch_workspace),
         )
         .route(
-            &path("/workspaces/{workspace}/audit-events"),
-            get(audit::list_audit_events),
+            &workspace("/members"),
+            get(workspaces::list_members).post(invitations::invite_member),
         )
         .route(
-            &path("/workspaces/{workspace}/tokens"),
-            get(list_tokens).post(create_token),
+            &workspace("/members/{user}"),
+            patch(workspaces::patch_member).delete(workspaces::delete_member),
         )
         .route(
-            &path("/workspaces/{workspace}/tokens/{token}"),
-            get(get_token).patch(patch_token).delete(delete_token),
-        )
-        .route(
-            &path("/workspaces/{workspace}/members"),
-            get(list_members).post(invitations::invite_member),
-        )
-        .route(
-            &path("/workspaces/{workspace}/invitations"),
+            &workspace("/invitations"),
             get(invitations::list_invitations),
         )
         .route(
-            &path("/workspaces/{workspace}/invitations/{invitation}"),
-            axum::routing::delete(invitations::revoke_invitation),
+            &workspace("/invitations/{invitation}"),
+            delete(invitations::revoke_invitation),
         )
         .route(
-            &path("/workspaces/{workspace}/invitations/{invitation}/resend"),
+            &workspace("/invitations/{invitation}/resend"),
             post(invitations::resend_invitation),
         )
         .route(
-            &path("/workspaces/{workspace}/members/{user}"),
-            axum::routing::patch(patch_member).delete(delete_member),
+            &workspace("/tokens"),
+            get(tokens::list_tokens).post(tokens::create_token),
         )
-        .route(&path("/introspect"), post(introspect))
+        .route(
+            &workspace("/tokens/{token}"),
+            get(tokens::get_token)
+                .patch(tokens::patch_token)
+                .delete(tokens::delete_token),
+        )
+        .route(&workspace("/audit-events"), get(audit::list_audit_events))
         // Only the routes above authenticate and take bodies; unknown paths answer the
         // JSON 404 below. One stacked layer: each `route_layer` call boxes the routes again.
         .route_layer(
@@ -73,7 +79,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
                 .layer(auth::BearerAuth::new(state)),
         )
-        .route(&path("/openapi.json"), get(openapi_json))
+        .route(&path("/openapi.json"), get(openapi::openapi_json))
         // Without these an unknown /api/v1 path would get the HTML 404 page.
         .route(PREFIX, any(not_found))
         .route(&path("/{*rest}"), any(not_found))

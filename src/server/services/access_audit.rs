@@ -7,10 +7,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use uuid::Uuid;
 
-use super::{Principal, audit::auditable, tokens::view};
+use super::tokens::view;
 use crate::{
     domain::{
         error::AppError,
+        permission::Action,
         role::Role,
         time::DAY_MS,
         token_format::{TokenSearch, prefix_matches},
@@ -18,11 +19,7 @@ use crate::{
     model::{
         AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AccessAuditRow, TokenRequestView,
     },
-    server::{
-        last_used::day_of,
-        secrets::Keys,
-        store::{Db, tokens::TokenRow},
-    },
+    server::{context::Ctx, last_used::day_of, store::tokens::TokenRow},
 };
 
 /// How many days the chart covers, today included.
@@ -53,15 +50,12 @@ fn row(token: TokenRow, role: Role, now: i64) -> Result<AccessAuditRow, AppError
 
 /// The workspace's tokens that match `query`, most recently used first.
 pub async fn page(
-    db: &Db,
-    keys: &Keys,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     query: &AccessAuditQuery,
-    now: i64,
 ) -> Result<AccessAuditPage, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = auditable(db, &actor, workspace_id).await?;
+    let (db, keys, now) = (ctx.db(), ctx.keys(), ctx.now);
+    let workspace = ctx.workspace(workspace_id, Action::ReadAudit).await?;
     let text = |value: &Option<String>| {
         value
             .as_deref()
@@ -132,14 +126,12 @@ pub async fn page(
 
 /// One token: its permissions, its newest requests and its requests per day.
 pub async fn detail(
-    db: &Db,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     token_id: Uuid,
-    now: i64,
 ) -> Result<AccessAuditDetail, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = auditable(db, &actor, workspace_id).await?;
+    let (db, now) = (ctx.db(), ctx.now);
+    let workspace = ctx.workspace(workspace_id, Action::ReadAudit).await?;
     let token = db
         .token(workspace_id, token_id)
         .await?

@@ -2,18 +2,16 @@
 
 use uuid::Uuid;
 
-use super::{Principal, workspaces::membership};
 use crate::{
     domain::{
-        api_permission::ApiPermission,
         audit::{action_filter, cursor, parse_cursor},
         error::AppError,
-        permission::may_audit,
+        permission::Action,
     },
     model::{AuditEntry, AuditPage, AuditQuery},
-    server::store::{
-        Db,
-        audit::{AuditFilter, AuditRow, like_pattern},
+    server::{
+        context::Ctx,
+        store::audit::{AuditFilter, AuditRow, like_pattern},
     },
 };
 
@@ -21,32 +19,14 @@ use crate::{
 pub const MAX_PAGE: u32 = 200;
 const DEFAULT_PAGE: u32 = 50;
 
-/// The workspace, when `actor` may audit it: Administrators and Owners, and tokens of
-/// that scope holding `audit:read`.
-pub async fn auditable(
-    db: &Db,
-    actor: &Principal,
-    workspace_id: Uuid,
-) -> Result<crate::model::WorkspaceSummary, AppError> {
-    let workspace = membership(db, actor, workspace_id).await?;
-    actor.require(ApiPermission::AuditRead)?;
-    if !may_audit(workspace.role) {
-        return Err(AppError::Forbidden(
-            "Only Administrators and Owners can read the audit log.".into(),
-        ));
-    }
-    Ok(workspace)
-}
-
 /// A page of the workspace's audit log, newest first, filtered by `query`.
 pub async fn page(
-    db: &Db,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     query: &AuditQuery,
 ) -> Result<AuditPage, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = auditable(db, &actor, workspace_id).await?;
+    let db = ctx.db();
+    let workspace = ctx.workspace(workspace_id, Action::ReadAudit).await?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::invalid(

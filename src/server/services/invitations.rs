@@ -6,24 +6,25 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, RequestMeta, accounts, audit_by, audit_event, passwords, workspaces};
+use super::{Principal, accounts, passwords, workspaces};
 use crate::{
     domain::{
-        api_permission::ApiPermission,
         error::AppError,
         notify,
-        permission::{MemberAction, authorize_member, may_manage_members},
+        permission::{Action, MemberAction},
         role::Role,
         time::DAY_MS,
         validation,
     },
     model::{
-        CurrentUser, Invitation, InvitationAnswer, InvitationStatus, InvitationView, SentInvitation,
+        CurrentUser, Invitation, InvitationAnswer, InvitationStatus, InvitationView,
+        SentInvitation, WorkspaceSummary,
     },
     server::{
-        secrets::{self, Keys, LinkKind},
+        clock::rfc3339,
+        context::Ctx,
+        secrets::{self, LinkKind},
         store::{
-            Db,
             accounts::NewUser,
             audit::Actor,
             invitations::{InvitationRow, InvitationWrite, Invitee, NewInvitation},
@@ -72,17 +73,9 @@ fn view(row: &InvitationRow, now: i64) -> Result<Invitation, AppError> {
     })
 }
 
-/// The acting principal's role, if it may manage members here (tokens need
-/// `members:write`).
-async fn manager_role(
-    db: &Db,
-    actor: &Principal,
-    workspace_id: Uuid,
-) -> Result<crate::model::WorkspaceSummary, AppError> {
-    let workspace = workspaces::membership(db, actor, workspace_id).await?;
-    actor.require(ApiPermission::MembersWrite)?;
-    authorize_member(Some(workspace.role), MemberAction::Add, Role::Viewer)?;
-    Ok(workspace)
+/// Adding someone with `role`: what inviting, resending and revoking each ask.
+fn add(role: Role) -> Action {
+    Action::Member(MemberAction::Add, role)
 }
 
 fn invited_by(actor: &Principal) -> (Option<Uuid>, Option<Uuid>, String) {
@@ -101,28 +94,26 @@ fn shown_link(actor: &Principal, links: Links<'_>, code: &str) -> Option<String>
 }
 
 /// Invites `email` to the workspace with `role` (never above the inviter's own).
-// The loose arguments are the house's current service shape; one request context is the
-// restructuring filed after this change.
-#[allow(clippy::too_many_arguments)]
 pub async fn invite(
-    db: &Db,
-    keys: &Keys,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     email: &str,
     role: Role,
-    links: Links<'_>,
-    meta: &RequestMeta,
-    now: i64,
 ) -> Result<SentInvitation, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = manager_role(db, &actor, workspace_id).await?;
-    authorize_member(Some(workspace.role), MemberAction::Add, role)
+    let (db, keys, now, actor, links) = (
+        ctx.db(),
+        ctx.keys(),
+        ctx.now,
+        &ctx.principal,
+        ctx.state.links(),
+    );
+    let workspace = ctx.workspace(workspace_id, add(Role::Viewer)).await?;
+    ctx.allow(&workspace, add(role))
         .map_err(|_| workspaces::above_own_role(workspace.role))?;
     let email = validation::email(email)?;
     let code = secrets::new_link_code();
     let digest = keys.link_digest(LinkKind::Invitation, &code);
-    let (by_user, by_token, by_label) = invited_by(&actor);
+    let (by_user, by_token, by_label) = invited_by(actor);
     let expires_at = now + INVITATION_MS;
     let invitation = NewInvitation {
         id: Uuid::now_v7(),
@@ -139,14 +130,17 @@ pub async fn invite(
         &workspace.name,
         &email,
         role,
-        &actor,
+        actor,
         links,
         &code,
         expires_at,
     );
-    let audit = audit_by(&actor, Some(workspace_id), "member.invited", meta, now)
+    let audit = ctx
+        .audit(Some(workspace_id), "member.invited")
         .target("invitation", invitation.id, &email)
-        .changes(json!({ "email": email, "role": role.as_str(), "expires_at": expires_at }))
+        .changes(
+            json!({ "email": email, "role": role.as_str(), "expires_at": rfc3339(expires_at) }),
+        )
         .notify(vec![mail.with_workspace(workspace_id)]);
     match db.insert_invitation(&invitation, now, &audit).await? {
         InvitationWrite::Done => {}
@@ -179,7 +173,7 @@ pub async fn invite(
     };
     Ok(SentInvitation {
         invitation: view(&row, now)?,
-        link: shown_link(&actor, links, &code),
+        link: shown_link(actor, links, &code),
     })
 }
 
@@ -211,65 +205,47 @@ fn invitation_mail(
 }
 
 /// The workspace's open and recently answered invitations (for those who manage members).
-pub async fn list(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    now: i64,
-) -> Result<Vec<Invitation>, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = workspaces::membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::MembersRead)?;
-    if !may_manage_members(workspace.role) {
+pub async fn list(ctx: &Ctx, workspace_id: Uuid) -> Result<Vec<Invitation>, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadMembers).await?;
+    if Action::ReadInvitations.role_allows(workspace.role).is_err() {
         return Ok(Vec::new());
     }
-    db.invitations(workspace_id, now - LISTED_AFTER_ANSWER_MS)
+    let now = ctx.now;
+    ctx.db()
+        .invitations(workspace_id, now - LISTED_AFTER_ANSWER_MS)
         .await?
         .iter()
         .map(|row| view(row, now))
         .collect()
 }
 
+/// An invitation still open, once the acting principal may handle it.
 async fn open_invitation(
-    db: &Db,
+    ctx: &Ctx,
     workspace_id: Uuid,
     id: Uuid,
-    role: Role,
-) -> Result<InvitationRow, AppError> {
-    let row = db
+) -> Result<(WorkspaceSummary, InvitationRow), AppError> {
+    let workspace = ctx.workspace(workspace_id, add(Role::Viewer)).await?;
+    let row = ctx
+        .db()
         .invitation(workspace_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // Nobody handles an invitation to a role above their own.
-    authorize_member(
-        Some(role),
-        MemberAction::Add,
-        workspaces::parse_role(&row.role)?,
-    )?;
+    ctx.allow(&workspace, add(workspaces::parse_role(&row.role)?))?;
     if row.status != "pending" {
         return Err(AppError::Conflict(
             "This invitation was already answered or revoked.".into(),
         ));
     }
-    Ok(row)
+    Ok((workspace, row))
 }
 
 /// Sends an open (or expired) invitation again with a new link and seven more days; the
 /// old link stops working.
-#[allow(clippy::too_many_arguments)]
-pub async fn resend(
-    db: &Db,
-    keys: &Keys,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    id: Uuid,
-    links: Links<'_>,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<SentInvitation, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = manager_role(db, &actor, workspace_id).await?;
-    let mut row = open_invitation(db, workspace_id, id, workspace.role).await?;
+pub async fn resend(ctx: &Ctx, workspace_id: Uuid, id: Uuid) -> Result<SentInvitation, AppError> {
+    let (actor, links, now) = (&ctx.principal, ctx.state.links(), ctx.now);
+    let (workspace, mut row) = open_invitation(ctx, workspace_id, id).await?;
     let role = workspaces::parse_role(&row.role)?;
     let code = secrets::new_link_code();
     let expires_at = now + INVITATION_MS;
@@ -277,23 +253,19 @@ pub async fn resend(
         &workspace.name,
         &row.email,
         role,
-        &actor,
+        actor,
         links,
         &code,
         expires_at,
     );
-    let audit = audit_by(
-        &actor,
-        Some(workspace_id),
-        "member.invitation_resent",
-        meta,
-        now,
-    )
-    .target("invitation", id, &row.email)
-    .changes(json!({ "expires_at": expires_at }))
-    .notify(vec![mail.with_workspace(workspace_id)]);
-    let digest = keys.link_digest(LinkKind::Invitation, &code);
-    if db
+    let audit = ctx
+        .audit(Some(workspace_id), "member.invitation_resent")
+        .target("invitation", id, &row.email)
+        .changes(json!({ "expires_at": rfc3339(expires_at) }))
+        .notify(vec![mail.with_workspace(workspace_id)]);
+    let digest = ctx.keys().link_digest(LinkKind::Invitation, &code);
+    if ctx
+        .db()
         .renew_invitation(workspace_id, id, &digest, expires_at, &audit)
         .await?
         != InvitationWrite::Done
@@ -305,31 +277,21 @@ pub async fn resend(
     row.expires_at = expires_at;
     Ok(SentInvitation {
         invitation: view(&row, now)?,
-        link: shown_link(&actor, links, &code),
+        link: shown_link(actor, links, &code),
     })
 }
 
 /// Closes an open invitation: its link stops working.
-pub async fn revoke(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    id: Uuid,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<(), AppError> {
-    let actor: Principal = actor.into();
-    let workspace = manager_role(db, &actor, workspace_id).await?;
-    let row = open_invitation(db, workspace_id, id, workspace.role).await?;
-    let audit = audit_by(
-        &actor,
-        Some(workspace_id),
-        "member.invitation_revoked",
-        meta,
-        now,
-    )
-    .target("invitation", id, &row.email);
-    match db.revoke_invitation(workspace_id, id, now, &audit).await? {
+pub async fn revoke(ctx: &Ctx, workspace_id: Uuid, id: Uuid) -> Result<(), AppError> {
+    let (_, row) = open_invitation(ctx, workspace_id, id).await?;
+    let audit = ctx
+        .audit(Some(workspace_id), "member.invitation_revoked")
+        .target("invitation", id, &row.email);
+    match ctx
+        .db()
+        .revoke_invitation(workspace_id, id, ctx.now, &audit)
+        .await?
+    {
         InvitationWrite::Done => Ok(()),
         _ => Err(AppError::Conflict(
             "This invitation was answered or revoked meanwhile.".into(),
@@ -344,38 +306,33 @@ fn dead_link() -> AppError {
     )
 }
 
-async fn by_code(
-    db: &Db,
-    keys: &Keys,
-    code: &str,
-    now: i64,
-) -> Result<(InvitationRow, String), AppError> {
+async fn by_code<P>(ctx: &Ctx<P>, code: &str) -> Result<(InvitationRow, String), AppError> {
     if code.len() != 64 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(dead_link());
     }
-    db.invitation_by_code(&keys.link_digest(LinkKind::Invitation, code), now)
+    let digest = ctx.keys().link_digest(LinkKind::Invitation, code);
+    ctx.db()
+        .invitation_by_code(&digest, ctx.now)
         .await?
         .ok_or_else(dead_link)
 }
 
 /// What the holder of the link sees: the workspace, the role, and how to answer.
+/// (The link's holder may or may not be signed in: `Ctx<Option<CurrentUser>>`.)
 pub async fn view_by_code(
-    db: &Db,
-    keys: &Keys,
+    ctx: &Ctx<Option<CurrentUser>>,
     code: &str,
-    signed_in: Option<&CurrentUser>,
-    now: i64,
 ) -> Result<InvitationView, AppError> {
-    let (row, workspace_name) = by_code(db, keys, code, now).await?;
+    let (row, workspace_name) = by_code(ctx, code).await?;
     Ok(InvitationView {
         workspace_name,
-        account_exists: db.user_by_email(&row.email).await?.is_some(),
+        account_exists: ctx.db().user_by_email(&row.email).await?.is_some(),
         email: row.email,
         role: workspaces::parse_role(&row.role)?,
         invited_by: row.invited_by_label,
         expires_at: row.expires_at,
-        signed_in_as: signed_in.map(|user| user.email.clone()),
-        now,
+        signed_in_as: ctx.principal.as_ref().map(|user| user.email.clone()),
+        now: ctx.now,
     })
 }
 
@@ -387,70 +344,89 @@ pub struct Answered {
     pub session: Option<accounts::NewSession>,
 }
 
-/// Answers an invitation. Accepting needs the invited account: the person signed in as
-/// it, its password (checked like any sign-in), or — when no account has the email — a
-/// name and a password of their own for a new one. Declining needs only the link.
-pub async fn answer(
-    db: &Db,
-    keys: &Keys,
-    code: &str,
-    signed_in: Option<&CurrentUser>,
-    answer: InvitationAnswer,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<Answered, AppError> {
-    let (row, workspace_name) = by_code(db, keys, code, now).await?;
-    let mut session = None;
-    let mut new_user = None;
-    let mut hash = String::new();
-    let (actor, invitee) = if !answer.accept {
-        let actor = match signed_in {
-            Some(user) => Actor::User {
-                id: user.id,
-                email: user.email.clone(),
-            },
-            None => Actor::System,
-        };
-        (actor, None)
-    } else if let Some(user) = signed_in {
+/// Who accepts an invitation, worked out before anything is written.
+enum Acceptor {
+    /// The invited account: signed in as it, or proved by its password (then with the
+    /// session that sign-in opened).
+    Existing {
+        id: Uuid,
+        session: Option<accounts::NewSession>,
+    },
+    /// No account has the email: one is made with this name and password.
+    New {
+        id: Uuid,
+        name: String,
+        password_hash: String,
+    },
+}
+
+impl Acceptor {
+    fn id(&self) -> Uuid {
+        match self {
+            Acceptor::Existing { id, .. } | Acceptor::New { id, .. } => *id,
+        }
+    }
+}
+
+/// Accepting needs the invited account: the person signed in as it, its password
+/// (checked like any sign-in), or — when no account has the email — a name and a password
+/// of their own for a new one.
+async fn acceptor(
+    ctx: &Ctx<Option<CurrentUser>>,
+    row: &InvitationRow,
+    answer: &InvitationAnswer,
+) -> Result<Acceptor, AppError> {
+    let password = answer.password.as_deref().unwrap_or_default();
+    if let Some(user) = &ctx.principal {
         if user.email != row.email {
             return Err(AppError::Forbidden(format!(
                 "This invitation is for {}, and you are signed in as {}. Sign out, then open the link again.",
                 row.email, user.email
             )));
         }
-        (
-            Actor::User {
-                id: user.id,
-                email: user.email.clone(),
-            },
-            Some(user.id),
-        )
-    } else if let Some(existing) = db.user_by_email(&row.email).await? {
-        let password = answer.password.as_deref().unwrap_or_default();
-        let opened = accounts::login(db, keys, &row.email, password, meta, now).await?;
-        session = Some(opened);
-        (
-            Actor::User {
-                id: existing.id,
-                email: existing.email,
-            },
-            Some(existing.id),
-        )
-    } else {
-        let name = validation::person_name(answer.name.as_deref().unwrap_or_default())?;
-        let password = answer.password.as_deref().unwrap_or_default();
-        passwords::check_new(password, &row.email, &name)?;
-        hash = passwords::hash(password).await?;
-        let id = Uuid::now_v7();
-        new_user = Some((id, name));
-        (
-            Actor::User {
-                id,
-                email: row.email.clone(),
-            },
-            None,
-        )
+        return Ok(Acceptor::Existing {
+            id: user.id,
+            session: None,
+        });
+    }
+    if let Some(existing) = ctx.db().user_by_email(&row.email).await? {
+        let session = accounts::login(&ctx.acting_as(()), &row.email, password).await?;
+        return Ok(Acceptor::Existing {
+            id: existing.id,
+            session: Some(session),
+        });
+    }
+    let name = validation::person_name(answer.name.as_deref().unwrap_or_default())?;
+    passwords::check_new(password, &row.email, &name)?;
+    Ok(Acceptor::New {
+        id: Uuid::now_v7(),
+        password_hash: passwords::hash(password).await?,
+        name,
+    })
+}
+
+/// Answers an invitation: accepting (see [`acceptor`]) or declining, which needs only the
+/// link.
+pub async fn answer(
+    ctx: &Ctx<Option<CurrentUser>>,
+    code: &str,
+    answer: InvitationAnswer,
+) -> Result<Answered, AppError> {
+    let (row, workspace_name) = by_code(ctx, code).await?;
+    let acceptor = match answer.accept {
+        true => Some(acceptor(ctx, &row, &answer).await?),
+        false => None,
+    };
+    let actor = match (&acceptor, &ctx.principal) {
+        (Some(acceptor), _) => Actor::User {
+            id: acceptor.id(),
+            email: row.email.clone(),
+        },
+        (None, Some(user)) => Actor::User {
+            id: user.id,
+            email: user.email.clone(),
+        },
+        (None, None) => Actor::System,
     };
     let action = if answer.accept {
         "member.invitation_accepted"
@@ -469,44 +445,51 @@ pub async fn answer(
         })
         .into_iter()
         .collect();
-    let user_for_audit = new_user.as_ref().map(|(id, _)| *id).or(invitee);
-    let mut audit = audit_event(actor, Some(row.workspace_id), action, meta, now)
-        .changes(json!({ "role": row.role, "account_created": new_user.is_some() }))
+    let account_created = matches!(acceptor, Some(Acceptor::New { .. }));
+    let audit = ctx
+        .audit_as(actor, Some(row.workspace_id), action)
+        .changes(json!({ "role": row.role, "account_created": account_created }))
         .notify(told);
-    audit = match user_for_audit {
-        Some(user_id) => audit.target("user", user_id, &row.email),
+    let audit = match &acceptor {
+        Some(acceptor) => audit.target("user", acceptor.id(), &row.email),
         None => audit.target("invitation", row.id, &row.email),
     };
-    let made = new_user.as_ref().map(|(id, name)| NewUser {
-        id: *id,
-        email: &row.email,
-        name,
-        password_hash: &hash,
-        is_instance_admin: false,
-    });
-    let who = match (&made, invitee) {
+    let made = match &acceptor {
+        Some(Acceptor::New {
+            id,
+            name,
+            password_hash,
+        }) => Some(NewUser {
+            id: *id,
+            email: &row.email,
+            name,
+            password_hash,
+            is_instance_admin: false,
+        }),
+        _ => None,
+    };
+    let who = match (&made, &acceptor) {
         (Some(user), _) => Invitee::New(user),
-        (None, Some(id)) => Invitee::Existing(id),
+        (None, Some(acceptor)) => Invitee::Existing(acceptor.id()),
         (None, None) => Invitee::Nobody,
     };
-    if db
-        .answer_invitation(&row, answer.accept, who, now, &audit)
+    if ctx
+        .db()
+        .answer_invitation(&row, answer.accept, who, ctx.now, &audit)
         .await?
         != InvitationWrite::Done
     {
         return Err(dead_link());
     }
-    if let Some(user) = made {
-        let current = CurrentUser {
-            id: user.id,
-            email: row.email.clone(),
-            name: user.name.to_owned(),
-            is_instance_admin: false,
-            must_change_password: false,
-            may_create_workspaces: false,
-        };
-        session = Some(accounts::open_session(db, keys, current, meta, now).await?);
-    }
+    let new_account = made.map(|user| (user.id, user.name.to_owned()));
+    let session = match (new_account, acceptor) {
+        (Some((id, name)), _) => {
+            let current = accounts::person(ctx, id, &row.email, &name, false, false);
+            Some(accounts::open_session(&ctx.acting_as(()), current).await?)
+        }
+        (None, Some(Acceptor::Existing { session, .. })) => session,
+        _ => None,
+    };
     Ok(Answered {
         workspace_id: row.workspace_id,
         session,

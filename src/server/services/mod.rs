@@ -7,7 +7,9 @@ pub mod accounts;
 pub mod audit;
 pub mod invitations;
 pub mod notifications;
+pub mod password_changes;
 pub mod passwords;
+pub mod token_check;
 pub mod tokens;
 pub mod workspaces;
 
@@ -18,11 +20,7 @@ use super::store::{
     audit::{Actor, AuditEvent},
 };
 use crate::{
-    domain::{
-        api_permission::{ApiPermission, PermissionSet},
-        error::AppError,
-        role::Role,
-    },
+    domain::{api_permission::PermissionSet, error::AppError, role::Role},
     model::CurrentUser,
 };
 
@@ -65,16 +63,6 @@ impl From<&Principal> for Principal {
 }
 
 impl Principal {
-    /// Tokens must hold `permission`; people are bound by their role alone.
-    pub fn require(&self, permission: ApiPermission) -> Result<(), AppError> {
-        match self {
-            Principal::Token(token) if !token.permissions.contains(permission) => Err(
-                AppError::Forbidden(format!("This token lacks the {permission} permission.")),
-            ),
-            _ => Ok(()),
-        }
-    }
-
     /// The most a token made by this principal may be given, when it holds `role`.
     pub fn permission_ceiling(&self, role: Role) -> PermissionSet {
         match self {
@@ -105,13 +93,7 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// Milliseconds since the Unix epoch, UTC.
-pub fn now_ms() -> i64 {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-}
+pub use super::clock::now_ms;
 
 /// An audit event by `principal`, to be filled in with its target and changes.
 pub(crate) fn audit_by(

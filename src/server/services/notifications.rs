@@ -8,11 +8,15 @@ use crate::{
     domain::{
         error::AppError,
         notify::{self, Notice, TokenChange},
+        permission::Action,
         role::Role,
         time::DAY_MS,
     },
     model::{OutboxEntry, OutboxPage, WorkspaceSummary},
-    server::store::{Db, outbox::OutgoingMail, tokens::TokenRow},
+    server::{
+        context::Ctx,
+        store::{Db, outbox::OutgoingMail, tokens::TokenRow},
+    },
 };
 
 fn mail(
@@ -42,28 +46,25 @@ fn actor_name(actor: &Principal) -> String {
 }
 
 /// A message to every Owner of the workspace about a token just made.
-#[allow(clippy::too_many_arguments)]
 pub async fn token_created(
-    db: &Db,
+    ctx: &Ctx,
     workspace: &WorkspaceSummary,
-    actor: &Principal,
     label: &str,
     scope: Role,
     expires_at: Option<i64>,
-    ip: Option<&str>,
-    now: i64,
 ) -> Result<Vec<OutgoingMail>, AppError> {
-    let by = actor_name(actor);
+    let by = actor_name(&ctx.principal);
     let notice = notify::token_created(&notify::Created {
         workspace: &workspace.name,
         label,
         scope,
         expires_at,
         by: &by,
-        ip,
-        at: now,
+        ip: ctx.meta.ip.as_deref(),
+        at: ctx.now,
     });
-    Ok(db
+    Ok(ctx
+        .db()
         .members(workspace.id)
         .await?
         .into_iter()
@@ -83,12 +84,12 @@ pub async fn token_created(
 /// A message to the token's creator, unless the creator did it, has left the workspace
 /// or no longer has an account.
 pub fn token_changed(
+    ctx: &Ctx,
     workspace: &WorkspaceSummary,
     token: &TokenRow,
-    actor: &Principal,
     change: TokenChange,
-    now: i64,
 ) -> Vec<OutgoingMail> {
+    let actor = &ctx.principal;
     let (Some(creator), Some(email)) = (token.created_by, token.member_creator_email.clone())
     else {
         return Vec::new();
@@ -101,7 +102,7 @@ pub fn token_changed(
         &token.label,
         change,
         &actor_name(actor),
-        now,
+        ctx.now,
     );
     vec![mail(workspace.id, "token.changed", email, notice, None)]
 }
@@ -129,19 +130,10 @@ pub async fn queue_expiry_reminders(db: &Db, now: i64) -> Result<u64, AppError> 
 }
 
 /// The workspace's mail, newest first: Owners only.
-pub async fn outbox(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-) -> Result<OutboxPage, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = super::workspaces::membership(db, &actor, workspace_id).await?;
-    if workspace.role != Role::Owner || matches!(actor, Principal::Token(_)) {
-        return Err(AppError::Forbidden(
-            "Only the workspace's Owners can read its notification mail.".into(),
-        ));
-    }
-    let entries = db
+pub async fn outbox(ctx: &Ctx, workspace_id: Uuid) -> Result<OutboxPage, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadOutbox).await?;
+    let entries = ctx
+        .db()
         .outbox(workspace_id, 200)
         .await?
         .into_iter()
@@ -161,6 +153,6 @@ pub async fn outbox(
     Ok(OutboxPage {
         workspace,
         entries,
-        now: super::now_ms(),
+        now: ctx.now,
     })
 }

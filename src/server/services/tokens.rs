@@ -1,31 +1,28 @@
 //! The access tokens of a workspace: listing, creating, editing, disabling, enabling,
 //! deleting and copying, each checked against the permission matrix.
 
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{
-    Principal, RequestMeta, TokenPrincipal, audit_by, notifications, workspaces::membership,
-};
+use super::{Principal, notifications};
 use crate::{
     domain::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
         notify::TokenChange,
-        permission::{Denied, TokenAction, authorize_expiry_change, authorize_token, may_ever},
+        permission::{
+            Action, Denied, TokenAction, authorize_expiry_change, authorize_token, may_ever,
+        },
         role::Role,
         token::{HiddenColumns, TokenStatus},
-        token_format::PresentedToken,
         validation,
     },
     model::{CreatedToken, CurrentUser, TokenInput, TokenView, TokensPage, WorkspaceSummary},
     server::{
-        secrets::{self, Keys},
-        store::{
-            Db,
-            token_cache::{AuthToken, Digest},
-            tokens::{NewToken, TokenEdit, TokenRow, TokenWrite},
-        },
+        clock::rfc3339,
+        context::Ctx,
+        secrets,
+        store::tokens::{NewToken, TokenEdit, TokenRow, TokenWrite},
     },
 };
 
@@ -67,21 +64,15 @@ pub(super) fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, App
     })
 }
 
-pub async fn page(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    now: i64,
-) -> Result<TokensPage, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::TokensRead)?;
+pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadTokens).await?;
     let role = workspace.role;
-    let tokens = db
+    let tokens = ctx
+        .db()
         .tokens(workspace_id)
         .await?
         .into_iter()
-        .map(|row| view(row, role, now))
+        .map(|row| view(row, role, ctx.now))
         .collect::<Result<Vec<_>, _>>()?;
     let can_create = may_ever(role, TokenAction::Create);
     Ok(TokensPage {
@@ -92,32 +83,84 @@ pub async fn page(
         } else {
             Vec::new()
         },
-        hidden_columns: match &actor {
-            Principal::User(user) => hidden_columns(db, user).await?,
+        hidden_columns: match &ctx.principal {
+            Principal::User(user) => hidden_columns(ctx, user).await?,
             Principal::Token(_) => HiddenColumns::default(),
         },
         tokens,
-        now,
+        now: ctx.now,
     })
 }
 
-pub async fn hidden_columns(db: &Db, user: &CurrentUser) -> Result<HiddenColumns, AppError> {
-    let stored = db.preference(user.id, HIDDEN_COLUMNS_PREFERENCE).await?;
+/// The most tokens one page of the API's list holds, and how many by default.
+pub const MAX_PAGE: usize = 200;
+pub const DEFAULT_PAGE: usize = 50;
+
+/// Which tokens a list shows: each filter given must match; then a page of them.
+#[derive(Clone, Debug)]
+pub struct TokenFilter {
+    /// Labels containing this text, ignoring case.
+    pub label: Option<String>,
+    pub status: Option<TokenStatus>,
+    pub scope: Option<Role>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A page of the workspace's tokens that match `filter`, and how many match in all.
+pub async fn list(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    filter: &TokenFilter,
+) -> Result<(Vec<TokenView>, usize), AppError> {
+    if !(1..=MAX_PAGE).contains(&filter.limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("Use a limit from 1 to {MAX_PAGE}."),
+        ));
+    }
+    let page = page(ctx, workspace_id).await?;
+    let needle = filter.label.as_deref().map(str::to_lowercase);
+    let matching: Vec<TokenView> = page
+        .tokens
+        .into_iter()
+        .filter(|t| {
+            needle
+                .as_ref()
+                .is_none_or(|n| t.label.to_lowercase().contains(n))
+        })
+        .filter(|t| filter.status.is_none_or(|s| t.status == s))
+        .filter(|t| filter.scope.is_none_or(|s| t.scope == s))
+        .collect();
+    let total = matching.len();
+    let items = matching
+        .into_iter()
+        .skip(filter.offset)
+        .take(filter.limit)
+        .collect();
+    Ok((items, total))
+}
+
+async fn hidden_columns<P>(ctx: &Ctx<P>, user: &CurrentUser) -> Result<HiddenColumns, AppError> {
+    let stored = ctx
+        .db()
+        .preference(user.id, HIDDEN_COLUMNS_PREFERENCE)
+        .await?;
     Ok(stored
         .and_then(|json| serde_json::from_str::<HiddenColumns>(&json).ok())
         .unwrap_or_default()
         .sanitised())
 }
 
+/// The token-table columns the signed-in person hides, remembered for every device.
 pub async fn set_hidden_columns(
-    db: &Db,
-    user: &CurrentUser,
+    ctx: &Ctx<CurrentUser>,
     hidden: HiddenColumns,
-    now: i64,
 ) -> Result<HiddenColumns, AppError> {
     let hidden = hidden.sanitised();
     let json = serde_json::to_string(&hidden).map_err(|_| AppError::Internal)?;
-    db.set_preference(user.id, HIDDEN_COLUMNS_PREFERENCE, &json, now)
+    ctx.db()
+        .set_preference(ctx.principal.id, HIDDEN_COLUMNS_PREFERENCE, &json, ctx.now)
         .await?;
     Ok(hidden)
 }
@@ -200,33 +243,27 @@ fn label_taken(label: &str) -> AppError {
 }
 
 pub async fn create(
-    db: &Db,
-    keys: &Keys,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     input: TokenInput,
-    meta: &RequestMeta,
-    now: i64,
 ) -> Result<CreatedToken, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
+    let workspace = super::workspaces::membership(ctx, workspace_id).await?;
     let role = workspace.role;
-    authorize_token(Some(role), TokenAction::Create, input.scope).map_err(
-        |denied| match denied {
+    ctx.check(&workspace, Action::Token(TokenAction::Create, input.scope))
+        .map_err(|denied| match denied {
+            // Allowed to create, just not this high: said about the scope field.
             Denied::ScopeAboveRole => scope_error(role),
             other => other.into(),
-        },
-    )?;
-    actor.require(ApiPermission::TokensWrite)?;
+        })?;
     let label = validation::token_label(&input.label)?;
-    check_expiry(input.expires_at, None, now)?;
-    check_permissions(&actor, role, input.scope, input.permissions)?;
+    check_expiry(input.expires_at, None, ctx.now)?;
+    check_permissions(&ctx.principal, role, input.scope, input.permissions)?;
     let permissions_text = input.permissions.map(PermissionSet::to_text);
 
     let secret = secrets::new_token_secret();
     let id = Uuid::now_v7();
-    let digest = keys.token_digest(secret.as_presented());
-    let sealed = keys.seal(id, &secret);
+    let digest = ctx.keys().token_digest(secret.as_presented());
+    let sealed = ctx.keys().seal(id, &secret);
     let token = NewToken {
         id,
         workspace_id,
@@ -236,54 +273,41 @@ pub async fn create(
         digest: &digest,
         display_prefix: secret.display_prefix(),
         sealed_secret: &sealed,
-        created_by: actor.user_id(),
+        created_by: ctx.user_id(),
         expires_at: input.expires_at,
     };
-    let audit = audit_by(&actor, Some(workspace_id), "token.created", meta, now)
+    let told = notifications::token_created(ctx, &workspace, &label, input.scope, input.expires_at)
+        .await?;
+    let audit = ctx
+        .audit(Some(workspace_id), "token.created")
         .target("token", id, &label)
         .changes(json!({
             "label": label,
             "scope": input.scope.as_str(),
             "permissions": input.permissions,
-            "expires_at": input.expires_at,
-        }));
-    let audit = audit.notify(
-        notifications::token_created(
-            db,
-            &workspace,
-            &actor,
-            &label,
-            input.scope,
-            input.expires_at,
-            meta.ip.as_deref(),
-            now,
-        )
-        .await?,
-    );
-    match db.insert_token(&token, now, &audit).await? {
+            "expires_at": input.expires_at.map(rfc3339),
+        }))
+        .notify(told);
+    match ctx.db().insert_token(&token, ctx.now, &audit).await? {
         TokenWrite::Done => {}
         TokenWrite::LabelTaken => return Err(label_taken(&label)),
         TokenWrite::NotFound => return Err(AppError::NotFound),
     }
-    let row = db
-        .token(workspace_id, id)
-        .await?
-        .ok_or(AppError::Internal)?;
     Ok(CreatedToken {
-        token: view(row, role, now)?,
+        token: reread(ctx, role, workspace_id, id).await?,
         secret: secret.expose().to_owned(),
     })
 }
 
 /// The token, if the viewer may see it: a token id of another workspace is not found.
 async fn visible_token(
-    db: &Db,
-    actor: &Principal,
+    ctx: &Ctx,
     workspace_id: Uuid,
     token_id: Uuid,
 ) -> Result<(WorkspaceSummary, TokenRow, Role), AppError> {
-    let workspace = membership(db, actor, workspace_id).await?;
-    let row = db
+    let workspace = super::workspaces::membership(ctx, workspace_id).await?;
+    let row = ctx
+        .db()
         .token(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -291,71 +315,166 @@ async fn visible_token(
     Ok((workspace, row, scope))
 }
 
-const REVIVAL_REFUSED: &str = "This token has expired; only those who may enable it (Administrators and Owners) can give it a new expiry.";
-
-pub async fn edit(
-    db: &Db,
-    actor: impl Into<Principal>,
+/// The token as it is now stored, as the viewer sees it.
+async fn reread(
+    ctx: &Ctx,
+    role: Role,
     workspace_id: Uuid,
     token_id: Uuid,
-    input: TokenInput,
-    meta: &RequestMeta,
-    now: i64,
 ) -> Result<TokenView, AppError> {
-    let actor: Principal = actor.into();
-    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
+    let row = ctx
+        .db()
+        .token(workspace_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(row, role, ctx.now)
+}
+
+const REVIVAL_REFUSED: &str = "This token has expired; only those who may enable it (Administrators and Owners) can give it a new expiry.";
+
+/// A change to a token: each field given is set, each left out is kept. The edit dialog
+/// gives every editable field, the table's toggle only `enabled`, and the API any mix.
+#[derive(Clone, Debug, Default)]
+pub struct TokenPatch {
+    pub label: Option<String>,
+    pub scope: Option<Role>,
+    /// `Some(None)` gives the token its whole scope again.
+    pub permissions: Option<Option<PermissionSet>>,
+    /// `Some(None)` removes the expiry.
+    pub expires_at: Option<Option<i64>>,
+    pub enabled: Option<bool>,
+}
+
+impl From<TokenInput> for TokenPatch {
+    fn from(input: TokenInput) -> TokenPatch {
+        TokenPatch {
+            label: Some(input.label),
+            scope: Some(input.scope),
+            permissions: Some(input.permissions),
+            expires_at: Some(input.expires_at),
+            enabled: None,
+        }
+    }
+}
+
+/// One field's change for the audit record, when it changed.
+fn changed(changes: &mut Map<String, Value>, field: &str, from: Value, to: Value) {
+    if from != to {
+        changes.insert(field.into(), json!({ "from": from, "to": to }));
+    }
+}
+
+/// Changes a token as `patch` asks, in one transaction with one audit record listing every
+/// field that changed; a patch that changes nothing writes and records nothing.
+pub async fn update(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    patch: TokenPatch,
+) -> Result<TokenView, AppError> {
+    let (workspace, row, scope) = visible_token(ctx, workspace_id, token_id).await?;
+    // The answer shows the token: whoever changes it must be able to read it.
+    ctx.allow(&workspace, Action::ReadTokens)?;
     let role = workspace.role;
-    // The token as it is, then as it would be: neither may be above the editor.
-    authorize_token(Some(role), TokenAction::Edit, scope)?;
-    authorize_token(Some(role), TokenAction::Edit, input.scope).map_err(|_| scope_error(role))?;
-    authorize_expiry_change(Some(role), scope, row.expires_at, input.expires_at, now)
-        .map_err(|_| AppError::Forbidden(REVIVAL_REFUSED.into()))?;
-    actor.require(ApiPermission::TokensWrite)?;
-    let label = validation::token_label(&input.label)?;
-    check_expiry(input.expires_at, row.expires_at, now)?;
-    check_permissions(&actor, role, input.scope, input.permissions)?;
-    let current_permissions = stored_permissions(row.id, row.permissions.as_deref())?;
-    let mut changes = serde_json::Map::new();
-    if label != row.label {
-        changes.insert("label".into(), json!({ "from": row.label, "to": label }));
+    let now = ctx.now;
+    let permissions = stored_permissions(row.id, row.permissions.as_deref())?;
+    let edits = patch.label.is_some()
+        || patch.scope.is_some()
+        || patch.permissions.is_some()
+        || patch.expires_at.is_some();
+    let next_scope = patch.scope.unwrap_or(scope);
+    let next_permissions = patch.permissions.unwrap_or(permissions);
+    let next_expiry = patch.expires_at.unwrap_or(row.expires_at);
+    let mut label = row.label.clone();
+    if edits {
+        // The token as it is, then as it would be: neither may be above the editor.
+        ctx.allow(&workspace, Action::Token(TokenAction::Edit, scope))?;
+        ctx.allow(&workspace, Action::Token(TokenAction::Edit, next_scope))
+            .map_err(|_| scope_error(role))?;
+        authorize_expiry_change(Some(role), scope, row.expires_at, next_expiry, now)
+            .map_err(|_| AppError::Forbidden(REVIVAL_REFUSED.into()))?;
+        if let Some(asked) = &patch.label {
+            label = validation::token_label(asked)?;
+        }
+        check_expiry(next_expiry, row.expires_at, now)?;
+        check_permissions(&ctx.principal, role, next_scope, next_permissions)?;
     }
-    if input.scope != scope {
-        changes.insert(
-            "scope".into(),
-            json!({ "from": scope.as_str(), "to": input.scope.as_str() }),
-        );
+    let enabled = row.disabled_at.is_none();
+    let next_enabled = patch.enabled.unwrap_or(enabled);
+    if let Some(asked) = patch.enabled {
+        let toggle = if asked {
+            TokenAction::Enable
+        } else {
+            TokenAction::Disable
+        };
+        ctx.allow(&workspace, Action::Token(toggle, next_scope))?;
     }
-    if input.permissions != current_permissions {
-        changes.insert(
-            "permissions".into(),
-            json!({ "from": current_permissions, "to": input.permissions }),
-        );
+
+    let mut changes = Map::new();
+    changed(&mut changes, "label", json!(row.label), json!(label));
+    changed(
+        &mut changes,
+        "scope",
+        json!(scope.as_str()),
+        json!(next_scope.as_str()),
+    );
+    changed(
+        &mut changes,
+        "permissions",
+        json!(permissions),
+        json!(next_permissions),
+    );
+    changed(
+        &mut changes,
+        "expires_at",
+        json!(row.expires_at.map(rfc3339)),
+        json!(next_expiry.map(rfc3339)),
+    );
+    changed(&mut changes, "enabled", json!(enabled), json!(next_enabled));
+    if changes.is_empty() {
+        return view(row, role, now);
     }
-    if input.expires_at != row.expires_at {
-        changes.insert(
-            "expires_at".into(),
-            json!({ "from": row.expires_at, "to": input.expires_at }),
-        );
-    }
-    let rescoped = (input.scope != scope).then(|| {
+    // Switching it on or off alone is its own act in the log; anything more is an edit.
+    let action = match (changes.len(), next_enabled) {
+        (1, true) if changes.contains_key("enabled") => "token.enabled",
+        (1, false) if changes.contains_key("enabled") => "token.disabled",
+        _ => "token.edited",
+    };
+    let mut told = Vec::new();
+    if next_scope != scope {
         let change = TokenChange::ScopeChanged {
             from: scope,
-            to: input.scope,
+            to: next_scope,
         };
-        notifications::token_changed(&workspace, &row, &actor, change, now)
-    });
-    let audit = audit_by(&actor, Some(workspace_id), "token.edited", meta, now)
+        told.extend(notifications::token_changed(ctx, &workspace, &row, change));
+    }
+    if enabled && !next_enabled {
+        told.extend(notifications::token_changed(
+            ctx,
+            &workspace,
+            &row,
+            TokenChange::Disabled,
+        ));
+    }
+    let audit = ctx
+        .audit(Some(workspace_id), action)
         .target("token", token_id, &label)
-        .changes(serde_json::Value::Object(changes))
-        .notify(rescoped.unwrap_or_default());
-    let permissions_text = input.permissions.map(PermissionSet::to_text);
+        .changes(Value::Object(changes))
+        .notify(told);
+    let permissions_text = next_permissions.map(PermissionSet::to_text);
     let edit = TokenEdit {
         label: &label,
-        scope: input.scope.as_str(),
+        scope: next_scope.as_str(),
         permissions: permissions_text.as_deref(),
-        expires_at: input.expires_at,
+        expires_at: next_expiry,
+        disabled_at: match (enabled, next_enabled) {
+            (true, false) => Some(now),
+            (_, true) => None,
+            (false, false) => row.disabled_at,
+        },
     };
-    match db
+    match ctx
+        .db()
         .update_token(workspace_id, token_id, &edit, now, &audit)
         .await?
     {
@@ -363,267 +482,51 @@ pub async fn edit(
         TokenWrite::LabelTaken => return Err(label_taken(&label)),
         TokenWrite::NotFound => return Err(AppError::NotFound),
     }
-    let row = db
-        .token(workspace_id, token_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    view(row, role, now)
+    reread(ctx, role, workspace_id, token_id).await
 }
 
-pub async fn set_enabled(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    token_id: Uuid,
-    enabled: bool,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<TokenView, AppError> {
-    let actor: Principal = actor.into();
-    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
-    let role = workspace.role;
-    let (action, name) = if enabled {
-        (TokenAction::Enable, "token.enabled")
-    } else {
-        (TokenAction::Disable, "token.disabled")
-    };
-    authorize_token(Some(role), action, scope)?;
-    actor.require(ApiPermission::TokensWrite)?;
-    if row.disabled_at.is_some() != enabled {
-        // Already as asked: nothing to change or record.
-        return view(row, role, now);
-    }
-    let told = match enabled {
-        true => Vec::new(),
-        false => notifications::token_changed(&workspace, &row, &actor, TokenChange::Disabled, now),
-    };
-    let audit = audit_by(&actor, Some(workspace_id), name, meta, now)
-        .target("token", token_id, &row.label)
-        .notify(told);
-    let disabled_at = (!enabled).then_some(now);
-    if db
-        .set_token_disabled(workspace_id, token_id, disabled_at, now, &audit)
-        .await?
-        == TokenWrite::NotFound
-    {
-        return Err(AppError::NotFound);
-    }
-    let row = db
-        .token(workspace_id, token_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    view(row, role, now)
-}
-
-pub async fn delete(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    token_id: Uuid,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<(), AppError> {
-    let actor: Principal = actor.into();
-    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
-    let role = workspace.role;
-    authorize_token(Some(role), TokenAction::Delete, scope)?;
-    actor.require(ApiPermission::TokensWrite)?;
-    let audit = audit_by(&actor, Some(workspace_id), "token.deleted", meta, now)
+pub async fn delete(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<(), AppError> {
+    let (workspace, row, scope) = visible_token(ctx, workspace_id, token_id).await?;
+    ctx.allow(&workspace, Action::Token(TokenAction::Delete, scope))?;
+    let told = notifications::token_changed(ctx, &workspace, &row, TokenChange::Deleted);
+    let audit = ctx
+        .audit(Some(workspace_id), "token.deleted")
         .target("token", token_id, &row.label)
         .changes(json!({ "scope": scope.as_str() }))
-        .notify(notifications::token_changed(
-            &workspace,
-            &row,
-            &actor,
-            TokenChange::Deleted,
-            now,
-        ));
-    match db.delete_token(workspace_id, token_id, &audit).await? {
+        .notify(told);
+    match ctx
+        .db()
+        .delete_token(workspace_id, token_id, &audit)
+        .await?
+    {
         TokenWrite::Done => Ok(()),
         _ => Err(AppError::NotFound),
     }
 }
 
 /// The full secret, for the clipboard. Every copy is recorded.
-pub async fn copy(
-    db: &Db,
-    keys: &Keys,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    token_id: Uuid,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<String, AppError> {
-    let actor: Principal = actor.into();
-    let (workspace, row, scope) = visible_token(db, &actor, workspace_id, token_id).await?;
-    let role = workspace.role;
-    authorize_token(Some(role), TokenAction::Copy, scope)?;
-    if let Principal::Token(_) = actor {
-        // Secrets leave Tessera once, at creation; copying is for people in the UI.
-        return Err(AppError::Forbidden(
-            "Tokens cannot read other tokens' secrets.".into(),
-        ));
-    }
-    let sealed = db
+pub async fn copy(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<String, AppError> {
+    let (workspace, row, scope) = visible_token(ctx, workspace_id, token_id).await?;
+    ctx.allow(&workspace, Action::Token(TokenAction::Copy, scope))?;
+    let sealed = ctx
+        .db()
         .sealed_secret(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let secret = keys.open(token_id, &sealed).map_err(|error| {
+    let secret = ctx.keys().open(token_id, &sealed).map_err(|error| {
         tracing::error!(token = %token_id, "{error}");
         AppError::Internal
     })?;
-    let audit = audit_by(&actor, Some(workspace_id), "token.copied", meta, now)
+    let audit = ctx
+        .audit(Some(workspace_id), "token.copied")
         .target("token", token_id, &row.label);
-    db.record_audit(&audit).await?;
+    ctx.db().record_audit(&audit).await?;
     Ok(secret.expose().to_owned())
 }
 
-/// One token as the viewer sees it (`tokens:read` for tokens).
-pub async fn get(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    token_id: Uuid,
-    now: i64,
-) -> Result<TokenView, AppError> {
-    let actor: Principal = actor.into();
-    let (workspace, row, _) = visible_token(db, &actor, workspace_id, token_id).await?;
-    actor.require(ApiPermission::TokensRead)?;
-    view(row, workspace.role, now)
-}
-
-/// What a presented token string turned out to be.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TokenCheck {
-    Valid(TokenPrincipal),
-    Malformed,
-    NotFound,
-    /// A token of this workspace, disabled.
-    Disabled {
-        workspace_id: Uuid,
-    },
-    /// A token of this workspace, past its expiry.
-    Expired {
-        workspace_id: Uuid,
-    },
-}
-
-impl TokenCheck {
-    /// The reason code introspection reports (as Unkey names them).
-    pub fn reason(&self) -> &'static str {
-        match self {
-            TokenCheck::Valid(_) => "VALID",
-            TokenCheck::Malformed => "MALFORMED",
-            TokenCheck::NotFound => "NOT_FOUND",
-            TokenCheck::Disabled { .. } => "DISABLED",
-            TokenCheck::Expired { .. } => "EXPIRED",
-        }
-    }
-}
-
-/// Checks a presented token: its shape and checksum first (no database look-up for a typo),
-/// then its digest, then whether it is disabled or expired at `now`.
-pub async fn check(
-    db: &Db,
-    keys: &Keys,
-    presented: &str,
-    now: i64,
-) -> Result<TokenCheck, AppError> {
-    match digest(keys, presented) {
-        Some(digest) => check_digest(db, &digest, now).await,
-        None => Ok(TokenCheck::Malformed),
-    }
-}
-
-/// The look-up digest of a presented token, or `None` when it is malformed (wrong prefix,
-/// length, characters or checksum): such a token is refused without a look-up.
-pub fn digest(keys: &Keys, presented: &str) -> Option<Digest> {
-    PresentedToken::parse(presented)
-        .ok()
-        .map(|secret| keys.token_digest(secret))
-}
-
-/// `check` for a token already digested, reading the database when it is not in memory.
-pub async fn check_digest(db: &Db, digest: &Digest, now: i64) -> Result<TokenCheck, AppError> {
-    Ok(match db.token_by_digest(digest).await? {
-        Some(token) => verdict(&token, now),
-        None => TokenCheck::NotFound,
-    })
-}
-
-/// `check` from memory alone: `None` when the token is not in this instance's cache (then
-/// `check_digest` asks the database). Lets the API's authentication answer without
-/// awaiting anything for a token in use.
-pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<TokenCheck> {
-    db.with_cached_token(digest, |token| verdict(token, now))
-}
-
-/// The one rule deciding what a stored token is worth at `now`.
-fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
-    if token.disabled_at.is_some() {
-        return TokenCheck::Disabled {
-            workspace_id: token.workspace_id,
-        };
-    }
-    if token.expires_at.is_some_and(|at| at <= now) {
-        return TokenCheck::Expired {
-            workspace_id: token.workspace_id,
-        };
-    }
-    TokenCheck::Valid(TokenPrincipal {
-        id: token.id,
-        label: token.label.clone(),
-        workspace_id: token.workspace_id,
-        workspace_name: token.workspace_name.clone(),
-        scope: token.scope,
-        chosen: token.chosen,
-        permissions: token.permissions,
-        created_at: token.created_at,
-        expires_at: token.expires_at,
-        last_used_at: token.last_used_at(),
-    })
-}
-
-/// A token revokes itself: deleted at once, recorded as its own act.
-pub async fn revoke_self(
-    db: &Db,
-    token: &TokenPrincipal,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<(), AppError> {
-    let actor = Principal::Token(token.clone());
-    let audit = audit_by(&actor, Some(token.workspace_id), "token.revoked", meta, now)
-        .target("token", token.id, &token.label)
-        .changes(json!({ "scope": token.scope.as_str() }));
-    match db
-        .delete_token(token.workspace_id, token.id, &audit)
-        .await?
-    {
-        TokenWrite::Done => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// Describes `presented` to a caller holding `introspect`, for tokens of the caller's own
-/// workspace only: any other token is `NOT_FOUND`.
-pub async fn introspect(
-    db: &Db,
-    keys: &Keys,
-    caller: &TokenPrincipal,
-    presented: &str,
-    now: i64,
-) -> Result<TokenCheck, AppError> {
-    Principal::Token(caller.clone()).require(ApiPermission::Introspect)?;
-    let check = check(db, keys, presented, now).await?;
-    let workspace = match &check {
-        TokenCheck::Valid(token) => Some(token.workspace_id),
-        TokenCheck::Disabled { workspace_id } | TokenCheck::Expired { workspace_id } => {
-            Some(*workspace_id)
-        }
-        TokenCheck::Malformed | TokenCheck::NotFound => None,
-    };
-    match workspace {
-        Some(workspace) if workspace != caller.workspace_id => Ok(TokenCheck::NotFound),
-        _ => Ok(check),
-    }
+/// One token as the viewer sees it.
+pub async fn get(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<TokenView, AppError> {
+    let (workspace, row, _) = visible_token(ctx, workspace_id, token_id).await?;
+    ctx.allow(&workspace, Action::ReadTokens)?;
+    view(row, workspace.role, ctx.now)
 }

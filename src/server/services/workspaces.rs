@@ -3,19 +3,21 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, RequestMeta, audit_by, invitations};
+use super::{Principal, invitations};
 use crate::{
     domain::{
-        api_permission::ApiPermission,
         error::AppError,
-        permission::{MemberAction, authorize_member, may_change_settings, may_manage_members},
+        permission::{Action, MemberAction, may_manage_members},
         role::Role,
         validation,
     },
     model::{CurrentUser, Member, MembersPage, WorkspaceSummary},
-    server::store::{
-        Db,
-        workspaces::{MemberChange, MemberRow, WorkspaceRow},
+    server::{
+        context::Ctx,
+        store::{
+            Db,
+            workspaces::{MemberChange, MemberRow, WorkspaceRow},
+        },
     },
 };
 
@@ -45,14 +47,12 @@ fn member(row: MemberRow) -> Result<Member, AppError> {
     })
 }
 
-/// The workspace as `user` sees it, or not found when they are not a member (whether or
-/// not it exists).
-pub async fn membership(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-) -> Result<WorkspaceSummary, AppError> {
-    match actor.into() {
+/// The workspace as the acting principal sees it, or not found when they are not a
+/// member (whether or not it exists). Services ask [`Ctx::workspace`], which also
+/// authorizes the action.
+pub async fn membership(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSummary, AppError> {
+    let db = ctx.db();
+    match &ctx.principal {
         Principal::User(user) => match db.workspace_for(workspace_id, user.id).await? {
             Some(row) => summary(row),
             None => Err(AppError::NotFound),
@@ -73,35 +73,24 @@ pub async fn membership(
     }
 }
 
-/// The workspace's details (`workspace:read` for tokens).
-pub async fn get(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-) -> Result<WorkspaceSummary, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::WorkspaceRead)?;
-    Ok(workspace)
+/// The workspace's details.
+pub async fn get(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSummary, AppError> {
+    ctx.workspace(workspace_id, Action::ReadWorkspace).await
 }
 
-pub async fn list(db: &Db, user: &CurrentUser) -> Result<Vec<WorkspaceSummary>, AppError> {
-    db.workspaces_of(user.id)
+pub async fn list(ctx: &Ctx<CurrentUser>) -> Result<Vec<WorkspaceSummary>, AppError> {
+    ctx.db()
+        .workspaces_of(ctx.principal.id)
         .await?
         .into_iter()
         .map(summary)
         .collect()
 }
 
-/// A new workspace with `user` as its Owner. Who may create one is the instance's
-/// setting (`workspace_creation`), applied to `user.may_create_workspaces`.
-pub async fn create(
-    db: &Db,
-    user: &CurrentUser,
-    name: &str,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<WorkspaceSummary, AppError> {
+/// A new workspace with the acting person as its Owner. Who may create one is the
+/// instance's setting (`workspace_creation`), applied to `user.may_create_workspaces`.
+pub async fn create(ctx: &Ctx<CurrentUser>, name: &str) -> Result<WorkspaceSummary, AppError> {
+    let user = &ctx.principal;
     if !user.may_create_workspaces {
         return Err(AppError::Forbidden(
             "Only the instance admin may create workspaces here (workspace_creation = \"admins\"). Ask them to create one and invite you.".into(),
@@ -109,10 +98,14 @@ pub async fn create(
     }
     let name = validation::workspace_name(name)?;
     let id = Uuid::now_v7();
-    let audit = audit_by(&user.into(), Some(id), "workspace.created", meta, now)
+    let audit = ctx
+        .acting()
+        .audit(Some(id), "workspace.created")
         .target("workspace", id, &name)
         .changes(json!({ "name": name }));
-    db.create_workspace(id, &name, user.id, now, &audit).await?;
+    ctx.db()
+        .create_workspace(id, &name, user.id, ctx.now, &audit)
+        .await?;
     Ok(WorkspaceSummary {
         id,
         name,
@@ -122,36 +115,22 @@ pub async fn create(
 
 /// Changes the workspace's settings (its name): Administrators and Owners.
 pub async fn rename(
-    db: &Db,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     name: &str,
-    meta: &RequestMeta,
-    now: i64,
 ) -> Result<WorkspaceSummary, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::WorkspaceWrite)?;
-    if !may_change_settings(workspace.role) {
-        return Err(AppError::Forbidden(
-            "Only Administrators and Owners can change the workspace's settings.".into(),
-        ));
-    }
+    let workspace = ctx.workspace(workspace_id, Action::ChangeSettings).await?;
     let name = validation::workspace_name(name)?;
     if name == workspace.name {
         return Ok(workspace);
     }
-    let audit = audit_by(
-        &actor,
-        Some(workspace_id),
-        "workspace.settings_changed",
-        meta,
-        now,
-    )
-    .target("workspace", workspace_id, &name)
-    .changes(json!({ "name": { "from": workspace.name, "to": name } }));
-    if !db
-        .rename_workspace(workspace_id, &name, now, &audit)
+    let audit = ctx
+        .audit(Some(workspace_id), "workspace.settings_changed")
+        .target("workspace", workspace_id, &name)
+        .changes(json!({ "name": { "from": workspace.name, "to": name } }));
+    if !ctx
+        .db()
+        .rename_workspace(workspace_id, &name, ctx.now, &audit)
         .await?
     {
         return Err(AppError::NotFound);
@@ -159,16 +138,10 @@ pub async fn rename(
     Ok(WorkspaceSummary { name, ..workspace })
 }
 
-pub async fn members(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    now: i64,
-) -> Result<MembersPage, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::MembersRead)?;
-    let members = db
+pub async fn members(ctx: &Ctx, workspace_id: Uuid) -> Result<MembersPage, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadMembers).await?;
+    let members = ctx
+        .db()
         .members(workspace_id)
         .await?
         .into_iter()
@@ -180,14 +153,14 @@ pub async fn members(
     } else {
         Vec::new()
     };
-    let invitations = invitations::list(db, &actor, workspace_id, now).await?;
+    let invitations = invitations::list(ctx, workspace_id).await?;
     Ok(MembersPage {
         workspace,
         can_manage,
         grantable_roles,
         members,
         invitations,
-        now,
+        now: ctx.now,
     })
 }
 
@@ -212,27 +185,24 @@ pub(crate) fn above_own_role(own: Role) -> AppError {
 const LAST_OWNER: &str = "A workspace needs at least one Owner: make someone else an Owner first.";
 
 pub async fn change_role(
-    db: &Db,
-    actor: impl Into<Principal>,
+    ctx: &Ctx,
     workspace_id: Uuid,
     member_id: Uuid,
     role: Role,
-    meta: &RequestMeta,
-    now: i64,
 ) -> Result<Member, AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::MembersWrite)?;
-    authorize_member(Some(workspace.role), MemberAction::ChangeRole, Role::Viewer)?;
-    let target = target_member(db, workspace_id, member_id).await?;
-    authorize_member(Some(workspace.role), MemberAction::ChangeRole, target.role)?;
-    authorize_member(Some(workspace.role), MemberAction::ChangeRole, role)
+    let change = |role| Action::Member(MemberAction::ChangeRole, role);
+    let workspace = ctx.workspace(workspace_id, change(Role::Viewer)).await?;
+    let target = target_member(ctx.db(), workspace_id, member_id).await?;
+    ctx.allow(&workspace, change(target.role))?;
+    ctx.allow(&workspace, change(role))
         .map_err(|_| above_own_role(workspace.role))?;
-    let audit = audit_by(&actor, Some(workspace_id), "member.role_changed", meta, now)
+    let audit = ctx
+        .audit(Some(workspace_id), "member.role_changed")
         .target("user", member_id, &target.email)
         .changes(json!({ "role": { "from": target.role.as_str(), "to": role.as_str() } }));
-    match db
-        .change_member_role(workspace_id, member_id, role.as_str(), now, &audit)
+    match ctx
+        .db()
+        .change_member_role(workspace_id, member_id, role.as_str(), ctx.now, &audit)
         .await?
     {
         MemberChange::Done => Ok(Member { role, ..target }),
@@ -241,24 +211,20 @@ pub async fn change_role(
     }
 }
 
-pub async fn remove_member(
-    db: &Db,
-    actor: impl Into<Principal>,
-    workspace_id: Uuid,
-    member_id: Uuid,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<(), AppError> {
-    let actor: Principal = actor.into();
-    let workspace = membership(db, &actor, workspace_id).await?;
-    actor.require(ApiPermission::MembersWrite)?;
-    authorize_member(Some(workspace.role), MemberAction::Remove, Role::Viewer)?;
-    let target = target_member(db, workspace_id, member_id).await?;
-    authorize_member(Some(workspace.role), MemberAction::Remove, target.role)?;
-    let audit = audit_by(&actor, Some(workspace_id), "member.removed", meta, now)
+pub async fn remove_member(ctx: &Ctx, workspace_id: Uuid, member_id: Uuid) -> Result<(), AppError> {
+    let remove = |role| Action::Member(MemberAction::Remove, role);
+    let workspace = ctx.workspace(workspace_id, remove(Role::Viewer)).await?;
+    let target = target_member(ctx.db(), workspace_id, member_id).await?;
+    ctx.allow(&workspace, remove(target.role))?;
+    let audit = ctx
+        .audit(Some(workspace_id), "member.removed")
         .target("user", member_id, &target.email)
         .changes(json!({ "role": target.role.as_str() }));
-    match db.remove_member(workspace_id, member_id, &audit).await? {
+    match ctx
+        .db()
+        .remove_member(workspace_id, member_id, &audit)
+        .await?
+    {
         MemberChange::Done => Ok(()),
         MemberChange::LastOwner => Err(AppError::Conflict(LAST_OWNER.into())),
         _ => Err(AppError::NotFound),

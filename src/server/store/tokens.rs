@@ -140,6 +140,8 @@ pub struct TokenEdit<'a> {
     pub scope: &'a str,
     pub permissions: Option<&'a str>,
     pub expires_at: Option<i64>,
+    /// When it was switched off; None while it is on.
+    pub disabled_at: Option<i64>,
 }
 
 /// Why a write changed nothing.
@@ -390,43 +392,16 @@ impl Db {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query(
                 "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6,
-                     permissions = $7
+                     permissions = $7, disabled_at = $8
                  WHERE workspace_id = $1 AND id = $2",
             )
             .bind(workspace_id).bind(id).bind(edit.label).bind(edit.scope).bind(edit.expires_at).bind(now)
-            .bind(edit.permissions)
+            .bind(edit.permissions).bind(edit.disabled_at)
             .execute(&mut *tx).await;
             let done = match updated {
                 Err(error) if label_conflict(&error) => return Ok(TokenWrite::LabelTaken),
                 other => other?,
             };
-            if done.rows_affected() == 0 {
-                return Ok(TokenWrite::NotFound);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            announce_token_change!(self, &mut *tx, id);
-            tx.commit().await?;
-        });
-        self.token_cache().invalidate(id);
-        Ok(TokenWrite::Done)
-    }
-
-    /// Disables (`Some(now)`) or enables (`None`) a token.
-    pub async fn set_token_disabled(
-        &self,
-        workspace_id: Uuid,
-        id: Uuid,
-        disabled_at: Option<i64>,
-        now: i64,
-        audit: &AuditEvent,
-    ) -> Result<TokenWrite, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "UPDATE access_tokens SET disabled_at = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2",
-            )
-            .bind(workspace_id).bind(id).bind(disabled_at).bind(now)
-            .execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(TokenWrite::NotFound);
             }

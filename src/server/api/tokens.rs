@@ -1,0 +1,253 @@
+//! `/api/v1/workspaces/{workspace}/tokens`: the workspace's tokens.
+
+use axum::{http::StatusCode, response::IntoResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    Problem,
+    door::{ApiQuery, ApiResult, BodyRefused, Ids, QueryRefused, Refused},
+    json::{ApiJson, Json, Time, parse_rfc3339, present},
+};
+use crate::{
+    domain::{api_permission::PermissionSet, role::Role, token::TokenStatus},
+    model::{TokenInput, TokenView},
+    server::{
+        context::Ctx,
+        services::tokens::{self, TokenFilter, TokenPatch},
+    },
+};
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenJson {
+    pub id: Uuid,
+    pub label: String,
+    pub scope: Role,
+    #[schema(value_type = Vec<String>, example = json!(["tokens:read"]))]
+    pub permissions: PermissionSet,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub chosen_permissions: Option<PermissionSet>,
+    /// The first characters of the secret; the rest is never shown again.
+    pub prefix: String,
+    #[schema(example = "active")]
+    pub status: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Time,
+    pub created_by: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Time>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<Time>,
+    pub last_used_ip: Option<String>,
+}
+
+/// A status as the API names it.
+const STATUSES: [(TokenStatus, &str); 3] = [
+    (TokenStatus::Active, "active"),
+    (TokenStatus::Expired, "expired"),
+    (TokenStatus::Disabled, "disabled"),
+];
+
+fn status_name(status: TokenStatus) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(known, _)| *known == status)
+        .map_or("active", |(_, name)| name)
+}
+
+impl From<TokenView> for TokenJson {
+    fn from(view: TokenView) -> Self {
+        TokenJson {
+            id: view.id,
+            label: view.label,
+            scope: view.scope,
+            permissions: view.effective_permissions,
+            chosen_permissions: view.permissions,
+            prefix: view.display_prefix,
+            status: status_name(view.status),
+            created_at: Time(view.created_at),
+            created_by: view.created_by,
+            expires_at: view.expires_at.map(Time),
+            last_used_at: view.last_used_at.map(Time),
+            last_used_ip: view.last_used_ip,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedJson {
+    pub token: TokenJson,
+    /// The whole secret: shown this once.
+    pub secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenJson>,
+    pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Labels containing this text, ignoring case.
+    pub label: Option<String>,
+    pub status: Option<String>,
+    pub scope: Option<Role>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/workspaces/{workspace}/tokens", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ListQuery),
+    responses((status = 200, description = "A page of tokens", body = TokenList), Refused, QueryRefused),
+    security(("bearer" = [])))]
+pub async fn list_tokens(
+    ctx: Ctx,
+    Ids(workspace): Ids<Uuid>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<TokenList>> {
+    let status = match query.status.as_deref() {
+        None => None,
+        Some(name) => Some(
+            STATUSES
+                .iter()
+                .find(|(_, known)| *known == name)
+                .map(|(status, _)| *status)
+                .ok_or_else(|| {
+                    Problem::unprocessable(
+                        "status",
+                        format!("Unknown status {name:?}; use active, expired or disabled."),
+                    )
+                })?,
+        ),
+    };
+    let filter = TokenFilter {
+        label: query.label,
+        status,
+        scope: query.scope,
+        limit: query.limit.unwrap_or(tokens::DEFAULT_PAGE),
+        offset: query.offset.unwrap_or(0),
+    };
+    let (items, total) = tokens::list(&ctx, workspace, &filter).await?;
+    Ok(Json(TokenList {
+        items: items.into_iter().map(TokenJson::from).collect(),
+        total,
+        limit: filter.limit,
+        offset: filter.offset,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    pub label: String,
+    pub scope: Role,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>, example = json!(["introspect"]))]
+    pub permissions: Option<PermissionSet>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+#[utoipa::path(post, path = "/workspaces/{workspace}/tokens", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id")),
+    request_body = CreateToken,
+    responses((status = 201, description = "Created; the secret is shown this once", body = CreatedJson), Refused, BodyRefused),
+    security(("bearer" = [])))]
+pub async fn create_token(
+    ctx: Ctx,
+    Ids(workspace): Ids<Uuid>,
+    ApiJson(body): ApiJson<CreateToken>,
+) -> ApiResult<impl IntoResponse> {
+    let input = TokenInput {
+        label: body.label,
+        scope: body.scope,
+        permissions: body.permissions,
+        expires_at: time(body.expires_at.as_deref())?,
+    };
+    let created = tokens::create(&ctx, workspace, input).await?;
+    let json = CreatedJson {
+        token: created.token.into(),
+        secret: created.secret,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [("cache-control", "no-store")],
+        Json(json),
+    ))
+}
+
+/// An `expires_at` as given, in milliseconds.
+fn time(text: Option<&str>) -> ApiResult<Option<i64>> {
+    text.map(|text| parse_rfc3339("expires_at", text))
+        .transpose()
+}
+
+#[utoipa::path(get, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Token id")),
+    responses((status = 200, description = "The token", body = TokenJson), Refused),
+    security(("bearer" = [])))]
+pub async fn get_token(
+    ctx: Ctx,
+    Ids((workspace, token)): Ids<(Uuid, Uuid)>,
+) -> ApiResult<Json<TokenJson>> {
+    Ok(Json(tokens::get(&ctx, workspace, token).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchToken {
+    pub label: Option<String>,
+    pub scope: Option<Role>,
+    /// null gives the token its whole scope again.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub permissions: Option<Option<PermissionSet>>,
+    /// null removes the expiry.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Token id")),
+    request_body = PatchToken,
+    responses((status = 200, description = "The token as changed (in one step, recorded once)", body = TokenJson), Refused, BodyRefused),
+    security(("bearer" = [])))]
+pub async fn patch_token(
+    ctx: Ctx,
+    Ids((workspace, token)): Ids<(Uuid, Uuid)>,
+    ApiJson(body): ApiJson<PatchToken>,
+) -> ApiResult<Json<TokenJson>> {
+    let patch = TokenPatch {
+        label: body.label,
+        scope: body.scope,
+        permissions: body.permissions,
+        expires_at: body
+            .expires_at
+            .map(|asked| time(asked.as_deref()))
+            .transpose()?,
+        enabled: body.enabled,
+    };
+    Ok(Json(
+        tokens::update(&ctx, workspace, token, patch).await?.into(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Token id")),
+    responses((status = 204, description = "Deleted; anything using it stops working at once"), Refused),
+    security(("bearer" = [])))]
+pub async fn delete_token(
+    ctx: Ctx,
+    Ids((workspace, token)): Ids<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    tokens::delete(&ctx, workspace, token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,129 @@
+//! The one context every use-case runs in: the shared state (database, keys,
+//! configuration), who is acting, where the request came from, and the moment it is
+//! served. The server-function door and the REST door each build it once per request;
+//! services take `&Ctx` and their input, nothing else.
+
+use uuid::Uuid;
+
+use super::{
+    config::Config,
+    secrets::Keys,
+    services::{self, Principal, RequestMeta, workspaces},
+    state::AppState,
+    store::{
+        Db,
+        audit::{Actor as AuditActor, AuditEvent},
+    },
+};
+use crate::{
+    domain::{
+        error::AppError,
+        permission::{Action, Actor, Denied, authorize},
+    },
+    model::{CurrentUser, WorkspaceSummary},
+};
+
+/// A request's context. `P` is who acts: any [`Principal`] (the default), a signed-in
+/// person only ([`CurrentUser`]), a token only, or nobody yet (`()`: sign-in, set-up,
+/// links in mail).
+#[derive(Clone, Debug)]
+pub struct Ctx<P = Principal> {
+    pub state: AppState,
+    pub principal: P,
+    pub meta: RequestMeta,
+    /// Milliseconds since the Unix epoch, read once so one request sees one moment.
+    pub now: i64,
+}
+
+impl<P> Ctx<P> {
+    pub fn new(state: AppState, principal: P, meta: RequestMeta) -> Ctx<P> {
+        Ctx {
+            state,
+            principal,
+            meta,
+            now: services::now_ms(),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.state.keys
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    /// The same request with someone else acting (a person who just signed in, say).
+    pub fn acting_as<Q>(&self, principal: Q) -> Ctx<Q> {
+        Ctx {
+            state: self.state.clone(),
+            principal,
+            meta: self.meta.clone(),
+            now: self.now,
+        }
+    }
+
+    /// An audit event by the system's own hand, to be filled in.
+    pub(crate) fn audit_as(
+        &self,
+        actor: AuditActor,
+        workspace_id: Option<Uuid>,
+        action: &'static str,
+    ) -> AuditEvent {
+        services::audit_event(actor, workspace_id, action, &self.meta, self.now)
+    }
+}
+
+impl Ctx<CurrentUser> {
+    /// This person as the acting principal, for services any principal may call.
+    pub fn acting(&self) -> Ctx {
+        self.acting_as(Principal::User(self.principal.clone()))
+    }
+}
+
+impl Ctx {
+    /// The workspace as the acting principal sees it (not found when they are no member,
+    /// whether or not it exists), once they may do `action` there.
+    pub async fn workspace(
+        &self,
+        workspace_id: Uuid,
+        action: Action,
+    ) -> Result<WorkspaceSummary, AppError> {
+        let workspace = workspaces::membership(self, workspace_id).await?;
+        self.allow(&workspace, action)?;
+        Ok(workspace)
+    }
+
+    /// Who acts in `workspace`, for the domain's rules.
+    pub fn actor(&self, workspace: &WorkspaceSummary) -> Actor {
+        match &self.principal {
+            Principal::User(_) => Actor::person(workspace.role),
+            Principal::Token(token) => Actor::token(workspace.role, token.permissions),
+        }
+    }
+
+    /// The one authorization step ([`authorize`]) for an action in a workspace already
+    /// looked up.
+    pub fn allow(&self, workspace: &WorkspaceSummary, action: Action) -> Result<(), AppError> {
+        Ok(self.check(workspace, action)?)
+    }
+
+    /// [`Ctx::allow`] with the domain's reason, for a service that words one refusal
+    /// its own way.
+    pub fn check(&self, workspace: &WorkspaceSummary, action: Action) -> Result<(), Denied> {
+        authorize(self.actor(workspace), action)
+    }
+
+    /// An audit event by the acting principal, to be filled in with its target and changes.
+    pub(crate) fn audit(&self, workspace_id: Option<Uuid>, action: &'static str) -> AuditEvent {
+        services::audit_by(&self.principal, workspace_id, action, &self.meta, self.now)
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.principal.user_id()
+    }
+}
