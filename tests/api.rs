@@ -620,6 +620,57 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn a_patch_is_one_change_recorded_once_with_every_field_and_times_as_times(test: TestDb) {
+        let db = &test.db;
+        let world = world(db).await;
+        let server = Server::start(db).await;
+        let ws = world.workspace;
+        let (_, admin) = world.token(db, ws, "robot", Role::Administrator, None).await;
+        let (token_id, _) = world.token(db, ws, "multi", Role::Viewer, None).await;
+        let path = format!("/workspaces/{ws}/tokens/{token_id}");
+        let records = async || db.audit_events(ws, 1000).await.unwrap();
+        let before = records().await.len();
+
+        // Everything at once: one answer, one record naming every field, times as times.
+        let all = json!({
+            "label": "multi-2",
+            "scope": "team_member",
+            "permissions": ["tokens:read"],
+            "expires_at": "2030-01-01T00:00:00Z",
+            "enabled": false,
+        });
+        let (status, _, body) = server.call(Method::PATCH, &path, &admin, Some(all.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!((body["label"].as_str(), body["status"].as_str()), (Some("multi-2"), Some("disabled")));
+        let after = records().await;
+        assert_eq!(after.len(), before + 1, "one record for one request");
+        let record = &after[0];
+        assert_eq!(record.action, "token.edited");
+        let changes: Value = serde_json::from_str(record.changes.as_deref().unwrap()).unwrap();
+        assert_eq!(changes["label"], json!({"from": "multi", "to": "multi-2"}));
+        assert_eq!(changes["scope"], json!({"from": "viewer", "to": "team_member"}));
+        assert_eq!(changes["permissions"], json!({"from": null, "to": ["tokens:read"]}));
+        assert_eq!(changes["expires_at"], json!({"from": null, "to": "2030-01-01T00:00:00Z"}));
+        assert_eq!(changes["enabled"], json!({"from": true, "to": false}));
+
+        // Asking for what already is changes nothing and records nothing.
+        for same in [json!({}), all, json!({"label": "multi-2", "enabled": false})] {
+            let (status, _, body) = server.call(Method::PATCH, &path, &admin, Some(same.clone())).await;
+            assert_eq!(status, StatusCode::OK, "{same}: {body}");
+            assert_eq!(records().await.len(), before + 1, "{same} recorded something");
+        }
+        // A refused part refuses the whole request: nothing of it is kept.
+        let (_, manager) = world.token(db, ws, "manager", Role::WorkspaceManager, None).await;
+        let before = records().await.len();
+        let (status, _, body) = server.call(Method::PATCH, &path, &manager, Some(json!({"label": "sneaky", "enabled": true}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        let (_, body) = server.get(&path, &admin).await;
+        assert_eq!((body["label"].as_str(), body["status"].as_str()), (Some("multi-2"), Some("disabled")));
+        // Only the manager's own token was added meanwhile.
+        assert_eq!(records().await.len(), before);
+        test.remove().await;
+    }
+
     async fn introspection_reports_reasons_for_its_own_workspace_only(test: TestDb) {
         let db = &test.db;
         let world = world(db).await;
@@ -692,7 +743,7 @@ on_both_engines! {
         assert_eq!(body["last_used_at"], json!(written), "{body}");
 
         // The server's own flusher, every second here (30 s by default), writes the next use.
-        let flusher = tokio::spawn(tessera::server::last_used::flush_periodically(
+        let flusher = tokio::spawn(tessera::server::jobs::last_used::flush_periodically(
             server.state.last_used.clone(), db.clone(), std::time::Duration::from_secs(1),
             std::future::pending()));
         let response = server.client.get(format!("{}/workspaces/{ws}", server.base))

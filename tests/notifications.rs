@@ -16,7 +16,7 @@ use tessera::{
     model::{CurrentUser, TokenInput},
     server::{
         config::{SecretKey, Smtp, SmtpTls},
-        mail::{Delivered, Mailer},
+        jobs::mail::{Delivered, Mailer},
         secrets::Keys,
         services::{
             RequestMeta,

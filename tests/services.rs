@@ -553,7 +553,7 @@ on_both_engines! {
         use tessera::{
             domain::api_permission::{ApiPermission, PermissionSet},
             model::AccessAuditQuery,
-            server::{last_used::{LastUsed, Use}, services::access_audit},
+            server::{jobs::last_used::{LastUsed, Use}, services::access_audit},
         };
         let db = &test.db;
         let keys = keys();

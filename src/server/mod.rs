@@ -6,8 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod http;
-pub mod last_used;
-pub mod mail;
+pub mod jobs;
 pub mod secrets;
 pub mod services;
 pub mod state;
@@ -49,7 +48,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         source,
     })?;
     let keys = secrets::Keys::load_or_create(&config)?;
-    let mailer = mail::Mailer::new(config.smtp.as_ref()).map_err(ServerError::Smtp)?;
+    let mailer = jobs::mail::Mailer::new(config.smtp.as_ref()).map_err(ServerError::Smtp)?;
     match &config.smtp {
         Some(smtp) => {
             tracing::info!(host = %smtp.host, port = smtp.port, "notifications are sent by SMTP")
@@ -76,83 +75,13 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         listener.local_addr().unwrap_or(addr)
     );
 
-    let sweeper = tokio::spawn(sweep(db.clone()));
-    let follower = {
-        let db = db.clone();
-        tokio::spawn(async move { db.follow_token_changes().await })
-    };
-    let last_used = state.last_used.clone();
-    let (stop_flusher, flusher_stopped) = tokio::sync::oneshot::channel::<()>();
-    let flusher = tokio::spawn(last_used::flush_periodically(
-        last_used.clone(),
-        db.clone(),
-        std::time::Duration::from_secs(state.config.last_used_flush_seconds),
-        async {
-            let _ = flusher_stopped.await;
-        },
-    ));
-    let (stop_mailer, mailer_stopped) = tokio::sync::oneshot::channel::<()>();
-    let mail_sender = tokio::spawn(mail::run(
-        mailer,
-        db.clone(),
-        std::time::Duration::from_secs(5),
-        async {
-            let _ = mailer_stopped.await;
-        },
-    ));
+    let jobs = jobs::Jobs::start(&state, mailer);
     axum::serve(listener, http::service(state))
         .with_graceful_shutdown(http::shutdown_signal())
         .await
         .map_err(ServerError::Serve)?;
-
-    sweeper.abort();
-    follower.abort();
-    // A send under way finishes; what is left goes out after the next start.
-    let _ = stop_mailer.send(());
-    if let Err(error) = mail_sender.await {
-        tracing::warn!("the notification sender failed: {error}");
-    }
-    // The flusher finishes a flush under way, then what is left is written before the
-    // database closes.
-    let _ = stop_flusher.send(());
-    if let Err(error) = flusher.await {
-        tracing::warn!("the last-used flusher failed: {error}");
-    }
-    match last_used.flush(&db).await {
-        Ok(0) => {}
-        Ok(written) => tracing::info!(tokens = written, "recorded tokens' last use"),
-        Err(error) => tracing::warn!("could not record tokens' last use: {error}"),
-    }
+    jobs.stop(&db).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Every ten minutes: deletes expired sessions (they are refused anyway), failed-sign-in
-/// counters no longer slowing anyone, old sign-in networks and dead reset links, so none of
-/// these tables grows without bound under attack.
-async fn sweep(db: Db) {
-    use crate::domain::sign_in::{FAILURES_FORGOTTEN_AFTER_MS, KNOWN_NETWORK_MS};
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        let now = services::now_ms();
-        match db.delete_expired_sessions(now).await {
-            Ok(0) => {}
-            Ok(removed) => tracing::info!(removed, "removed expired sessions"),
-            Err(error) => tracing::warn!("could not remove expired sessions: {error}"),
-        }
-        match db
-            .sweep_sign_in_records(
-                now - FAILURES_FORGOTTEN_AFTER_MS,
-                now - KNOWN_NETWORK_MS,
-                now,
-            )
-            .await
-        {
-            Ok(0) => {}
-            Ok(removed) => tracing::info!(removed, "removed old sign-in records"),
-            Err(error) => tracing::warn!("could not remove old sign-in records: {error}"),
-        }
-    }
 }

@@ -5,7 +5,7 @@ use std::{ops::Deref, sync::Arc};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Config, last_used::LastUsed, secrets::Keys, store::Db};
+use super::{config::Config, jobs::last_used::LastUsed, secrets::Keys, store::Db};
 
 /// A handle on the shared state: cloned for every request that extracts it, so it is one
 /// reference count, not a copy of the options it holds.

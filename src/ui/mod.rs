@@ -25,7 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
-    ) && let Ok(csp) = crate::server::web::page_csp(&nonce.to_string()).parse()
+    ) && let Ok(csp) = crate::server::http::headers::page_csp(&nonce.to_string()).parse()
     {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, csp);
     }

@@ -25,13 +25,13 @@ use super::{Problem, json::rfc3339};
 use crate::{
     domain::error::AppError,
     server::{
-        last_used::Use,
+        http::client::{client_ip, truncate_chars, user_agent},
+        jobs::last_used::Use,
         services::{
             TokenPrincipal, now_ms,
             token_check::{self as tokens, TokenCheck},
         },
         state::AppState,
-        web::{client_ip, truncate_chars, user_agent},
     },
 };
 

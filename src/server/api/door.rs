@@ -13,9 +13,9 @@ use crate::{
     domain::error::AppError,
     server::{
         context::Ctx,
+        http::client::request_meta,
         services::{Principal, TokenPrincipal},
         state::AppState,
-        web::request_meta,
     },
 };
 

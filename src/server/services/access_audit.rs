@@ -19,7 +19,7 @@ use crate::{
     model::{
         AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AccessAuditRow, TokenRequestView,
     },
-    server::{context::Ctx, last_used::day_of, store::tokens::TokenRow},
+    server::{context::Ctx, jobs::last_used::day_of, store::tokens::TokenRow},
 };
 
 /// How many days the chart covers, today included.

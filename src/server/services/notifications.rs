@@ -1,5 +1,5 @@
 //! Who is told of what by mail. The messages are written with the change that causes them
-//! (see `store::outbox`); `crate::server::mail` sends them.
+//! (see `store::outbox`); `crate::server::jobs::mail` sends them.
 
 use uuid::Uuid;
 

@@ -1,5 +1,9 @@
 //! The HTTP surface: one router for the UI, its server functions, the REST API,
-//! the health check and the static site.
+//! the health check and the static site, with the layers around them.
+
+pub mod client;
+pub mod cross_site;
+pub mod headers;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -17,11 +21,11 @@ use tower::Layer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, level_filters::LevelFilter};
 
-use super::{api, state::AppState, web};
+use crate::server::{api, state::AppState};
 use crate::ui::{App, shell};
 
 /// The whole site as one service.
-pub type Site = web::SecurityHeadersService<Router>;
+pub type Site = headers::SecurityHeadersService<Router>;
 
 /// The site as `axum::serve` takes it, each connection's peer address known to the handlers
 /// (the last-used IP, trusted proxies).
@@ -36,8 +40,8 @@ pub fn router(state: AppState) -> Site {
     // cookies, so only these need the cross-site check.
     let ui = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .route_layer(middleware::from_fn(web::refuse_cross_site))
-        .route_layer(web::no_store())
+        .route_layer(middleware::from_fn(cross_site::refuse_cross_site))
+        .route_layer(headers::no_store())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -55,7 +59,7 @@ pub fn router(state: AppState) -> Site {
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
-                        path = %web::loggable_path(request.uri().path()),
+                        path = %client::loggable_path(request.uri().path()),
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
@@ -65,7 +69,7 @@ pub fn router(state: AppState) -> Site {
     };
     // Around the router as a whole rather than through `Router::layer`, which wraps (and
     // per request clones) every route on its own.
-    web::SecurityHeaders.layer(router.with_state(state))
+    headers::SecurityHeaders.layer(router.with_state(state))
 }
 
 /// Liveness and readiness in one: 200 when the database answers, 503 when it does not.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::time::DAY_MS;
 
-use super::store::{
+use crate::server::store::{
     Db, StoreError,
     tokens::{RECENT_REQUESTS, TokenRequest, TokenUses},
 };

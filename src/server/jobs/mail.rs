@@ -11,12 +11,12 @@ use lettre::{
     transport::smtp::authentication::Credentials,
 };
 
-use super::{
+use crate::domain::notify::{MAX_ATTEMPTS, retry_delay_ms};
+use crate::server::{
     config::{Smtp, SmtpTls},
     services::{self, notifications},
     store::{Db, StoreError, outbox::MailRow},
 };
-use crate::domain::notify::{MAX_ATTEMPTS, retry_delay_ms};
 
 /// How long a claimed message is this instance's to send before another may try.
 const LEASE_MS: i64 = 120_000;
