@@ -93,9 +93,36 @@ impl Ctx {
         workspace_id: Uuid,
         action: Action,
     ) -> Result<WorkspaceSummary, AppError> {
-        let workspace = workspaces::membership(self, workspace_id).await?;
+        let workspace = self.membership(workspace_id).await?;
         self.allow(&workspace, action)?;
         Ok(workspace)
+    }
+
+    /// The workspace as the acting principal sees it (their role in it), or not found
+    /// when they are no member, whether or not it exists. Services ask
+    /// [`Ctx::workspace`], which also authorizes the action, unless the action depends on
+    /// what they look up first.
+    pub async fn membership(&self, workspace_id: Uuid) -> Result<WorkspaceSummary, AppError> {
+        let db = self.db();
+        match &self.principal {
+            Principal::User(user) => match db.workspace_for(workspace_id, user.id).await? {
+                Some(row) => workspaces::summary(row),
+                None => Err(AppError::NotFound),
+            },
+            // A token lives in one workspace and acts there with its scope as its role.
+            Principal::Token(token) if token.workspace_id == workspace_id => {
+                let name = db
+                    .workspace_name(workspace_id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                Ok(WorkspaceSummary {
+                    id: workspace_id,
+                    name,
+                    role: token.scope,
+                })
+            }
+            Principal::Token(_) => Err(AppError::NotFound),
+        }
     }
 
     /// Who acts in `workspace`, for the domain's rules.

@@ -41,12 +41,20 @@ impl AppState {
 
 impl Shared {
     /// Where mailed links point, and whether mail can leave at all.
-    pub fn links(&self) -> super::services::invitations::Links<'_> {
-        super::services::invitations::Links {
+    pub fn links(&self) -> Links<'_> {
+        Links {
             public_url: &self.config.public_url,
             mail_relay: self.config.smtp.is_some(),
         }
     }
+}
+
+/// Where links point and whether mail can leave: the link is shown to the person who
+/// invited only when no relay is configured (it is then the only way to pass it on).
+#[derive(Clone, Copy, Debug)]
+pub struct Links<'a> {
+    pub public_url: &'a str,
+    pub mail_relay: bool,
 }
 
 impl Deref for AppState {

@@ -24,6 +24,7 @@ use crate::{
         clock::rfc3339,
         context::Ctx,
         secrets::{self, LinkKind},
+        state::Links,
         store::{
             accounts::NewUser,
             audit::Actor,
@@ -37,14 +38,6 @@ use crate::{
 pub const INVITATION_MS: i64 = 7 * DAY_MS;
 /// Answered invitations stay listed this long.
 const LISTED_AFTER_ANSWER_MS: i64 = 30 * DAY_MS;
-
-/// Where links point and whether mail can leave: the link is shown to the person who
-/// invited only when no relay is configured (it is then the only way to pass it on).
-#[derive(Clone, Copy, Debug)]
-pub struct Links<'a> {
-    pub public_url: &'a str,
-    pub mail_relay: bool,
-}
 
 pub fn invitation_link(public_url: &str, code: &str) -> String {
     format!("{public_url}/invite/{code}")
@@ -109,7 +102,7 @@ pub async fn invite(
     );
     let workspace = ctx.workspace(workspace_id, add(Role::Viewer)).await?;
     ctx.allow(&workspace, add(role))
-        .map_err(|_| workspaces::above_own_role(workspace.role))?;
+        .map_err(|_| super::above_own_role(workspace.role))?;
     let email = validation::email(email)?;
     let code = secrets::new_link_code();
     let digest = keys.link_digest(LinkKind::Invitation, &code);

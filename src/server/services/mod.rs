@@ -160,6 +160,14 @@ impl AuditEvent {
     }
 }
 
+/// A role to grant that is above the granter's own: said about the `role` field.
+pub(crate) fn above_own_role(own: Role) -> AppError {
+    AppError::invalid(
+        "role",
+        format!("You can grant at most your own role ({}).", own.label()),
+    )
+}
+
 /// Runs argon2 off the async worker threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,

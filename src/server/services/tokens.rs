@@ -247,7 +247,7 @@ pub async fn create(
     workspace_id: Uuid,
     input: TokenInput,
 ) -> Result<CreatedToken, AppError> {
-    let workspace = super::workspaces::membership(ctx, workspace_id).await?;
+    let workspace = ctx.membership(workspace_id).await?;
     let role = workspace.role;
     ctx.check(&workspace, Action::Token(TokenAction::Create, input.scope))
         .map_err(|denied| match denied {
@@ -305,7 +305,7 @@ async fn visible_token(
     workspace_id: Uuid,
     token_id: Uuid,
 ) -> Result<(WorkspaceSummary, TokenRow, Role), AppError> {
-    let workspace = super::workspaces::membership(ctx, workspace_id).await?;
+    let workspace = ctx.membership(workspace_id).await?;
     let row = ctx
         .db()
         .token(workspace_id, token_id)

@@ -3,7 +3,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, invitations};
+use super::invitations;
 use crate::{
     domain::{
         error::AppError,
@@ -29,7 +29,7 @@ pub(crate) fn parse_role(stored: &str) -> Result<Role, AppError> {
     })
 }
 
-fn summary(row: WorkspaceRow) -> Result<WorkspaceSummary, AppError> {
+pub(crate) fn summary(row: WorkspaceRow) -> Result<WorkspaceSummary, AppError> {
     Ok(WorkspaceSummary {
         id: row.id,
         role: parse_role(&row.role)?,
@@ -45,32 +45,6 @@ fn member(row: MemberRow) -> Result<Member, AppError> {
         name: row.name,
         joined_at: row.created_at,
     })
-}
-
-/// The workspace as the acting principal sees it, or not found when they are not a
-/// member (whether or not it exists). Services ask [`Ctx::workspace`], which also
-/// authorizes the action.
-pub async fn membership(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSummary, AppError> {
-    let db = ctx.db();
-    match &ctx.principal {
-        Principal::User(user) => match db.workspace_for(workspace_id, user.id).await? {
-            Some(row) => summary(row),
-            None => Err(AppError::NotFound),
-        },
-        // A token lives in one workspace and acts there with its scope as its role.
-        Principal::Token(token) if token.workspace_id == workspace_id => {
-            let name = db
-                .workspace_name(workspace_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Ok(WorkspaceSummary {
-                id: workspace_id,
-                name,
-                role: token.scope,
-            })
-        }
-        Principal::Token(_) => Err(AppError::NotFound),
-    }
 }
 
 /// The workspace's details.
@@ -174,14 +148,6 @@ async fn target_member(db: &Db, workspace_id: Uuid, user_id: Uuid) -> Result<Mem
         .ok_or(AppError::NotFound)
 }
 
-/// A role to grant that is above the granter's own: said about the `role` field.
-pub(crate) fn above_own_role(own: Role) -> AppError {
-    AppError::invalid(
-        "role",
-        format!("You can grant at most your own role ({}).", own.label()),
-    )
-}
-
 const LAST_OWNER: &str = "A workspace needs at least one Owner: make someone else an Owner first.";
 
 pub async fn change_role(
@@ -195,7 +161,7 @@ pub async fn change_role(
     let target = target_member(ctx.db(), workspace_id, member_id).await?;
     ctx.allow(&workspace, change(target.role))?;
     ctx.allow(&workspace, change(role))
-        .map_err(|_| above_own_role(workspace.role))?;
+        .map_err(|_| super::above_own_role(workspace.role))?;
     let audit = ctx
         .audit(Some(workspace_id), "member.role_changed")
         .target("user", member_id, &target.email)
