@@ -66,16 +66,6 @@ pub enum WorkspaceCreation {
     Everyone,
 }
 
-impl WorkspaceCreation {
-    fn parse(text: &str) -> Option<WorkspaceCreation> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "admins" => Some(WorkspaceCreation::Admins),
-            "everyone" => Some(WorkspaceCreation::Everyone),
-            _ => None,
-        }
-    }
-}
-
 /// A setting as errors name it: its place in the file (`smtp.host` is `host` in the
 /// `[smtp]` table), what it expects, and whether its value may be shown.
 struct Key {
@@ -85,62 +75,60 @@ struct Key {
     secret: bool,
 }
 
-const KEYS: [Key; 11] = [
-    Key {
-        path: "site_addr",
-        expected: "an IP address and port, such as 127.0.0.1:3000",
-        secret: false,
-    },
-    Key {
-        path: "site_root",
-        expected: "the directory the site is built into, such as target/site",
-        secret: false,
-    },
-    Key {
-        path: "data_dir",
-        expected: "a directory path, such as data",
-        secret: false,
-    },
-    Key {
-        path: "database_url",
-        expected: "a URL starting with sqlite: (such as sqlite://data/tessera.db) or postgres:// (such as postgres://user:password@localhost/tessera)",
-        secret: true,
-    },
-    Key {
-        path: "secret_key_file",
-        expected: "a file path, such as data/secret.key",
-        secret: false,
-    },
-    Key {
-        path: "secret_key",
-        expected: "64 hexadecimal characters (32 random bytes, as `openssl rand -hex 32` prints)",
-        secret: true,
-    },
-    Key {
-        path: "trusted_proxies",
-        expected: "IP addresses or CIDR ranges, such as [\"10.0.0.0/8\", \"127.0.0.1\"] in the file or 10.0.0.0/8,127.0.0.1 in the environment",
-        secret: false,
-    },
-    Key {
-        path: "log",
-        expected: "a log filter, such as info or tessera=debug,info",
-        secret: false,
-    },
-    Key {
-        path: "last_used_flush_seconds",
-        expected: "a whole number of seconds from 1 to 300, such as 30",
-        secret: false,
-    },
-    Key {
-        path: "public_url",
-        expected: "the http:// or https:// address people open Tessera at, such as https://tessera.example.com",
-        secret: false,
-    },
-    Key {
-        path: "workspace_creation",
-        expected: "admins (only the instance admin) or everyone",
-        secret: false,
-    },
+impl Key {
+    const fn new(path: &'static str, expected: &'static str) -> Key {
+        Key {
+            path,
+            expected,
+            secret: false,
+        }
+    }
+
+    const fn secret(path: &'static str, expected: &'static str) -> Key {
+        Key {
+            path,
+            expected,
+            secret: true,
+        }
+    }
+}
+
+const KEYS: &[Key] = &[
+    Key::new(
+        "site_addr",
+        "an IP address and port, such as 127.0.0.1:3000",
+    ),
+    Key::new(
+        "site_root",
+        "the directory the site is built into, such as target/site",
+    ),
+    Key::new("data_dir", "a directory path, such as data"),
+    Key::secret(
+        "database_url",
+        "a URL starting with sqlite: (such as sqlite://data/tessera.db) or postgres:// (such as postgres://user:password@localhost/tessera)",
+    ),
+    Key::new("secret_key_file", "a file path, such as data/secret.key"),
+    Key::secret(
+        "secret_key",
+        "64 hexadecimal characters (32 random bytes, as `openssl rand -hex 32` prints)",
+    ),
+    Key::new(
+        "trusted_proxies",
+        "IP addresses or CIDR ranges, such as [\"10.0.0.0/8\", \"127.0.0.1\"] in the file or 10.0.0.0/8,127.0.0.1 in the environment",
+    ),
+    Key::new("log", "a log filter, such as info or tessera=debug,info"),
+    Key::new(
+        "last_used_flush_seconds",
+        "a whole number of seconds from 1 to 300, such as 30",
+    ),
+    Key::new(
+        "public_url",
+        "the http:// or https:// address people open Tessera at, such as https://tessera.example.com",
+    ),
+    Key::new(
+        "workspace_creation",
+        "admins (only the instance admin) or everyone",
+    ),
 ];
 
 /// Every setting with a value of its own (the `[smtp]` table's keys included).

@@ -4,7 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
-use super::{ConfigError, Key, env_var, values::parsed};
+use super::{
+    ConfigError, Key, env_var,
+    values::{one_of, parsed},
+};
 
 /// An SMTP relay for notification mail. `Debug` never shows the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -42,15 +45,6 @@ pub enum SmtpTls {
 }
 
 impl SmtpTls {
-    fn parse(text: &str) -> Option<SmtpTls> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "none" => Some(SmtpTls::None),
-            "starttls" => Some(SmtpTls::StartTls),
-            "tls" => Some(SmtpTls::Tls),
-            _ => None,
-        }
-    }
-
     fn default_port(self) -> u16 {
         match self {
             SmtpTls::None => 25,
@@ -61,41 +55,25 @@ impl SmtpTls {
 }
 
 /// The table itself, when the file has `smtp` as something else.
-pub(super) const TABLE: Key = Key {
-    path: "smtp",
-    expected: "an [smtp] table holding host, port, tls, username, password and from",
-    secret: false,
-};
-const HOST: Key = Key {
-    path: "smtp.host",
-    expected: "the host name of an SMTP relay, such as smtp.example.com",
-    secret: false,
-};
-const PORT: Key = Key {
-    path: "smtp.port",
-    expected: "a port number, such as 587",
-    secret: false,
-};
-const TLS: Key = Key {
-    path: "smtp.tls",
-    expected: "none, starttls or tls",
-    secret: false,
-};
-const USERNAME: Key = Key {
-    path: "smtp.username",
-    expected: "the user name the SMTP relay expects",
-    secret: false,
-};
-const PASSWORD: Key = Key {
-    path: "smtp.password",
-    expected: "the password the SMTP relay expects (with [smtp] username)",
-    secret: true,
-};
-const FROM: Key = Key {
-    path: "smtp.from",
-    expected: "a sender address, such as \"Tessera <tessera@example.com>\" (required with [smtp] host)",
-    secret: false,
-};
+pub(super) const TABLE: Key = Key::new(
+    "smtp",
+    "an [smtp] table holding host, port, tls, username, password and from",
+);
+const HOST: Key = Key::new(
+    "smtp.host",
+    "the host name of an SMTP relay, such as smtp.example.com",
+);
+const PORT: Key = Key::new("smtp.port", "a port number, such as 587");
+const TLS: Key = Key::new("smtp.tls", "none, starttls or tls");
+const USERNAME: Key = Key::new("smtp.username", "the user name the SMTP relay expects");
+const PASSWORD: Key = Key::secret(
+    "smtp.password",
+    "the password the SMTP relay expects (with [smtp] username)",
+);
+const FROM: Key = Key::new(
+    "smtp.from",
+    "a sender address, such as \"Tessera <tessera@example.com>\" (required with [smtp] host)",
+);
 
 pub(super) const KEYS: &[Key] = &[HOST, PORT, TLS, USERNAME, PASSWORD, FROM];
 
@@ -157,7 +135,12 @@ fn port<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u16>, D::Error> {
 }
 
 fn tls<'de, D: Deserializer<'de>>(de: D) -> Result<Option<SmtpTls>, D::Error> {
-    parsed(de, SmtpTls::parse)
+    let words = [
+        ("none", SmtpTls::None),
+        ("starttls", SmtpTls::StartTls),
+        ("tls", SmtpTls::Tls),
+    ];
+    parsed(de, |v| one_of(v, &words))
 }
 
 /// Taken as given: spaces may be part of a password.

@@ -135,5 +135,18 @@ pub(super) fn public_url<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Stri
 pub(super) fn workspace_creation<'de, D: Deserializer<'de>>(
     de: D,
 ) -> Result<Option<WorkspaceCreation>, D::Error> {
-    parsed(de, WorkspaceCreation::parse)
+    let words = [
+        ("admins", WorkspaceCreation::Admins),
+        ("everyone", WorkspaceCreation::Everyone),
+    ];
+    parsed(de, |v| one_of(v, &words))
+}
+
+/// The value of the word `text` names, whatever its case.
+pub(super) fn one_of<T: Copy>(text: &str, words: &[(&str, T)]) -> Option<T> {
+    let text = text.trim();
+    words
+        .iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(text))
+        .map(|(_, value)| *value)
 }
