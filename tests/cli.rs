@@ -71,6 +71,26 @@ fn an_explicit_config_file_that_is_missing_is_an_error() {
     );
 }
 
+#[test]
+fn an_old_flat_smtp_key_in_the_file_names_its_new_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Leptos.toml"),
+        "smtp_host = \"mail.example.com\"\n",
+    )
+    .unwrap();
+    let output = tessera().current_dir(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("tessera: configuration file Leptos.toml: key `smtp_host`")
+            && stderr.contains("`[smtp] host`"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("data").exists());
+}
+
 /// Starts the server in `dir` on a free port; returns it and its address once it listens.
 fn start(dir: &std::path::Path) -> (Child, String) {
     let (child, addr, _log) = start_with(dir, &[]);

@@ -1,6 +1,8 @@
 //! Human hints for moments: "in 3 days", "5 minutes ago". Times are milliseconds since
 //! the Unix epoch (UTC); turning them into local dates is the browser's job.
 
+use time::{Date, Month, OffsetDateTime};
+
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
@@ -11,13 +13,18 @@ const YEAR: i64 = 365 * DAY;
 
 /// `YYYY-MM-DD HH:MM UTC`.
 pub fn utc(ms: i64) -> String {
-    let (year, month, day) = civil_from_days(ms.div_euclid(DAY));
-    let minutes = ms.rem_euclid(DAY) / MINUTE;
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minutes / 60,
-        minutes % 60
-    )
+    match OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(at) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        ),
+        // Outside the years -9999 to 9999 (the crate's range), which no stored time reaches.
+        Err(_) => format!("{ms} ms from 1970-01-01 UTC"),
+    }
 }
 
 /// How far `at` is from `now`, in the largest whole unit.
@@ -50,57 +57,15 @@ pub fn relative(at: i64, now: i64) -> String {
 /// where the user is. `None` when the text is not such a date.
 pub fn end_of_local_day(date: &str, offset_minutes: i64) -> Option<i64> {
     let mut parts = date.trim().splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) {
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&year) {
         return None;
     }
-    if day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some((days + 1) * DAY - 1 + offset_minutes * MINUTE)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(year) => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (the inverse of
-/// `days_from_civil`).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
+    let start = date.midnight().assume_utc().unix_timestamp() * 1000;
+    Some(start + DAY - 1 + offset_minutes * MINUTE)
 }
 
 #[cfg(test)]
@@ -129,9 +94,17 @@ mod tests {
             Some(1_795_391_999_999 - HOUR)
         );
         assert_eq!(end_of_local_day("2024-02-29", 0), Some(1_709_251_199_999));
-        for days in [-1, 0, 19_782, 20_414, 2_932_896] {
-            let (year, month, day) = civil_from_days(days);
-            assert_eq!(days_from_civil(year, month, day), days);
+        // utc() and end_of_local_day() agree on the calendar, from before the epoch to the
+        // last day either handles.
+        assert_eq!(utc(-1), "1969-12-31 23:59 UTC");
+        assert_eq!(utc(1_795_391_999_999), "2026-11-22 23:59 UTC");
+        for days in [0, 19_782, 20_414, 2_932_896] {
+            let date = &utc(days * DAY)[..10];
+            assert_eq!(
+                end_of_local_day(date, 0),
+                Some((days + 1) * DAY - 1),
+                "{date}"
+            );
         }
         for bad in [
             "2023-02-29",

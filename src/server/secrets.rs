@@ -247,7 +247,7 @@ pub fn new_link_code() -> String {
 pub fn new_session_id() -> String {
     let mut bytes = [0u8; 32];
     random_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// argon2id with OWASP's parameters: 19 MiB, 2 passes, 1 lane.

@@ -46,9 +46,9 @@ impl Mailer {
         let builder = match smtp.tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
             SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                .map_err(|e| format!("smtp_host {:?}: {e}", smtp.host))?,
+                .map_err(|e| format!("[smtp] host {:?}: {e}", smtp.host))?,
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-                .map_err(|e| format!("smtp_host {:?}: {e}", smtp.host))?,
+                .map_err(|e| format!("[smtp] host {:?}: {e}", smtp.host))?,
         };
         let mut builder = builder
             .port(smtp.port)
@@ -59,7 +59,7 @@ impl Mailer {
         let from: Mailbox = smtp
             .from
             .parse()
-            .map_err(|e| format!("smtp_from {:?}: {e}", smtp.from))?;
+            .map_err(|e| format!("[smtp] from {:?}: {e}", smtp.from))?;
         Ok(Mailer {
             relay: Some((builder.build(), from)),
         })
@@ -83,7 +83,7 @@ impl Mailer {
                 tracing::info!(
                     recipient = %mail.recipient,
                     subject = %mail.subject,
-                    "notification kept in the outbox: no SMTP relay is configured (set smtp_host in Leptos.toml)"
+                    "notification kept in the outbox: no SMTP relay is configured (set [smtp] host in Leptos.toml)"
                 );
                 db.settle_mail(mail.id, "held", mail.attempts, now, None, None)
                     .await?;
