@@ -202,23 +202,15 @@ where
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(*name, HeaderValue::from_static(value));
-        }
-        map
-    }
 
     #[test]
     fn the_session_cookie_is_found_among_others() {
-        let map = headers(&[("cookie", "a=1; tessera_session=abc; b=2")]);
-        assert_eq!(session_id(&map).as_deref(), Some("abc"));
-        assert_eq!(session_id(&headers(&[("cookie", "a=1")])), None);
+        let cookies =
+            |value| HeaderMap::from_iter([(header::COOKIE, HeaderValue::from_static(value))]);
+        let found = session_id(&cookies("a=1; tessera_session=abc; b=2"));
+        assert_eq!(found.as_deref(), Some("abc"));
+        assert_eq!(session_id(&cookies("a=1")), None);
     }
 
     #[test]
