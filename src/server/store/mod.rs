@@ -5,10 +5,12 @@
 
 pub mod accounts;
 pub mod audit;
+mod audited;
 pub mod invitations;
 pub mod outbox;
 pub mod token_cache;
 pub mod tokens;
+mod types;
 pub mod workspaces;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
