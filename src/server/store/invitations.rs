@@ -93,10 +93,9 @@ impl Db {
                 .bind(invitation.invited_by_token).bind(invitation.invited_by_label).bind(now)
                 .bind(invitation.expires_at)
                 .execute(&mut *tx).await?;
-                if done.rows_affected() == 0 {
-                    InvitationWrite::AlreadyInvited
-                } else {
-                    InvitationWrite::Done
+                match done.rows_affected() {
+                    0 => InvitationWrite::AlreadyInvited,
+                    _ => InvitationWrite::Done,
                 }
             }
         }, InvitationWrite::Done => audit);
@@ -206,10 +205,9 @@ impl Db {
         let written = audited_write!(self, tx => {
             let done = sqlx::query(sql).bind(workspace_id).bind(id).bind(digest).bind(time)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                InvitationWrite::Gone
-            } else {
-                InvitationWrite::Done
+            match done.rows_affected() {
+                0 => InvitationWrite::Gone,
+                _ => InvitationWrite::Done,
             }
         }, InvitationWrite::Done => audit);
         Ok(written)

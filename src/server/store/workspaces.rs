@@ -210,10 +210,9 @@ impl Db {
             )
             .bind(workspace_id).bind(user_id).bind(role).bind(now)
             .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                MemberChange::AlreadyMember
-            } else {
-                MemberChange::Done
+            match done.rows_affected() {
+                0 => MemberChange::AlreadyMember,
+                _ => MemberChange::Done,
             }
         }, MemberChange::Done => audit);
         Ok(added)
