@@ -25,7 +25,8 @@ use crate::domain::{api_permission::PermissionSet, role::Role};
 
 /// A token as cached, decoded straight from its row: its scope and the permissions chosen
 /// at creation already understood, its last use kept current by this instance's own
-/// last-used flushes.
+/// last-used flushes. Shared by every request that presents it; each takes its own copy
+/// (`services::TokenPrincipal`), so no count is shared between requests.
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuthToken {
     pub id: Uuid,
@@ -44,7 +45,8 @@ pub struct AuthToken {
 }
 
 impl AuthToken {
-    /// What it may do: its scope's permissions narrowed to the chosen ones.
+    /// What it may do: its scope's permissions narrowed to the chosen ones (a few bit
+    /// operations on two bytes, so not kept).
     pub fn permissions(&self) -> PermissionSet {
         PermissionSet::effective(self.scope, self.chosen)
     }
