@@ -36,7 +36,9 @@ pub enum SessionState {
     SignedIn(CurrentUser),
 }
 
+/// A workspace as one person (or token) sees it; read by the store as it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct WorkspaceSummary {
     pub id: Uuid,
     pub name: String,

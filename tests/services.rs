@@ -269,7 +269,7 @@ on_both_engines! {
         workspaces::change_role(&support::acting(db, &keys(), first, &meta, NOW), ws, second.id, Role::Owner).await.unwrap();
         let owners = async || {
             let members = db.members(ws).await.unwrap().into_iter();
-            members.filter(|m| m.role == Role::Owner.as_str()).map(|m| m.user_id).collect::<Vec<_>>()
+            members.filter(|m| m.role == Role::Owner).map(|m| m.user_id).collect::<Vec<_>>()
         };
         // Each Owner demotes (even rounds) or removes (odd rounds) themselves, both at once,
         // each on its own connection from the pool.

@@ -3,6 +3,7 @@
 mod support;
 
 use tessera::{
+    domain::{api_permission::PermissionSet, role::Role},
     on_pool,
     server::store::{Db, Engine, Pool},
 };
@@ -231,6 +232,30 @@ on_both_engines! {
             count(db, "SELECT COUNT(*) FROM audit_events WHERE actor_user_id IS NULL AND actor_label = 'leaver@example.com'").await,
             1
         );
+        test.remove().await;
+    }
+
+    async fn rows_decode_roles_and_permissions_and_refuse_what_is_neither(test: TestDb) {
+        let db = &test.db;
+        let ws = insert_workspace(db, "A").await;
+        let user = insert_user(db, "a@example.com").await;
+        insert_membership(db, ws, user, "team_member").await.unwrap();
+        assert_eq!(db.members(ws).await.unwrap()[0].role, Role::TeamMember);
+        let id = insert_token(db, token(ws, "narrow", 1)).await.unwrap();
+        let set_permissions = async |text: &str| {
+            on_pool!(db, pool => sqlx::query("UPDATE access_tokens SET permissions = $2 WHERE id = $1")
+                .bind(id).bind(text).execute(pool).await.map(|done| done.rows_affected()).unwrap());
+        };
+        set_permissions("introspect tokens:read").await;
+        let row = db.token(ws, id).await.unwrap().unwrap();
+        assert_eq!((row.scope, row.permissions.map(PermissionSet::to_text)),
+            (Role::Viewer, Some("tokens:read introspect".to_owned())));
+        // A value no version of Tessera writes is a store error for the caller to log.
+        set_permissions("introspect tokens:delete").await;
+        let error = db.tokens(ws).await.unwrap_err();
+        assert!(error.to_string().contains("unknown permission `tokens:delete`"), "{error}");
+        let error = db.token_by_digest(&[1; 32]).await.unwrap_err();
+        assert!(error.to_string().contains("unknown permission `tokens:delete`"), "{error}");
         test.remove().await;
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{
     config::Config,
     secrets::Keys,
-    services::{self, Principal, RequestMeta, workspaces},
+    services::{self, Principal, RequestMeta},
     state::AppState,
     store::{
         Db,
@@ -105,10 +105,10 @@ impl Ctx {
     pub async fn membership(&self, workspace_id: Uuid) -> Result<WorkspaceSummary, AppError> {
         let db = self.db();
         match &self.principal {
-            Principal::User(user) => match db.workspace_for(workspace_id, user.id).await? {
-                Some(row) => workspaces::summary(row),
-                None => Err(AppError::NotFound),
-            },
+            Principal::User(user) => db
+                .workspace_for(workspace_id, user.id)
+                .await?
+                .ok_or(AppError::NotFound),
             // A token lives in one workspace and acts there with its scope as its role.
             Principal::Token(token) if token.workspace_id == workspace_id => {
                 let name = db

@@ -40,12 +40,12 @@ fn address_filter(text: &str) -> Result<IpNet, AppError> {
         })
 }
 
-fn row(token: TokenRow, role: Role, now: i64) -> Result<AccessAuditRow, AppError> {
+fn row(token: TokenRow, role: Role, now: i64) -> AccessAuditRow {
     let creator_email = token.created_by_email.clone();
-    Ok(AccessAuditRow {
-        token: view(token, role, now)?,
+    AccessAuditRow {
+        token: view(token, role, now),
         creator_email,
-    })
+    }
 }
 
 /// The workspace's tokens that match `query`, most recently used first.
@@ -105,7 +105,7 @@ pub async fn page(
         if !(matches_creator && matches_value && in_range(&token)) {
             continue;
         }
-        let row = row(token, workspace.role, now)?;
+        let row = row(token, workspace.role, now);
         let scope = row.token.scope;
         if (query.scopes.is_empty() || query.scopes.contains(&scope))
             && (!query.admin || scope >= Role::Administrator)
@@ -136,7 +136,7 @@ pub async fn detail(
         .token(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let row = row(token, workspace.role, now)?;
+    let row = row(token, workspace.role, now);
     let recent = db
         .token_requests(token_id)
         .await?

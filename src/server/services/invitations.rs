@@ -6,7 +6,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, accounts, passwords, workspaces};
+use super::{Principal, accounts, passwords};
 use crate::{
     domain::{
         error::AppError,
@@ -58,7 +58,7 @@ fn view(row: &InvitationRow, now: i64) -> Result<Invitation, AppError> {
     Ok(Invitation {
         id: row.id,
         email: row.email.clone(),
-        role: workspaces::parse_role(&row.role)?,
+        role: row.role,
         invited_by: row.invited_by_label.clone(),
         created_at: row.created_at,
         expires_at: row.expires_at,
@@ -112,7 +112,7 @@ pub async fn invite(
         id: Uuid::now_v7(),
         workspace_id,
         email: &email,
-        role: role.as_str(),
+        role,
         code_digest: &digest,
         invited_by_user: by_user,
         invited_by_token: by_token,
@@ -156,7 +156,7 @@ pub async fn invite(
         id: invitation.id,
         workspace_id,
         email: email.clone(),
-        role: role.as_str().to_owned(),
+        role,
         invited_by_user: by_user,
         invited_by_label: by_label,
         created_at: now,
@@ -225,7 +225,7 @@ async fn open_invitation(
         .await?
         .ok_or(AppError::NotFound)?;
     // Nobody handles an invitation to a role above their own.
-    ctx.allow(&workspace, add(workspaces::parse_role(&row.role)?))?;
+    ctx.allow(&workspace, add(row.role))?;
     if row.status != "pending" {
         return Err(AppError::Conflict(
             "This invitation was already answered or revoked.".into(),
@@ -239,13 +239,12 @@ async fn open_invitation(
 pub async fn resend(ctx: &Ctx, workspace_id: Uuid, id: Uuid) -> Result<SentInvitation, AppError> {
     let (actor, links, now) = (&ctx.principal, ctx.state.links(), ctx.now);
     let (workspace, mut row) = open_invitation(ctx, workspace_id, id).await?;
-    let role = workspaces::parse_role(&row.role)?;
     let code = secrets::new_link_code();
     let expires_at = now + INVITATION_MS;
     let mail = invitation_mail(
         &workspace.name,
         &row.email,
-        role,
+        row.role,
         actor,
         links,
         &code,
@@ -321,7 +320,7 @@ pub async fn view_by_code(
         workspace_name,
         account_exists: ctx.db().user_by_email(&row.email).await?.is_some(),
         email: row.email,
-        role: workspaces::parse_role(&row.role)?,
+        role: row.role,
         invited_by: row.invited_by_label,
         expires_at: row.expires_at,
         signed_in_as: ctx.principal.as_ref().map(|user| user.email.clone()),
@@ -441,7 +440,7 @@ pub async fn answer(
     let account_created = matches!(acceptor, Some(Acceptor::New { .. }));
     let audit = ctx
         .audit_as(actor, Some(row.workspace_id), action)
-        .changes(json!({ "role": row.role, "account_created": account_created }))
+        .changes(json!({ "role": row.role.as_str(), "account_created": account_created }))
         .notify(told);
     let audit = match &acceptor {
         Some(acceptor) => audit.target("user", acceptor.id(), &row.email),

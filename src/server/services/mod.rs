@@ -31,7 +31,8 @@ pub enum Principal {
     Token(TokenPrincipal),
 }
 
-/// A valid token presented to the API.
+/// A valid token presented to the API: this request's own copy of the cached
+/// [`AuthToken`](super::store::token_cache::AuthToken), with its last use as of the check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenPrincipal {
     pub id: Uuid,

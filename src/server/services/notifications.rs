@@ -68,7 +68,7 @@ pub async fn token_created(
         .members(workspace.id)
         .await?
         .into_iter()
-        .filter(|member| member.role == Role::Owner.as_str())
+        .filter(|member| member.role == Role::Owner)
         .map(|owner| {
             mail(
                 workspace.id,

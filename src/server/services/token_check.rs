@@ -108,7 +108,7 @@ fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
         workspace_name: token.workspace_name.clone(),
         scope: token.scope,
         chosen: token.chosen,
-        permissions: token.permissions,
+        permissions: token.permissions(),
         created_at: token.created_at,
         expires_at: token.expires_at,
         last_used_at: token.last_used_at(),

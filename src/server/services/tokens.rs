@@ -29,17 +29,13 @@ use crate::{
 /// The preference that holds the hidden token-table columns.
 pub const HIDDEN_COLUMNS_PREFERENCE: &str = "token_table.hidden_columns";
 
-pub(super) fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, AppError> {
-    let scope: Role = row.scope.parse().map_err(|error| {
-        tracing::error!("stored token scope: {error}");
-        AppError::Internal
-    })?;
+pub(super) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
+    let scope = row.scope;
     let allowed = |action| authorize_token(Some(role), action, scope).is_ok();
     let status = TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now);
-    let permissions = stored_permissions(row.id, row.permissions.as_deref())?;
-    Ok(TokenView {
-        permissions,
-        effective_permissions: PermissionSet::effective(scope, permissions),
+    TokenView {
+        permissions: row.permissions,
+        effective_permissions: PermissionSet::effective(scope, row.permissions),
         id: row.id,
         label: row.label,
         scope,
@@ -61,7 +57,7 @@ pub(super) fn view(row: TokenRow, role: Role, now: i64) -> Result<TokenView, App
             TokenAction::Disable
         }),
         may_delete: allowed(TokenAction::Delete),
-    })
+    }
 }
 
 pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError> {
@@ -73,7 +69,7 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
         .await?
         .into_iter()
         .map(|row| view(row, role, ctx.now))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let can_create = may_ever(role, TokenAction::Create);
     Ok(TokensPage {
         workspace,
@@ -177,20 +173,6 @@ fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Re
     }
 }
 
-/// The permissions stored for a token (None: the whole scope).
-pub(crate) fn stored_permissions(
-    token: Uuid,
-    stored: Option<&str>,
-) -> Result<Option<PermissionSet>, AppError> {
-    stored
-        .map(PermissionSet::from_text)
-        .transpose()
-        .map_err(|error| {
-            tracing::error!(%token, "stored permissions: {error}");
-            AppError::Internal
-        })
-}
-
 /// A new or edited token may not hold a permission its maker lacks, and narrowing it to
 /// nothing at all is surely a mistake.
 fn check_permissions(
@@ -258,7 +240,6 @@ pub async fn create(
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
     check_permissions(&ctx.principal, role, input.scope, input.permissions)?;
-    let permissions_text = input.permissions.map(PermissionSet::to_text);
 
     let secret = secrets::new_token_secret();
     let id = Uuid::now_v7();
@@ -268,8 +249,8 @@ pub async fn create(
         id,
         workspace_id,
         label: &label,
-        scope: input.scope.as_str(),
-        permissions: permissions_text.as_deref(),
+        scope: input.scope,
+        permissions: input.permissions,
         digest: &digest,
         display_prefix: secret.display_prefix(),
         sealed_secret: &sealed,
@@ -304,15 +285,14 @@ async fn visible_token(
     ctx: &Ctx,
     workspace_id: Uuid,
     token_id: Uuid,
-) -> Result<(WorkspaceSummary, TokenRow, Role), AppError> {
+) -> Result<(WorkspaceSummary, TokenRow), AppError> {
     let workspace = ctx.membership(workspace_id).await?;
     let row = ctx
         .db()
         .token(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let scope: Role = row.scope.parse().map_err(|_| AppError::Internal)?;
-    Ok((workspace, row, scope))
+    Ok((workspace, row))
 }
 
 /// The token as it is now stored, as the viewer sees it.
@@ -327,7 +307,7 @@ async fn reread(
         .token(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    view(row, role, ctx.now)
+    Ok(view(row, role, ctx.now))
 }
 
 const REVIVAL_REFUSED: &str = "This token has expired; only those who may enable it (Administrators and Owners) can give it a new expiry.";
@@ -372,12 +352,10 @@ pub async fn update(
     token_id: Uuid,
     patch: TokenPatch,
 ) -> Result<TokenView, AppError> {
-    let (workspace, row, scope) = visible_token(ctx, workspace_id, token_id).await?;
+    let (workspace, row) = visible_token(ctx, workspace_id, token_id).await?;
     // The answer shows the token: whoever changes it must be able to read it.
     ctx.allow(&workspace, Action::ReadTokens)?;
-    let role = workspace.role;
-    let now = ctx.now;
-    let permissions = stored_permissions(row.id, row.permissions.as_deref())?;
+    let (role, now, scope, permissions) = (workspace.role, ctx.now, row.scope, row.permissions);
     let edits = patch.label.is_some()
         || patch.scope.is_some()
         || patch.permissions.is_some()
@@ -432,7 +410,7 @@ pub async fn update(
     );
     changed(&mut changes, "enabled", json!(enabled), json!(next_enabled));
     if changes.is_empty() {
-        return view(row, role, now);
+        return Ok(view(row, role, now));
     }
     // Switching it on or off alone is its own act in the log; anything more is an edit.
     let action = match (changes.len(), next_enabled) {
@@ -461,11 +439,10 @@ pub async fn update(
         .target("token", token_id, &label)
         .changes(Value::Object(changes))
         .notify(told);
-    let permissions_text = next_permissions.map(PermissionSet::to_text);
     let edit = TokenEdit {
         label: &label,
-        scope: next_scope.as_str(),
-        permissions: permissions_text.as_deref(),
+        scope: next_scope,
+        permissions: next_permissions,
         expires_at: next_expiry,
         disabled_at: match (enabled, next_enabled) {
             (true, false) => Some(now),
@@ -486,7 +463,8 @@ pub async fn update(
 }
 
 pub async fn delete(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<(), AppError> {
-    let (workspace, row, scope) = visible_token(ctx, workspace_id, token_id).await?;
+    let (workspace, row) = visible_token(ctx, workspace_id, token_id).await?;
+    let scope = row.scope;
     ctx.allow(&workspace, Action::Token(TokenAction::Delete, scope))?;
     let told = notifications::token_changed(ctx, &workspace, &row, TokenChange::Deleted);
     let audit = ctx
@@ -506,8 +484,8 @@ pub async fn delete(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<(),
 
 /// The full secret, for the clipboard. Every copy is recorded.
 pub async fn copy(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<String, AppError> {
-    let (workspace, row, scope) = visible_token(ctx, workspace_id, token_id).await?;
-    ctx.allow(&workspace, Action::Token(TokenAction::Copy, scope))?;
+    let (workspace, row) = visible_token(ctx, workspace_id, token_id).await?;
+    ctx.allow(&workspace, Action::Token(TokenAction::Copy, row.scope))?;
     let sealed = ctx
         .db()
         .sealed_secret(workspace_id, token_id)
@@ -520,13 +498,13 @@ pub async fn copy(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<Strin
     let audit = ctx
         .audit(Some(workspace_id), "token.copied")
         .target("token", token_id, &row.label);
-    ctx.db().record_audit(&audit).await?;
+    ctx.db().record(&audit).await?;
     Ok(secret.expose().to_owned())
 }
 
 /// One token as the viewer sees it.
 pub async fn get(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<TokenView, AppError> {
-    let (workspace, row, _) = visible_token(ctx, workspace_id, token_id).await?;
+    let (workspace, row) = visible_token(ctx, workspace_id, token_id).await?;
     ctx.allow(&workspace, Action::ReadTokens)?;
-    view(row, workspace.role, ctx.now)
+    Ok(view(row, workspace.role, ctx.now))
 }

@@ -16,35 +16,19 @@ use crate::{
         context::Ctx,
         store::{
             Db,
-            workspaces::{MemberChange, MemberRow, WorkspaceRow},
+            workspaces::{MemberChange, MemberRow},
         },
     },
 };
 
-/// A role as stored; a bad stored value is the server's fault, logged.
-pub(crate) fn parse_role(stored: &str) -> Result<Role, AppError> {
-    stored.parse().map_err(|error| {
-        tracing::error!("stored role: {error}");
-        AppError::Internal
-    })
-}
-
-pub(crate) fn summary(row: WorkspaceRow) -> Result<WorkspaceSummary, AppError> {
-    Ok(WorkspaceSummary {
-        id: row.id,
-        role: parse_role(&row.role)?,
-        name: row.name,
-    })
-}
-
-fn member(row: MemberRow) -> Result<Member, AppError> {
-    Ok(Member {
+fn member(row: MemberRow) -> Member {
+    Member {
         user_id: row.user_id,
-        role: parse_role(&row.role)?,
+        role: row.role,
         email: row.email,
         name: row.name,
         joined_at: row.created_at,
-    })
+    }
 }
 
 /// The workspace's details.
@@ -53,12 +37,7 @@ pub async fn get(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSummary, AppE
 }
 
 pub async fn list(ctx: &Ctx<CurrentUser>) -> Result<Vec<WorkspaceSummary>, AppError> {
-    ctx.db()
-        .workspaces_of(ctx.principal.id)
-        .await?
-        .into_iter()
-        .map(summary)
-        .collect()
+    Ok(ctx.db().workspaces_of(ctx.principal.id).await?)
 }
 
 /// A new workspace with the acting person as its Owner. Who may create one is the
@@ -120,7 +99,7 @@ pub async fn members(ctx: &Ctx, workspace_id: Uuid) -> Result<MembersPage, AppEr
         .await?
         .into_iter()
         .map(member)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let can_manage = may_manage_members(workspace.role);
     let grantable_roles = if can_manage {
         workspace.role.at_or_below().collect()
@@ -144,7 +123,6 @@ async fn target_member(db: &Db, workspace_id: Uuid, user_id: Uuid) -> Result<Mem
         .into_iter()
         .find(|m| m.user_id == user_id)
         .map(member)
-        .transpose()?
         .ok_or(AppError::NotFound)
 }
 
@@ -168,7 +146,7 @@ pub async fn change_role(
         .changes(json!({ "role": { "from": target.role.as_str(), "to": role.as_str() } }));
     match ctx
         .db()
-        .change_member_role(workspace_id, member_id, role.as_str(), ctx.now, &audit)
+        .change_member_role(workspace_id, member_id, role, ctx.now, &audit)
         .await?
     {
         MemberChange::Done => Ok(Member { role, ..target }),

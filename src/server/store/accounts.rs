@@ -2,8 +2,8 @@
 
 use uuid::Uuid;
 
-use super::{Db, StoreError, audit::AuditEvent};
-use crate::{insert_audit, on_pool};
+use super::{Db, StoreError, audit::AuditEvent, audited::audited_write};
+use crate::on_pool;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -165,8 +165,7 @@ impl Db {
     ) -> Result<(), StoreError> {
         let sql = "INSERT INTO sessions (id_digest, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
                    VALUES ($1, $2, $3, $3, $4, $5, $6)";
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        audited_write!(self, tx => {
             sqlx::query(sql)
                 .bind(session.id_digest)
                 .bind(session.user_id)
@@ -176,11 +175,7 @@ impl Db {
                 .bind(session.user_agent)
                 .execute(&mut *tx)
                 .await?;
-            if let Some(audit) = audit {
-                insert_audit!(&mut *tx, audit)?;
-            }
-            tx.commit().await?;
-        });
+        }, () => audit);
         Ok(())
     }
 
@@ -320,16 +315,6 @@ impl Db {
         Ok(removed)
     }
 
-    /// Writes an audit record (and the mail it carries) on its own.
-    pub async fn record(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     /// Sets a password the user chose: a password somebody else chose stops being one,
     /// every session but `keep` ends, and open reset links die.
     pub async fn set_password(
@@ -340,15 +325,11 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<u64, StoreError> {
-        let ended;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let ended = audited_write!(self, tx => {
             set_password_in!(tx, user_id, password_hash, now);
-            ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id_digest <> $2)")
-                .bind(user_id).bind(keep).execute(&mut *tx).await?.rows_affected();
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id_digest <> $2)")
+                .bind(user_id).bind(keep).execute(&mut *tx).await?.rows_affected()
+        }, _ => audit);
         Ok(ended)
     }
 
@@ -361,16 +342,11 @@ impl Db {
         expires_at: i64,
         audit: Option<&AuditEvent>,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        audited_write!(self, tx => {
             sqlx::query("INSERT INTO password_resets (code_digest, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(code_digest).bind(user_id).bind(now).bind(expires_at)
                 .execute(&mut *tx).await?;
-            if let Some(audit) = audit {
-                insert_audit!(&mut *tx, audit)?;
-            }
-            tx.commit().await?;
-        });
+        }, () => audit);
         Ok(())
     }
 
@@ -409,22 +385,16 @@ impl Db {
     ) -> Result<Option<Uuid>, StoreError> {
         let claim = "UPDATE password_resets SET used_at = $2
                      WHERE code_digest = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id";
-        let user_id: Uuid;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let claimed = audited_write!(self, tx => {
             let claimed: Option<Uuid> = sqlx::query_scalar(claim).bind(code_digest).bind(now)
                 .fetch_optional(&mut *tx).await?;
-            let Some(claimed) = claimed else {
-                tx.rollback().await?;
-                return Ok(None);
-            };
-            user_id = claimed;
-            set_password_in!(tx, user_id, password_hash, now);
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            insert_audit!(&mut *tx, &audit(user_id))?;
-            tx.commit().await?;
-        });
-        Ok(Some(user_id))
+            if let Some(user_id) = claimed {
+                set_password_in!(tx, user_id, password_hash, now);
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            }
+            claimed
+        }, Some(user_id) => &audit(user_id));
+        Ok(claimed)
     }
 
     /// A person's own sign-ins (successful ones by them, failed ones naming their email),

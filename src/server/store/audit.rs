@@ -150,6 +150,13 @@ pub fn like_pattern(needle: &str) -> String {
 }
 
 impl super::Db {
+    /// Writes an audit record (and the mail it carries) on its own: an act that changes
+    /// nothing else (a copied secret, a failed sign-in).
+    pub async fn record(&self, audit: &AuditEvent) -> Result<(), super::StoreError> {
+        super::audited::audited_write!(self, tx => {}, () => audit);
+        Ok(())
+    }
+
     /// A workspace's audit records, newest first. Sign-ins belong to the person, not to
     /// any workspace: they are not here (a workspace's admins must not see where its
     /// members sign in from), but on each person's account page.

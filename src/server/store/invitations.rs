@@ -3,15 +3,15 @@
 
 use uuid::Uuid;
 
-use super::{Db, StoreError, accounts::NewUser, audit::AuditEvent};
-use crate::{insert_audit, insert_user, on_pool};
+use super::{Db, StoreError, accounts::NewUser, audit::AuditEvent, audited::audited_write};
+use crate::{domain::role::Role, insert_user, on_pool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub invited_by_user: Option<Uuid>,
     pub invited_by_label: String,
     pub created_at: i64,
@@ -28,7 +28,7 @@ pub struct NewInvitation<'a> {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub email: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub code_digest: &'a [u8],
     pub invited_by_user: Option<Uuid>,
     pub invited_by_token: Option<Uuid>,
@@ -66,8 +66,7 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<InvitationWrite, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let opened = audited_write!(self, tx => {
             let members: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
                  WHERE m.workspace_id = $1 AND u.email = $2",
@@ -75,34 +74,32 @@ impl Db {
             .bind(invitation.workspace_id).bind(invitation.email)
             .fetch_one(&mut *tx).await?;
             if members > 0 {
-                tx.rollback().await?;
-                return Ok(InvitationWrite::AlreadyMember);
+                InvitationWrite::AlreadyMember
+            } else {
+                sqlx::query(
+                    "UPDATE invitations SET status = 'revoked', resolved_at = $3
+                     WHERE workspace_id = $1 AND email = $2 AND status = 'pending' AND expires_at <= $3",
+                )
+                .bind(invitation.workspace_id).bind(invitation.email).bind(now)
+                .execute(&mut *tx).await?;
+                let done = sqlx::query(
+                    "INSERT INTO invitations (id, workspace_id, email, role, code_digest, invited_by_user,
+                         invited_by_token, invited_by_label, created_at, expires_at, status)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
+                     ON CONFLICT (workspace_id, email) WHERE status = 'pending' DO NOTHING",
+                )
+                .bind(invitation.id).bind(invitation.workspace_id).bind(invitation.email)
+                .bind(invitation.role).bind(invitation.code_digest).bind(invitation.invited_by_user)
+                .bind(invitation.invited_by_token).bind(invitation.invited_by_label).bind(now)
+                .bind(invitation.expires_at)
+                .execute(&mut *tx).await?;
+                match done.rows_affected() {
+                    0 => InvitationWrite::AlreadyInvited,
+                    _ => InvitationWrite::Done,
+                }
             }
-            sqlx::query(
-                "UPDATE invitations SET status = 'revoked', resolved_at = $3
-                 WHERE workspace_id = $1 AND email = $2 AND status = 'pending' AND expires_at <= $3",
-            )
-            .bind(invitation.workspace_id).bind(invitation.email).bind(now)
-            .execute(&mut *tx).await?;
-            let done = sqlx::query(
-                "INSERT INTO invitations (id, workspace_id, email, role, code_digest, invited_by_user,
-                     invited_by_token, invited_by_label, created_at, expires_at, status)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
-                 ON CONFLICT (workspace_id, email) WHERE status = 'pending' DO NOTHING",
-            )
-            .bind(invitation.id).bind(invitation.workspace_id).bind(invitation.email)
-            .bind(invitation.role).bind(invitation.code_digest).bind(invitation.invited_by_user)
-            .bind(invitation.invited_by_token).bind(invitation.invited_by_label).bind(now)
-            .bind(invitation.expires_at)
-            .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(InvitationWrite::AlreadyInvited);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(InvitationWrite::Done)
+        }, InvitationWrite::Done => audit);
+        Ok(opened)
     }
 
     /// A workspace's open invitations and those answered in the last 30 days, newest first.
@@ -205,18 +202,15 @@ impl Db {
         time: i64,
         audit: &AuditEvent,
     ) -> Result<InvitationWrite, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let written = audited_write!(self, tx => {
             let done = sqlx::query(sql).bind(workspace_id).bind(id).bind(digest).bind(time)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(InvitationWrite::Gone);
+            match done.rows_affected() {
+                0 => InvitationWrite::Gone,
+                _ => InvitationWrite::Done,
             }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(InvitationWrite::Done)
+        }, InvitationWrite::Done => audit);
+        Ok(written)
     }
 
     /// Answers an open invitation once: claims it, makes the new account if there is one,
@@ -231,8 +225,7 @@ impl Db {
         audit: &AuditEvent,
     ) -> Result<InvitationWrite, StoreError> {
         let status = if accept { "accepted" } else { "declined" };
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let answered = audited_write!(self, tx => {
             let claimed = sqlx::query(
                 "UPDATE invitations SET status = $2, resolved_at = $3
                  WHERE id = $1 AND status = 'pending' AND expires_at > $3",
@@ -240,28 +233,27 @@ impl Db {
             .bind(invitation.id).bind(status).bind(now)
             .execute(&mut *tx).await?;
             if claimed.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(InvitationWrite::Gone);
-            }
-            let user_id = match invitee {
-                Invitee::Existing(id) => Some(id),
-                Invitee::New(user) => {
-                    insert_user!(&mut *tx, user, now)?;
-                    Some(user.id)
+                InvitationWrite::Gone
+            } else {
+                let user_id = match invitee {
+                    Invitee::Existing(id) => Some(id),
+                    Invitee::New(user) => {
+                        insert_user!(&mut *tx, user, now)?;
+                        Some(user.id)
+                    }
+                    Invitee::Nobody => None,
+                };
+                if let (true, Some(user_id)) = (accept, user_id) {
+                    sqlx::query(
+                        "INSERT INTO memberships (workspace_id, user_id, role, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (workspace_id, user_id) DO NOTHING",
+                    )
+                    .bind(invitation.workspace_id).bind(user_id).bind(invitation.role).bind(now)
+                    .execute(&mut *tx).await?;
                 }
-                Invitee::Nobody => None,
-            };
-            if let (true, Some(user_id)) = (accept, user_id) {
-                sqlx::query(
-                    "INSERT INTO memberships (workspace_id, user_id, role, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $4) ON CONFLICT (workspace_id, user_id) DO NOTHING",
-                )
-                .bind(invitation.workspace_id).bind(user_id).bind(&invitation.role).bind(now)
-                .execute(&mut *tx).await?;
+                InvitationWrite::Done
             }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(InvitationWrite::Done)
+        }, InvitationWrite::Done => audit);
+        Ok(answered)
     }
 }

@@ -5,10 +5,12 @@
 
 pub mod accounts;
 pub mod audit;
+mod audited;
 pub mod invitations;
 pub mod outbox;
 pub mod token_cache;
 pub mod tokens;
+mod types;
 pub mod workspaces;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -78,10 +80,9 @@ pub enum StoreError {
     Connect(#[source] sqlx::Error),
     #[error("cannot apply database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Also a stored value that is not what its column holds (a role, a permission set).
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
-    #[error("stored data is not valid: {0}")]
-    Invalid(String),
 }
 
 impl Db {

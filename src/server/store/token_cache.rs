@@ -21,27 +21,13 @@ use std::{
 
 use uuid::Uuid;
 
-use super::StoreError;
 use crate::domain::{api_permission::PermissionSet, role::Role};
 
-/// What authenticating a token needs, as read from the database.
+/// A token as cached, decoded straight from its row: its scope and the permissions chosen
+/// at creation already understood, its last use kept current by this instance's own
+/// last-used flushes. Shared by every request that presents it; each takes its own copy
+/// (`services::TokenPrincipal`), so no count is shared between requests.
 #[derive(Debug, sqlx::FromRow)]
-pub struct AuthRow {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    pub workspace_name: String,
-    pub label: String,
-    pub scope: String,
-    pub permissions: Option<String>,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub disabled_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-}
-
-/// A token row as cached: its scope and permissions already understood (a request only
-/// copies them), its last use kept current by this instance's own last-used flushes.
-#[derive(Debug)]
 pub struct AuthToken {
     pub id: Uuid,
     pub workspace_id: Uuid,
@@ -49,52 +35,80 @@ pub struct AuthToken {
     pub label: String,
     pub scope: Role,
     /// The permissions chosen at creation (None: the whole scope).
+    #[sqlx(rename = "permissions")]
     pub chosen: Option<PermissionSet>,
-    /// The scope's permissions narrowed to the chosen ones.
-    pub permissions: PermissionSet,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub disabled_at: Option<i64>,
-    last_used_at: AtomicI64,
+    #[sqlx(try_from = "Option<i64>")]
+    last_used_at: LastUse,
 }
 
-const NEVER: i64 = i64::MIN;
-
 impl AuthToken {
+    /// What it may do: its scope's permissions narrowed to the chosen ones (a few bit
+    /// operations on two bytes, so not kept).
+    pub fn permissions(&self) -> PermissionSet {
+        PermissionSet::effective(self.scope, self.chosen)
+    }
+
     pub fn last_used_at(&self) -> Option<i64> {
-        Some(self.last_used_at.load(Ordering::Relaxed)).filter(|&at| at != NEVER)
+        Some(self.last_used_at.0.load(Ordering::Relaxed)).filter(|&at| at != NEVER)
     }
 
     pub(super) fn note_use(&self, at: i64) {
-        self.last_used_at.fetch_max(at, Ordering::Relaxed);
+        self.last_used_at.0.fetch_max(at, Ordering::Relaxed);
     }
 }
 
-impl TryFrom<AuthRow> for AuthToken {
-    type Error = StoreError;
+/// When a token was last used, only ever moved forward.
+#[derive(Debug)]
+struct LastUse(AtomicI64);
 
-    fn try_from(row: AuthRow) -> Result<Self, StoreError> {
-        let invalid = |what: String| StoreError::Invalid(format!("token {}: {what}", row.id));
-        let scope: Role = row.scope.parse().map_err(|e| invalid(format!("{e}")))?;
-        let chosen = row
-            .permissions
-            .as_deref()
-            .map(PermissionSet::from_text)
-            .transpose()
-            .map_err(|e| invalid(format!("{e}")))?;
-        Ok(AuthToken {
-            id: row.id,
-            workspace_id: row.workspace_id,
-            workspace_name: row.workspace_name,
-            label: row.label,
-            scope,
-            chosen,
-            permissions: PermissionSet::effective(scope, chosen),
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            disabled_at: row.disabled_at,
-            last_used_at: AtomicI64::new(row.last_used_at.unwrap_or(NEVER)),
-        })
+const NEVER: i64 = i64::MIN;
+
+impl From<Option<i64>> for LastUse {
+    fn from(at: Option<i64>) -> Self {
+        LastUse(AtomicI64::new(at.unwrap_or(NEVER)))
+    }
+}
+
+/// The PostgreSQL channel on which every token write is announced to every instance, so
+/// that their caches drop what it changed (see [`Stale`]).
+pub const TOKEN_CHANGES: &str = "tessera_token_changes";
+
+/// The payload prefix announcing a change to every token of a workspace.
+const WORKSPACE_CHANGE: &str = "workspace:";
+
+/// The cached tokens a write changed, in every instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stale {
+    Token(Uuid),
+    /// Every token of the workspace (they carry its name).
+    Workspace(Uuid),
+}
+
+impl Stale {
+    /// The notification's payload: the token id, or `workspace:` and the workspace id.
+    pub fn payload(self) -> String {
+        match self {
+            Stale::Token(id) => id.to_string(),
+            Stale::Workspace(id) => format!("{WORKSPACE_CHANGE}{id}"),
+        }
+    }
+
+    /// What a notification's payload names; `None` when it names nothing known.
+    pub fn from_payload(payload: &str) -> Option<Stale> {
+        match payload.strip_prefix(WORKSPACE_CHANGE) {
+            Some(workspace) => workspace.parse().ok().map(Stale::Workspace),
+            None => payload.parse().ok().map(Stale::Token),
+        }
+    }
+
+    pub fn drop_from(self, cache: &TokenCache) {
+        match self {
+            Stale::Token(id) => cache.invalidate(id),
+            Stale::Workspace(id) => cache.invalidate_workspace(id),
+        }
     }
 }
 
@@ -236,21 +250,28 @@ mod tests {
     use super::*;
 
     fn token(id: Uuid) -> Arc<AuthToken> {
-        Arc::new(
-            AuthToken::try_from(AuthRow {
-                id,
-                workspace_id: Uuid::nil(),
-                workspace_name: "W".into(),
-                label: "t".into(),
-                scope: "viewer".into(),
-                permissions: None,
-                created_at: 0,
-                expires_at: None,
-                disabled_at: None,
-                last_used_at: None,
-            })
-            .unwrap(),
-        )
+        Arc::new(AuthToken {
+            id,
+            workspace_id: Uuid::nil(),
+            workspace_name: "W".into(),
+            label: "t".into(),
+            scope: Role::Viewer,
+            chosen: None,
+            created_at: 0,
+            expires_at: None,
+            disabled_at: None,
+            last_used_at: None.into(),
+        })
+    }
+
+    #[test]
+    fn payloads_name_what_went_stale() {
+        let id = Uuid::now_v7();
+        for stale in [Stale::Token(id), Stale::Workspace(id)] {
+            assert_eq!(Stale::from_payload(&stale.payload()), Some(stale));
+        }
+        assert_eq!(Stale::from_payload("workspace:nonsense"), None);
+        assert_eq!(Stale::from_payload(""), None);
     }
 
     #[test]

@@ -7,43 +7,24 @@ use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 use super::{
-    Db, Engine, Pool, StoreError,
+    Db, Pool, StoreError,
     audit::AuditEvent,
-    token_cache::{AuthRow, AuthToken, Digest},
+    audited::audited_write,
+    token_cache::{AuthToken, Digest, Stale, TOKEN_CHANGES},
 };
-use crate::{insert_audit, on_pool};
-
-/// The PostgreSQL channel on which every token write is announced to every instance
-/// (payload: the token id, or `workspace:` and a workspace id when all of that
-/// workspace's tokens changed), so that their caches drop it.
-pub const TOKEN_CHANGES: &str = "tessera_token_changes";
-
-/// The payload prefix announcing a change to every token of a workspace.
-pub const WORKSPACE_CHANGE: &str = "workspace:";
-
-/// Inside a token write's transaction: on PostgreSQL, announces the change (a token id,
-/// or [`WORKSPACE_CHANGE`] and a workspace id) to every instance when the transaction
-/// commits (and not if it rolls back).
-macro_rules! announce_token_change {
-    ($db:expr, $tx:expr, $id:expr) => {
-        if $db.engine() == Engine::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind($crate::server::store::tokens::TOKEN_CHANGES)
-                .bind($id.to_string())
-                .execute($tx)
-                .await?;
-        }
-    };
-}
-pub(super) use announce_token_change;
+use crate::{
+    domain::{api_permission::PermissionSet, role::Role},
+    on_pool,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct TokenRow {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub label: String,
-    pub scope: String,
-    pub permissions: Option<String>,
+    pub scope: Role,
+    /// The permissions chosen at creation (None: the whole scope).
+    pub permissions: Option<PermissionSet>,
     pub display_prefix: String,
     pub created_by: Option<Uuid>,
     pub created_by_name: Option<String>,
@@ -82,8 +63,8 @@ pub struct NewToken<'a> {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub label: &'a str,
-    pub scope: &'a str,
-    pub permissions: Option<&'a str>,
+    pub scope: Role,
+    pub permissions: Option<PermissionSet>,
     pub digest: &'a [u8],
     pub display_prefix: &'a str,
     pub sealed_secret: &'a [u8],
@@ -137,8 +118,8 @@ impl TokenUses {
 /// The editable fields, all set at once.
 pub struct TokenEdit<'a> {
     pub label: &'a str,
-    pub scope: &'a str,
-    pub permissions: Option<&'a str>,
+    pub scope: Role,
+    pub permissions: Option<PermissionSet>,
     pub expires_at: Option<i64>,
     /// When it was switched off; None while it is on.
     pub disabled_at: Option<i64>,
@@ -156,6 +137,16 @@ pub enum TokenWrite {
 fn label_conflict(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation()
         && db.constraint().is_none_or(|name| name.contains("label")))
+}
+
+/// What a token write's statement did, from how many rows it changed or why it failed.
+fn token_write(changed: Result<u64, sqlx::Error>) -> Result<TokenWrite, sqlx::Error> {
+    match changed {
+        Err(error) if label_conflict(&error) => Ok(TokenWrite::LabelTaken),
+        Err(error) => Err(error),
+        Ok(0) => Ok(TokenWrite::NotFound),
+        Ok(_) => Ok(TokenWrite::Done),
+    }
 }
 
 impl Db {
@@ -199,12 +190,12 @@ impl Db {
         }
         let cache = self.token_cache();
         let since = cache.epoch();
-        let row: Option<AuthRow> = on_pool!(self, pool =>
+        let token: Option<AuthToken> = on_pool!(self, pool =>
             sqlx::query_as(AUTH_SELECT).bind(&digest[..]).fetch_optional(pool).await?);
-        let Some(row) = row else {
+        let Some(token) = token else {
             return Ok(None);
         };
-        let token = Arc::new(AuthToken::try_from(row)?);
+        let token = Arc::new(token);
         cache.insert(since, *digest, token.clone());
         Ok(Some(token))
     }
@@ -231,16 +222,9 @@ impl Db {
                     tracing::debug!("following token changes on PostgreSQL");
                     // `None`: the connection was lost (notifications meanwhile are gone).
                     while let Ok(Some(notification)) = listener.try_recv().await {
-                        let payload = notification.payload();
-                        match payload.strip_prefix(WORKSPACE_CHANGE) {
-                            Some(workspace) => match workspace.parse::<Uuid>() {
-                                Ok(id) => cache.invalidate_workspace(id),
-                                Err(_) => cache.reset(true),
-                            },
-                            None => match payload.parse::<Uuid>() {
-                                Ok(id) => cache.invalidate(id),
-                                Err(_) => cache.reset(true),
-                            },
+                        match Stale::from_payload(notification.payload()) {
+                            Some(stale) => stale.drop_from(cache),
+                            None => cache.reset(true),
                         }
                     }
                     cache.reset(false);
@@ -359,8 +343,8 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<TokenWrite, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        // Nothing to announce: no instance can hold a token that did not exist.
+        let written = audited_write!(self, tx => {
             let inserted = sqlx::query(
                 "INSERT INTO access_tokens (id, workspace_id, label, scope, permissions, digest,
                      display_prefix, sealed_secret, created_by, created_at, updated_at, expires_at)
@@ -370,14 +354,9 @@ impl Db {
             .bind(token.permissions).bind(token.digest).bind(token.display_prefix)
             .bind(token.sealed_secret).bind(token.created_by).bind(now).bind(token.expires_at)
             .execute(&mut *tx).await;
-            match inserted {
-                Err(error) if label_conflict(&error) => return Ok(TokenWrite::LabelTaken),
-                other => other?,
-            };
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(TokenWrite::Done)
+            token_write(inserted.map(|done| done.rows_affected()))?
+        }, TokenWrite::Done => audit);
+        Ok(written)
     }
 
     pub async fn update_token(
@@ -388,8 +367,7 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<TokenWrite, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let written = audited_write!(self, tx => {
             let updated = sqlx::query(
                 "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6,
                      permissions = $7, disabled_at = $8
@@ -398,19 +376,9 @@ impl Db {
             .bind(workspace_id).bind(id).bind(edit.label).bind(edit.scope).bind(edit.expires_at).bind(now)
             .bind(edit.permissions).bind(edit.disabled_at)
             .execute(&mut *tx).await;
-            let done = match updated {
-                Err(error) if label_conflict(&error) => return Ok(TokenWrite::LabelTaken),
-                other => other?,
-            };
-            if done.rows_affected() == 0 {
-                return Ok(TokenWrite::NotFound);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            announce_token_change!(self, &mut *tx, id);
-            tx.commit().await?;
-        });
-        self.token_cache().invalidate(id);
-        Ok(TokenWrite::Done)
+            token_write(updated.map(|done| done.rows_affected()))?
+        }, TokenWrite::Done => audit, Stale::Token(id));
+        Ok(written)
     }
 
     pub async fn delete_token(
@@ -419,25 +387,12 @@ impl Db {
         id: Uuid,
         audit: &AuditEvent,
     ) -> Result<TokenWrite, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query("DELETE FROM access_tokens WHERE workspace_id = $1 AND id = $2")
+        let written = audited_write!(self, tx => {
+            let deleted = sqlx::query("DELETE FROM access_tokens WHERE workspace_id = $1 AND id = $2")
                 .bind(workspace_id).bind(id)
-                .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Ok(TokenWrite::NotFound);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            announce_token_change!(self, &mut *tx, id);
-            tx.commit().await?;
-        });
-        self.token_cache().invalidate(id);
-        Ok(TokenWrite::Done)
-    }
-
-    /// Records an audit event on its own (a copy, say).
-    pub async fn record_audit(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        on_pool!(self, pool => insert_audit!(pool, audit)?);
-        Ok(())
+                .execute(&mut *tx).await;
+            token_write(deleted.map(|done| done.rows_affected()))?
+        }, TokenWrite::Done => audit, Stale::Token(id));
+        Ok(written)
     }
 }

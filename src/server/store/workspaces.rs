@@ -5,27 +5,17 @@
 use uuid::Uuid;
 
 use super::{
-    Db, Engine, StoreError,
-    accounts::NewUser,
-    audit::AuditEvent,
-    tokens::{WORKSPACE_CHANGE, announce_token_change},
+    Db, Engine, StoreError, accounts::NewUser, audit::AuditEvent, audited::audited_write,
+    token_cache::Stale,
 };
-use crate::{insert_audit, insert_user, on_pool};
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct WorkspaceRow {
-    pub id: Uuid,
-    pub name: String,
-    /// The role of the user the list was made for.
-    pub role: String,
-}
+use crate::{domain::role::Role, insert_user, model::WorkspaceSummary, on_pool};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MemberRow {
     pub user_id: Uuid,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: i64,
 }
 
@@ -62,24 +52,43 @@ macro_rules! insert_workspace_with_owner {
     }};
 }
 
+const COUNT_USERS: &str = "SELECT COUNT(*) FROM users";
+
 const COUNT_OWNERS: &str =
     "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'";
 
-/// Opens a change that may take an Owner away. On PostgreSQL, under READ COMMITTED, two
-/// such changes would each count the other's Owner as still there and both commit; the
-/// workspace row's lock makes them take turns, so the second counts after the first has
-/// committed. `NO KEY UPDATE` leaves the foreign-key checks of token and audit writes in
-/// the workspace unblocked. SQLite needs no lock: the change's first statement is its
-/// write, which waits for any other writer to commit before it reads anything.
-macro_rules! lock_owner_set {
-    ($db:expr, $tx:expr, $workspace_id:expr) => {
+/// Inside a transaction, runs `$statement` (a membership change that may take an Owner
+/// away) and tells what became of it: no such member, the last Owner gone, or done.
+///
+/// On PostgreSQL, under READ COMMITTED, two such changes would each count the other's
+/// Owner as still there and both commit; the workspace row's lock makes them take turns,
+/// so the second counts after the first has committed. `NO KEY UPDATE` leaves the
+/// foreign-key checks of token and audit writes in the workspace unblocked. SQLite needs
+/// no lock: the change's first statement is its write, which waits for any other writer to
+/// commit before it reads anything.
+macro_rules! change_owner_set {
+    ($db:expr, $tx:ident, $workspace_id:expr, $statement:expr) => {{
         if $db.engine() == Engine::Postgres {
             sqlx::query("SELECT id FROM workspaces WHERE id = $1 FOR NO KEY UPDATE")
                 .bind($workspace_id)
-                .execute($tx)
+                .execute(&mut *$tx)
                 .await?;
         }
-    };
+        let changed = $statement.execute(&mut *$tx).await?.rows_affected();
+        if changed == 0 {
+            MemberChange::NoSuchMember
+        } else {
+            let owners: i64 = sqlx::query_scalar(COUNT_OWNERS)
+                .bind($workspace_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            if owners == 0 {
+                MemberChange::LastOwner
+            } else {
+                MemberChange::Done
+            }
+        }
+    }};
 }
 
 impl Db {
@@ -93,23 +102,18 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        let created = audited_write!(self, tx => {
+            let users: i64 = sqlx::query_scalar(COUNT_USERS).fetch_one(&mut *tx).await?;
             if users > 0 {
-                return Ok(false);
+                false
+            } else {
+                insert_user!(&mut *tx, user, now)?;
+                insert_workspace_with_owner!(tx, workspace_id, workspace_name, user.id, now);
+                let users: i64 = sqlx::query_scalar(COUNT_USERS).fetch_one(&mut *tx).await?;
+                users == 1
             }
-            insert_user!(&mut *tx, user, now)?;
-            insert_workspace_with_owner!(tx, workspace_id, workspace_name, user.id, now);
-            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
-            if users != 1 {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(true)
+        }, true => audit);
+        Ok(created)
     }
 
     pub async fn create_workspace(
@@ -120,12 +124,9 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        audited_write!(self, tx => {
             insert_workspace_with_owner!(tx, workspace_id, name, owner, now);
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
+        }, () => audit);
         Ok(())
     }
 
@@ -138,24 +139,17 @@ impl Db {
         now: i64,
         audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let renamed = audited_write!(self, tx => {
             let done = sqlx::query("UPDATE workspaces SET name = $2, updated_at = $3 WHERE id = $1")
                 .bind(workspace_id).bind(name).bind(now)
                 .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            announce_token_change!(self, &mut *tx, format!("{WORKSPACE_CHANGE}{workspace_id}"));
-            tx.commit().await?;
-        });
-        self.token_cache().invalidate_workspace(workspace_id);
-        Ok(true)
+            done.rows_affected() > 0
+        }, true => audit, Stale::Workspace(workspace_id));
+        Ok(renamed)
     }
 
     /// The workspaces `user_id` belongs to, by name.
-    pub async fn workspaces_of(&self, user_id: Uuid) -> Result<Vec<WorkspaceRow>, StoreError> {
+    pub async fn workspaces_of(&self, user_id: Uuid) -> Result<Vec<WorkspaceSummary>, StoreError> {
         let sql = "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
                    WHERE m.user_id = $1 ORDER BY lower(w.name), w.id";
         Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(user_id).fetch_all(pool).await?))
@@ -166,7 +160,7 @@ impl Db {
         &self,
         workspace_id: Uuid,
         user_id: Uuid,
-    ) -> Result<Option<WorkspaceRow>, StoreError> {
+    ) -> Result<Option<WorkspaceSummary>, StoreError> {
         let sql = "SELECT w.id, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
                    WHERE m.workspace_id = $1 AND m.user_id = $2";
         Ok(
@@ -193,13 +187,12 @@ impl Db {
         &self,
         workspace_id: Uuid,
         user_id: Uuid,
-        role: &str,
+        role: Role,
         new_user: Option<&NewUser<'_>>,
         now: i64,
         audit: &AuditEvent,
     ) -> Result<MemberChange, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let added = audited_write!(self, tx => {
             if let Some(user) = new_user {
                 insert_user!(&mut *tx, user, now)?;
             }
@@ -209,45 +202,29 @@ impl Db {
             )
             .bind(workspace_id).bind(user_id).bind(role).bind(now)
             .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(MemberChange::AlreadyMember);
+            match done.rows_affected() {
+                0 => MemberChange::AlreadyMember,
+                _ => MemberChange::Done,
             }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(MemberChange::Done)
+        }, MemberChange::Done => audit);
+        Ok(added)
     }
 
     pub async fn change_member_role(
         &self,
         workspace_id: Uuid,
         user_id: Uuid,
-        role: &str,
+        role: Role,
         now: i64,
         audit: &AuditEvent,
     ) -> Result<MemberChange, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            lock_owner_set!(self, &mut *tx, workspace_id);
-            let done = sqlx::query(
+        let changed = audited_write!(self, tx => {
+            change_owner_set!(self, tx, workspace_id, sqlx::query(
                 "UPDATE memberships SET role = $3, updated_at = $4 WHERE workspace_id = $1 AND user_id = $2",
             )
-            .bind(workspace_id).bind(user_id).bind(role).bind(now)
-            .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(MemberChange::NoSuchMember);
-            }
-            let owners: i64 = sqlx::query_scalar(COUNT_OWNERS).bind(workspace_id).fetch_one(&mut *tx).await?;
-            if owners == 0 {
-                tx.rollback().await?;
-                return Ok(MemberChange::LastOwner);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(MemberChange::Done)
+            .bind(workspace_id).bind(user_id).bind(role).bind(now))
+        }, MemberChange::Done => audit);
+        Ok(changed)
     }
 
     pub async fn remove_member(
@@ -256,24 +233,11 @@ impl Db {
         user_id: Uuid,
         audit: &AuditEvent,
     ) -> Result<MemberChange, StoreError> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            lock_owner_set!(self, &mut *tx, workspace_id);
-            let done = sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
-                .bind(workspace_id).bind(user_id)
-                .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Ok(MemberChange::NoSuchMember);
-            }
-            let owners: i64 = sqlx::query_scalar(COUNT_OWNERS).bind(workspace_id).fetch_one(&mut *tx).await?;
-            if owners == 0 {
-                tx.rollback().await?;
-                return Ok(MemberChange::LastOwner);
-            }
-            insert_audit!(&mut *tx, audit)?;
-            tx.commit().await?;
-        });
-        Ok(MemberChange::Done)
+        let removed = audited_write!(self, tx => {
+            change_owner_set!(self, tx, workspace_id,
+                sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+                    .bind(workspace_id).bind(user_id))
+        }, MemberChange::Done => audit);
+        Ok(removed)
     }
 }

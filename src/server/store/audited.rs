@@ -1,0 +1,68 @@
+//! The one shape of an audited write. Every write that leaves an audit record goes
+//! through [`audited_write!`]: a transaction opens, the write's own statements run in it,
+//! and only when their outcome says the write happened is the audit event recorded (with
+//! the mail it carries), the change announced to other instances, the transaction
+//! committed and this instance's cached tokens dropped. Otherwise it rolls back and
+//! nothing is left behind. A statement that fails returns its error from the calling
+//! function, and the transaction rolls back as it is dropped.
+//!
+//! A macro rather than a function because the two engines' transactions are different
+//! types (see `on_pool!`).
+
+/// `audited_write!(db, tx => { statements… outcome }, DONE => audit)`, or with a last
+/// argument `stale`:
+///
+/// - `tx` is the name the statements give the open transaction (`&mut *tx`); the block
+///   evaluates to the write's outcome, a `Copy` value;
+/// - the write happened when the outcome matches the pattern `DONE`, whose bindings the
+///   `audit` expression may use;
+/// - `audit` is a `&AuditEvent`, or an `Option<&AuditEvent>` for writes that record one
+///   only sometimes;
+/// - `stale`, a [`Stale`](super::token_cache::Stale), names the cached tokens the write
+///   changes: announced inside the transaction on PostgreSQL, so every instance drops them
+///   once it commits (and none if it rolls back), and dropped here after the commit.
+///
+/// Evaluates to the outcome.
+macro_rules! audited_write {
+    ($db:expr, $tx:ident => $write:block, $done:pat => $audit:expr $(, $stale:expr)?) => {{
+        let db: &$crate::server::store::Db = $db;
+        let stale: Option<$crate::server::store::token_cache::Stale> = None $(.or(Some($stale)))?;
+        let (outcome, happened) = $crate::on_pool!(db, pool => {
+            let mut $tx = pool.begin().await?;
+            let outcome = $write;
+            // A write that always happens has a pattern that matches everything.
+            #[allow(unreachable_patterns)]
+            let happened = match outcome {
+                $done => {
+                    // In the condition, so that an event made here lives until it is written.
+                    if let Some(audit) =
+                        Option::<&$crate::server::store::audit::AuditEvent>::from($audit)
+                    {
+                        $crate::insert_audit!(&mut *$tx, audit)?;
+                    }
+                    if let Some(stale) = stale
+                        && db.engine() == $crate::server::store::Engine::Postgres
+                    {
+                        sqlx::query("SELECT pg_notify($1, $2)")
+                            .bind($crate::server::store::token_cache::TOKEN_CHANGES)
+                            .bind(stale.payload())
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                    $tx.commit().await?;
+                    true
+                }
+                _ => {
+                    $tx.rollback().await?;
+                    false
+                }
+            };
+            (outcome, happened)
+        });
+        if happened && let Some(stale) = stale {
+            stale.drop_from(db.token_cache());
+        }
+        outcome
+    }};
+}
+pub(super) use audited_write;
