@@ -201,8 +201,8 @@ pub async fn get_outbox(workspace: Uuid) -> Result<OutboxPage, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "tokens", input = Json)]
 pub async fn get_tokens(workspace: Uuid) -> Result<TokensPage, AppError> {
-    use crate::server::{services::tokens, web};
-    web::acting(async |ctx| tokens::page(&ctx, workspace).await).await
+    use crate::server::{services::token_views, web};
+    web::acting(async |ctx| token_views::page(&ctx, workspace).await).await
 }
 
 #[server(prefix = "/rpc", endpoint = "create_token", input = Json)]
@@ -249,8 +249,8 @@ pub async fn copy_token(workspace: Uuid, token: Uuid) -> Result<String, AppError
 
 #[server(prefix = "/rpc", endpoint = "set_hidden_columns", input = Json)]
 pub async fn set_hidden_columns(hidden: HiddenColumns) -> Result<HiddenColumns, AppError> {
-    use crate::server::{services::tokens, web};
-    web::person(async |ctx| tokens::set_hidden_columns(&ctx, hidden).await).await
+    use crate::server::{services::token_views, web};
+    web::person(async |ctx| token_views::set_hidden_columns(&ctx, hidden).await).await
 }
 
 #[server(prefix = "/rpc", endpoint = "api_reference", input = Json)]

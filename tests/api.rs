@@ -18,7 +18,7 @@ use tessera::{
         services::{
             RequestMeta,
             accounts::{self, SetupInput},
-            now_ms, tokens, workspaces,
+            now_ms, token_views, tokens, workspaces,
         },
         state::AppState,
         store::Db,
@@ -432,7 +432,7 @@ on_both_engines! {
         let response = server.client.post(format!("{}{base}", server.base)).bearer_auth(&admin)
             .header("content-type", "application/json").body("{\"label\": ").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        let listed = tokens::page(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), now_ms()), ws).await.unwrap();
+        let listed = token_views::page(&support::acting(db, &keys(), &world.owner, &RequestMeta::default(), now_ms()), ws).await.unwrap();
         assert_eq!(listed.tokens.len(), 6, "nothing was half-written");
 
         let (status, _, _) = server.call(Method::DELETE, &format!("{base}/{id}"), &admin, None).await;

@@ -17,7 +17,7 @@ use tessera::{
         services::{
             RequestMeta,
             accounts::{self, SESSION_IDLE_MS, SetupInput},
-            invitations, tokens, workspaces,
+            invitations, token_views, tokens, workspaces,
         },
         store::Db,
     },
@@ -317,7 +317,7 @@ on_both_engines! {
 
         for (role, user) in &world.by_role {
             let role = *role;
-            let page = tokens::page(&support::acting(db, &keys, user, &RequestMeta::default(), NOW), ws).await.unwrap();
+            let page = token_views::page(&support::acting(db, &keys, user, &RequestMeta::default(), NOW), ws).await.unwrap();
             for id in [owner_token.token.id, viewer_token.token.id] {
                 assert!(page.tokens.iter().any(|t| t.id == id), "{role:?} sees every token");
             }
@@ -352,7 +352,7 @@ on_both_engines! {
         assert_eq!(error.field(), Some("scope"));
         let error = tokens::update(&support::acting(db, &keys, manager, &meta(), NOW), ws, viewer_token.token.id, input("viewer scope", Role::Owner).into()).await.unwrap_err();
         assert_eq!(error.field(), Some("scope"));
-        assert!(!tokens::page(&support::acting(db, &keys, manager, &RequestMeta::default(), NOW), ws).await.unwrap().tokens.iter().any(|t| t.label == "too strong"));
+        assert!(!token_views::page(&support::acting(db, &keys, manager, &RequestMeta::default(), NOW), ws).await.unwrap().tokens.iter().any(|t| t.label == "too strong"));
 
         // Administrators may delete a token above them (revoking is safe), and it is gone.
         let admin = world.user(Role::Administrator);
@@ -383,13 +383,13 @@ on_both_engines! {
         assert_eq!(audit_count(db, ws, "token.enabled").await, 0);
         // The table offers the Administrator no Enable button for it, and the Owner one.
         let seen = |page: tessera::model::TokensPage| page.tokens.into_iter().find(|t| t.id == token.token.id).unwrap();
-        assert!(!seen(tokens::page(&support::acting(db, &keys, admin, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
-        assert!(seen(tokens::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
+        assert!(!seen(token_views::page(&support::acting(db, &keys, admin, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
+        assert!(seen(token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
 
         // Revoking stays open to Administrators: they may still disable an Owner token.
         let enabled = tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, token.token.id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap();
         assert_eq!(enabled.status, TokenStatus::Active);
-        assert!(seen(tokens::page(&support::acting(db, &keys, admin, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
+        assert!(seen(token_views::page(&support::acting(db, &keys, admin, &RequestMeta::default(), NOW), ws).await.unwrap()).may_disable);
         let disabled = tokens::update(&support::acting(db, &keys, admin, &meta(), NOW), ws, token.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
         assert_eq!(disabled.status, TokenStatus::Disabled);
         test.remove().await;
@@ -423,10 +423,10 @@ on_both_engines! {
         // As if workspace_creation = "everyone".
         let creator = CurrentUser { may_create_workspaces: true, ..world.user(Role::Viewer).clone() };
         let stranger = workspaces::create(&support::ctx(db, &keys, creator.clone(), &meta(), NOW), "Elsewhere").await.unwrap();
-        let elsewhere = tokens::page(&support::acting(db, &keys, world.user(Role::Viewer), &RequestMeta::default(), NOW), stranger.id).await.unwrap();
+        let elsewhere = token_views::page(&support::acting(db, &keys, world.user(Role::Viewer), &RequestMeta::default(), NOW), stranger.id).await.unwrap();
         assert!(elsewhere.tokens.is_empty());
         let outsider = CurrentUser { id: Uuid::now_v7(), email: "x@example.com".into(), name: "X".into(), ..world.owner.clone() };
-        assert_eq!(tokens::page(&support::acting(db, &keys, &outsider, &RequestMeta::default(), NOW), ws).await.unwrap_err(), AppError::NotFound);
+        assert_eq!(token_views::page(&support::acting(db, &keys, &outsider, &RequestMeta::default(), NOW), ws).await.unwrap_err(), AppError::NotFound);
         assert_eq!(tokens::copy(&support::acting(db, &keys, &outsider, &meta(), NOW), ws, row.id).await.unwrap_err(), AppError::NotFound);
         // The token id under the wrong workspace is not found either, even for its Owner.
         let owner_elsewhere = workspaces::create(&support::ctx(db, &keys, world.owner.clone(), &meta(), NOW), "Second").await.unwrap();
@@ -455,7 +455,7 @@ on_both_engines! {
             label: "old".into(), scope: Role::Viewer, expires_at: Some(NOW - 1),
         }).await.unwrap_err();
         assert_eq!(past.field(), Some("expires_at"));
-        let page = tokens::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap();
+        let page = token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap();
         assert_eq!(page.tokens.len(), 1, "nothing half-written");
         assert_eq!(audit_count(db, ws, "token.created").await, 1);
 
@@ -480,7 +480,7 @@ on_both_engines! {
             label: "soon".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
         }).await.unwrap();
         let later = NOW + 2 * DAY;
-        let page = tokens::page(&support::acting(db, &keys, owner, &RequestMeta::default(), later), ws).await.unwrap();
+        let page = token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), later), ws).await.unwrap();
         let view = &page.tokens[0];
         assert_eq!(view.status, TokenStatus::Expired);
         assert!(!view.may_copy, "no copy button on an expired token");
@@ -538,13 +538,13 @@ on_both_engines! {
         let db = &test.db;
         let world = world(db).await;
         let owner = &world.owner;
-        let saved = tokens::set_hidden_columns(&support::ctx(db, &keys(), owner.clone(), &RequestMeta::default(), NOW), HiddenColumns(vec![
+        let saved = token_views::set_hidden_columns(&support::ctx(db, &keys(), owner.clone(), &RequestMeta::default(), NOW), HiddenColumns(vec![
             TokenColumn::Scope, TokenColumn::Status, TokenColumn::Scope,
         ])).await.unwrap();
         assert_eq!(saved.0, vec![TokenColumn::Scope]);
-        let page = tokens::page(&support::acting(db, &keys(), owner, &RequestMeta::default(), NOW), world.workspace).await.unwrap();
+        let page = token_views::page(&support::acting(db, &keys(), owner, &RequestMeta::default(), NOW), world.workspace).await.unwrap();
         assert_eq!(page.hidden_columns.0, vec![TokenColumn::Scope]);
-        let other = tokens::page(&support::acting(db, &keys(), world.user(Role::Viewer), &RequestMeta::default(), NOW), world.workspace).await.unwrap();
+        let other = token_views::page(&support::acting(db, &keys(), world.user(Role::Viewer), &RequestMeta::default(), NOW), world.workspace).await.unwrap();
         assert!(other.hidden_columns.0.is_empty());
         test.remove().await;
     }

@@ -15,7 +15,10 @@ use crate::{
     model::{TokenInput, TokenView},
     server::{
         context::Ctx,
-        services::tokens::{self, TokenFilter, TokenPatch},
+        services::{
+            token_views::{self, TokenFilter},
+            tokens::{self, TokenPatch},
+        },
     },
 };
 
@@ -130,10 +133,10 @@ pub async fn list_tokens(
         label: query.label,
         status,
         scope: query.scope,
-        limit: query.limit.unwrap_or(tokens::DEFAULT_PAGE),
+        limit: query.limit.unwrap_or(token_views::DEFAULT_PAGE),
         offset: query.offset.unwrap_or(0),
     };
-    let (items, total) = tokens::list(&ctx, workspace, &filter).await?;
+    let (items, total) = token_views::list(&ctx, workspace, &filter).await?;
     Ok(Json(TokenList {
         items: items.into_iter().map(TokenJson::from).collect(),
         total,
@@ -196,7 +199,7 @@ pub async fn get_token(
     ctx: Ctx,
     Ids((workspace, token)): Ids<(Uuid, Uuid)>,
 ) -> ApiResult<Json<TokenJson>> {
-    Ok(Json(tokens::get(&ctx, workspace, token).await?.into()))
+    Ok(Json(token_views::get(&ctx, workspace, token).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

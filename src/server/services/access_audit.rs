@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use uuid::Uuid;
 
-use super::tokens::view;
+use super::token_views::view;
 use crate::{
     domain::{
         error::AppError,

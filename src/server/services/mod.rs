@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod password_changes;
 pub mod passwords;
 pub mod token_check;
+pub mod token_views;
 pub mod tokens;
 pub mod workspaces;
 
