@@ -18,7 +18,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, level_filters::LevelFilter};
 
 use super::{api, state::AppState, web};
-use crate::ui::{App, shell};
+use crate::app::{App, shell};
 
 /// The whole site as one service.
 pub type Site = web::SecurityHeadersService<Router>;

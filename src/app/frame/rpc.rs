@@ -1,0 +1,63 @@
+//! The frame's server functions: who is looking, signing out, and the workspace a
+//! workspace page shows. Each one authenticates the session, then calls the same service
+//! the REST API uses.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::{
+    domain::error::AppError,
+    model::{SessionState, WorkspaceSummary},
+};
+
+#[server(prefix = "/rpc", endpoint = "session", input = Json)]
+pub async fn get_session() -> Result<SessionState, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            services::accounts::session_state(
+                &request.state.db,
+                &request.state.keys,
+                request.session_id.as_deref(),
+                request.state.config.workspace_creation,
+                services::now_ms(),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "logout", input = Json)]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            services::accounts::logout(
+                &request.state.db,
+                &request.state.keys,
+                request.session_id.as_deref(),
+            )
+            .await?;
+            request.clear_session_cookie();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/rpc", endpoint = "workspace", input = Json)]
+pub async fn get_workspace(workspace: Uuid) -> Result<WorkspaceSummary, AppError> {
+    use crate::server::{services, web};
+    web::respond(
+        async move {
+            let request = web::request()?;
+            let user = request.user().await?;
+            services::workspaces::get(&request.state.db, &user, workspace).await
+        }
+        .await,
+    )
+}
