@@ -23,6 +23,15 @@ use server_fn::{
 };
 
 use crate::domain::error::AppError;
+use account::{
+    page::AccountPage,
+    password::{ForgotPasswordPage, ResetPasswordPage},
+    sign_in::{LoginPage, SetupPage},
+    sign_ins::AdminSignInsPage,
+};
+use audit::{
+    access::ApiAccessPage, access_token::ApiAccessTokenPage, log::AuditLogPage, outbox::OutboxPage,
+};
 use frame::{
     session::{Access, Guard},
     shell::Shell,
@@ -30,6 +39,10 @@ use frame::{
     widgets::{ToastList, Toasts},
     workspace::WorkspaceFrame,
 };
+use members::{invite::InvitePage, page::MembersPage};
+use reference::ApiReferencePage;
+use tokens::page::AccessTokensPage;
+use workspaces::{list::WorkspacesPage, settings::SettingsPage};
 
 /// How a server function that never reached its service (no network, a garbled answer)
 /// fails: as an error the pages show like any other.
@@ -93,47 +106,71 @@ pub fn App() -> impl IntoView {
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("")
-                        view=|| guarded(Access::SignedIn, workspaces::list::WorkspacesPage)
+                        view=|| view! {
+                            <Guard access=Access::SignedIn>
+                                <WorkspacesPage />
+                            </Guard>
+                        }
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("api")
-                        view=|| guarded(Access::SignedIn, reference::ApiReferencePage)
+                        view=|| view! {
+                            <Guard access=Access::SignedIn>
+                                <ApiReferencePage />
+                            </Guard>
+                        }
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("setup")
-                        view=|| guarded(Access::BeforeSetup, account::sign_in::SetupPage)
+                        view=|| view! {
+                            <Guard access=Access::BeforeSetup>
+                                <SetupPage />
+                            </Guard>
+                        }
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("login")
-                        view=|| guarded(Access::SignedOut, account::sign_in::LoginPage)
+                        view=|| view! {
+                            <Guard access=Access::SignedOut>
+                                <LoginPage />
+                            </Guard>
+                        }
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("account")
-                        view=|| guarded(Access::AnyPassword, account::page::AccountPage)
+                        view=|| view! {
+                            <Guard access=Access::AnyPassword>
+                                <AccountPage />
+                            </Guard>
+                        }
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("forgot-password")
-                        view=account::password::ForgotPasswordPage
+                        view=ForgotPasswordPage
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("reset-password"), ParamSegment("code"))
-                        view=account::password::ResetPasswordPage
+                        view=ResetPasswordPage
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("invite"), ParamSegment("code"))
-                        view=members::invite::InvitePage
+                        view=InvitePage
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("admin"), StaticSegment("sign-ins"))
-                        view=|| guarded(Access::SignedIn, account::sign_ins::AdminSignInsPage)
+                        view=|| view! {
+                            <Guard access=Access::SignedIn>
+                                <AdminSignInsPage />
+                            </Guard>
+                        }
                     />
                     <ParentRoute
                         ssr=SsrMode::Async
@@ -143,37 +180,37 @@ pub fn App() -> impl IntoView {
                         <Route
                             ssr=SsrMode::Async
                             path=StaticSegment("access-tokens")
-                            view=tokens::page::AccessTokensPage
+                            view=AccessTokensPage
                         />
                         <Route
                             ssr=SsrMode::Async
                             path=StaticSegment("members")
-                            view=members::page::MembersPage
+                            view=MembersPage
                         />
                         <Route
                             ssr=SsrMode::Async
                             path=StaticSegment("api-access")
-                            view=audit::access::ApiAccessPage
+                            view=ApiAccessPage
                         />
                         <Route
                             ssr=SsrMode::Async
                             path=(StaticSegment("api-access"), ParamSegment("token"))
-                            view=audit::access_token::ApiAccessTokenPage
+                            view=ApiAccessTokenPage
                         />
                         <Route
                             ssr=SsrMode::Async
                             path=StaticSegment("audit-log")
-                            view=audit::log::AuditLogPage
+                            view=AuditLogPage
                         />
                         <Route
                             ssr=SsrMode::Async
                             path=StaticSegment("outbox")
-                            view=audit::outbox::OutboxPage
+                            view=OutboxPage
                         />
                         <Route
                             ssr=SsrMode::Async
                             path=StaticSegment("settings")
-                            view=workspaces::settings::SettingsPage
+                            view=SettingsPage
                         />
                     </ParentRoute>
                 </Routes>
@@ -181,14 +218,6 @@ pub fn App() -> impl IntoView {
             <ToastList />
         </Router>
     }
-}
-
-/// `page` behind the session guard's `access` decision.
-fn guarded<V: IntoView + 'static>(
-    access: Access,
-    page: impl Fn() -> V + Send + Sync + 'static,
-) -> impl IntoView {
-    view! { <Guard access>{page()}</Guard> }
 }
 
 /// Sets `data-hydrated` on `<body>` once the WASM app has taken over the page:

@@ -70,8 +70,26 @@ impl Access {
     }
 }
 
-/// Renders `children` to the visitors `access` admits (with the signed-in user in context,
-/// if any); sends the others where the decision says.
+/// The guard's decision on the session as read: `Ok` when the page shows (the signed-in
+/// user then in context), else what shows instead.
+pub fn admit(access: Access, session: Result<SessionState, AppError>) -> Result<(), AnyView> {
+    match session {
+        Ok(state) => match access.decide(&state) {
+            Decision::Show => {
+                if let SessionState::SignedIn(user) = state {
+                    provide_context(user);
+                }
+                Ok(())
+            }
+            Decision::Redirect(path) => Err(view! { <Redirect path /> }.into_any()),
+            Decision::NotFound => Err(view! { <NotFound /> }.into_any()),
+        },
+        Err(error) => Err(view! { <ErrorPanel error /> }.into_any()),
+    }
+}
+
+/// Renders `children` to the visitors `access` admits; sends the others where the
+/// decision says.
 #[component]
 pub fn Guard(access: Access, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
@@ -79,18 +97,9 @@ pub fn Guard(access: Access, children: ChildrenFn) -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match session.await {
-                    Ok(state) => match access.decide(&state) {
-                        Decision::Show => {
-                            if let SessionState::SignedIn(user) = state {
-                                provide_context(user);
-                            }
-                            children.with_value(|children| children()).into_any()
-                        }
-                        Decision::Redirect(path) => view! { <Redirect path /> }.into_any(),
-                        Decision::NotFound => view! { <NotFound /> }.into_any(),
-                    },
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                match admit(access, session.await) {
+                    Ok(()) => children.with_value(|children| children()).into_any(),
+                    Err(instead) => instead,
                 }
             })}
         </Suspense>

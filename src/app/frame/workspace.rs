@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     rpc::get_workspace,
-    session::{Access, Guard},
+    session::{Access, Decision, admit, use_session},
     status::{ErrorPanel, Loading},
 };
 use crate::{
@@ -55,32 +55,39 @@ pub fn use_workspace() -> CurrentWorkspace {
     expect_context::<CurrentWorkspace>()
 }
 
+/// Admits the signed-in (the guard's decision); not a member, or no such workspace: 404,
+/// and the page inside is never drawn.
 #[component]
 pub fn WorkspaceFrame() -> impl IntoView {
-    view! {
-        <Guard access=Access::SignedIn>
-            <Frame />
-        </Guard>
-    }
-}
-
-/// Not a member, or no such workspace: 404, and the page inside is never drawn.
-#[component]
-fn Frame() -> impl IntoView {
+    let session = use_session();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse().ok())));
     let workspace = Resource::new(
         move || id.get(),
-        |id: Option<Uuid>| async move {
+        move |id: Option<Uuid>| async move {
+            // Read only for those the guard admits: for anyone else the server function's
+            // refusal would become the status of a page that merely sends them away.
+            let admitted = match session.await {
+                Ok(state) => Access::SignedIn.decide(&state) == Decision::Show,
+                Err(_) => false,
+            };
             match id {
-                Some(id) => get_workspace(id).await,
+                Some(id) if admitted => get_workspace(id).await,
+                Some(_) => Err(AppError::Unauthenticated),
                 None => Err(AppError::NotFound),
             }
         },
     );
+    // One Suspense around the page, its resources made outside it, as with <Guard>: on the
+    // server a Suspense runs its children more than once before rendering them (to find
+    // their resources), so anything with a hydration id made in there each time (a nested
+    // Suspense, a resource) shifts the ids the browser finds the page's data by.
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
+                if let Err(instead) = admit(Access::SignedIn, session.await) {
+                    return instead;
+                }
                 match workspace.await {
                     Ok(summary) => {
                         let current = CurrentWorkspace(RwSignal::new(summary));
