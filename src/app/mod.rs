@@ -172,46 +172,19 @@ pub fn App() -> impl IntoView {
                             </Guard>
                         }
                     />
+                    // Async covers the tabs too: a request takes the most restrictive mode on its path.
                     <ParentRoute
                         ssr=SsrMode::Async
                         path=(StaticSegment("workspace"), ParamSegment("id"))
                         view=WorkspaceFrame
                     >
-                        <Route
-                            ssr=SsrMode::Async
-                            path=StaticSegment("access-tokens")
-                            view=AccessTokensPage
-                        />
-                        <Route
-                            ssr=SsrMode::Async
-                            path=StaticSegment("members")
-                            view=MembersPage
-                        />
-                        <Route
-                            ssr=SsrMode::Async
-                            path=StaticSegment("api-access")
-                            view=ApiAccessPage
-                        />
-                        <Route
-                            ssr=SsrMode::Async
-                            path=(StaticSegment("api-access"), ParamSegment("token"))
-                            view=ApiAccessTokenPage
-                        />
-                        <Route
-                            ssr=SsrMode::Async
-                            path=StaticSegment("audit-log")
-                            view=AuditLogPage
-                        />
-                        <Route
-                            ssr=SsrMode::Async
-                            path=StaticSegment("outbox")
-                            view=OutboxPage
-                        />
-                        <Route
-                            ssr=SsrMode::Async
-                            path=StaticSegment("settings")
-                            view=SettingsPage
-                        />
+                        <Route path=StaticSegment("access-tokens") view=AccessTokensPage />
+                        <Route path=StaticSegment("members") view=MembersPage />
+                        <Route path=StaticSegment("api-access") view=ApiAccessPage />
+                        <Route path=(StaticSegment("api-access"), ParamSegment("token")) view=ApiAccessTokenPage />
+                        <Route path=StaticSegment("audit-log") view=AuditLogPage />
+                        <Route path=StaticSegment("outbox") view=OutboxPage />
+                        <Route path=StaticSegment("settings") view=SettingsPage />
                     </ParentRoute>
                 </Routes>
             </Shell>
