@@ -1,13 +1,12 @@
 //! Tessera: a self-hosted API access-token manager.
 //!
-//! Layers: `ui` (components and pages, both targets) and, behind the `ssr`
-//! feature, `server` (configuration, store, HTTP). Pure rules shared by both
-//! targets live in `domain`.
+//! Layers: `app` (the user interface, one folder per feature with its pages and
+//! server functions; both targets) and, behind the `ssr` feature, `server`
+//! (configuration, store, HTTP). Pure rules shared by both targets live in `domain`.
 
+pub mod app;
 pub mod domain;
 pub mod model;
-pub mod rpc;
-pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -17,5 +16,5 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(ui::App);
+    leptos::mount::hydrate_body(app::App);
 }

@@ -21,8 +21,10 @@ use tower::Layer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, level_filters::LevelFilter};
 
-use crate::server::{api, state::AppState};
-use crate::ui::{App, shell};
+use crate::{
+    app::{App, shell},
+    server::{api, state::AppState},
+};
 
 /// The whole site as one service.
 pub type Site = headers::SecurityHeadersService<Router>;

@@ -3,29 +3,19 @@
 
 use leptos::prelude::*;
 
-use super::{
-    session::{ErrorPanel, Loading, SignedIn},
-    widgets::{INPUT, LABEL, LocalTime, PRIMARY, SECONDARY, timezone_offset_minutes},
-    workspaces::{WorkspaceNav, workspace_param},
-};
+use super::rpc::get_audit;
 use crate::{
+    app::frame::{
+        status::{ErrorPanel, Loading},
+        widgets::{INPUT, LABEL, LocalTime, PRIMARY, SECONDARY, timezone_offset_minutes},
+        workspace::use_workspace,
+    },
     domain::{
         audit::{ACTIONS, action_label, families},
-        error::AppError,
         time::{DAY_MS, end_of_local_day},
     },
     model::{AuditEntry, AuditPage, AuditQuery},
-    rpc::get_audit,
 };
-
-#[component]
-pub fn AuditLogPage() -> impl IntoView {
-    view! {
-        <SignedIn>
-            <AuditLog />
-        </SignedIn>
-    }
-}
 
 /// The filter form's fields, as typed.
 #[derive(Clone, Copy)]
@@ -58,8 +48,8 @@ impl Filters {
 }
 
 #[component]
-fn AuditLog() -> impl IntoView {
-    let workspace = workspace_param();
+pub fn AuditLogPage() -> impl IntoView {
+    let workspace = use_workspace().id();
     let filters = Filters {
         actor: RwSignal::new(String::new()),
         action: RwSignal::new(String::new()),
@@ -71,19 +61,8 @@ fn AuditLog() -> impl IntoView {
     // The cursors of the pages before this one (None: the first page).
     let pages = RwSignal::new(vec![None::<String>]);
     let page = Resource::new(
-        move || {
-            (
-                workspace.get(),
-                applied.get(),
-                pages.get().last().cloned().flatten(),
-            )
-        },
-        |(workspace, query, after)| async move {
-            match workspace {
-                Some(id) => get_audit(id, AuditQuery { after, ..query }).await,
-                None => Err(AppError::NotFound),
-            }
-        },
+        move || (applied.get(), pages.get().last().cloned().flatten()),
+        move |(query, after)| get_audit(workspace, AuditQuery { after, ..query }),
     );
     let apply = move || {
         pages.set(vec![None]);
@@ -118,7 +97,6 @@ fn AuditView(
         .collect_view();
     let empty = rows.is_empty();
     view! {
-        <WorkspaceNav workspace=data.workspace current="Audit log" />
         <form
             class="mb-4 grid grid-cols-2 gap-3 md:grid-cols-6"
             role="search"

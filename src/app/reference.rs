@@ -1,22 +1,20 @@
 //! The API reference: every `/api/v1` endpoint, read from the OpenAPI document the server
-//! generates, so the page and the contract cannot drift apart.
+//! generates, so the page and the contract cannot drift apart; and its server function.
 
 use leptos::prelude::*;
+use server_fn::codec::Json;
 
-use super::session::{ErrorPanel, Loading, SignedIn};
-use crate::rpc::api_reference;
+use crate::app::frame::status::{ErrorPanel, Loading};
+use crate::domain::error::AppError;
 
-#[component]
-pub fn ApiReferencePage() -> impl IntoView {
-    view! {
-        <SignedIn>
-            <Reference />
-        </SignedIn>
-    }
+#[server(prefix = "/rpc", endpoint = "api_reference", input = Json)]
+pub async fn api_reference() -> Result<Vec<crate::model::ApiOperation>, AppError> {
+    use crate::server::{api::openapi, web};
+    web::person(async |_| Ok(openapi::operations())).await
 }
 
 #[component]
-fn Reference() -> impl IntoView {
+pub fn ApiReferencePage() -> impl IntoView {
     let operations = Resource::new(|| (), |()| api_reference());
     view! {
         <h1 class="text-2xl font-semibold tracking-tight">"API reference"</h1>

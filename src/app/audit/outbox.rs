@@ -3,38 +3,20 @@
 
 use leptos::prelude::*;
 
-use super::{
-    session::{ErrorPanel, Loading, SignedIn},
-    widgets::LocalTime,
-    workspaces::{WorkspaceNav, workspace_param},
-};
+use super::rpc::get_outbox;
 use crate::{
-    domain::error::AppError,
+    app::frame::{
+        status::{ErrorPanel, Loading},
+        widgets::LocalTime,
+        workspace::use_workspace,
+    },
     model::{OutboxEntry, OutboxPage},
-    rpc::get_outbox,
 };
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    view! {
-        <SignedIn>
-            <Outbox />
-        </SignedIn>
-    }
-}
-
-#[component]
-fn Outbox() -> impl IntoView {
-    let workspace = workspace_param();
-    let page = Resource::new(
-        move || workspace.get(),
-        |workspace| async move {
-            match workspace {
-                Some(id) => get_outbox(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let workspace = use_workspace().id();
+    let page = Resource::new(|| (), move |()| get_outbox(workspace));
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -86,9 +68,8 @@ fn OutboxList(data: OutboxPage) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <WorkspaceNav workspace=data.workspace current="Outbox" />
         <p class="mb-4 text-sm text-slate-600">
-            "Security notifications for this workspace: new tokens (to its Owners), tokens someone else disabled, deleted or rescoped, and expiry reminders (to their creators). Set smtp_host in Leptos.toml to have them sent."
+            "Security notifications for this workspace: new tokens (to its Owners), tokens someone else disabled, deleted or rescoped, and expiry reminders (to their creators). Set host under [smtp] in Leptos.toml to have them sent."
         </p>
         {empty.then(|| view! { <p class="text-sm text-slate-600">"No notifications yet."</p> })}
         <ul class="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">{rows}</ul>

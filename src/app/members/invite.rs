@@ -1,46 +1,19 @@
-//! `/invite/<code>`: the page a mailed invitation opens, and its server functions. The
-//! holder of the link signs in (or makes their account with their own password) and
-//! accepts, or declines.
+//! `/invite/<code>`: the page a mailed invitation opens. The holder of the link signs in
+//! (or makes their account with their own password) and accepts, or declines.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use uuid::Uuid;
 
-use super::{
-    session::{ErrorPanel, Loading, go_to},
-    widgets::{FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY},
-};
+use super::rpc::{answer_invitation, get_invitation};
 use crate::{
+    app::frame::{
+        session::go_to,
+        status::{ErrorPanel, Loading},
+        widgets::{FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY},
+    },
     domain::error::AppError,
     model::{InvitationAnswer, InvitationView},
 };
-
-#[server(prefix = "/rpc", endpoint = "invitation", input = server_fn::codec::Json)]
-pub async fn get_invitation(code: String) -> Result<InvitationView, AppError> {
-    use crate::server::{services::invitations, web};
-    web::serve(async |request| {
-        invitations::view_by_code(&request.maybe_person().await?, &code).await
-    })
-    .await
-}
-
-#[server(prefix = "/rpc", endpoint = "answer_invitation", input = server_fn::codec::Json)]
-pub async fn answer_invitation(
-    code: String,
-    answer: InvitationAnswer,
-) -> Result<Option<Uuid>, AppError> {
-    use crate::server::{services::invitations, web};
-    web::serve(async |request| {
-        let accept = answer.accept;
-        let ctx = request.maybe_person().await?;
-        let answered = invitations::answer(&ctx, &code, answer).await?;
-        if let Some(session) = &answered.session {
-            request.set_session_cookie(&session.id);
-        }
-        Ok(accept.then_some(answered.workspace_id))
-    })
-    .await
-}
 
 #[component]
 pub fn InvitePage() -> impl IntoView {

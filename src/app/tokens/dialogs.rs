@@ -1,0 +1,237 @@
+//! The dialogs that create, edit and delete a token.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{
+    fields::{Draft, TokenFields, expiry_ms},
+    rpc::{create_token, delete_token, edit_token},
+};
+use crate::{
+    app::frame::widgets::{
+        DANGER, Dialog, FormError, PRIMARY, SECONDARY, Toasts, copy_to_clipboard, date_input_value,
+    },
+    domain::{api_permission::PermissionSet, error::AppError, role::Role},
+    model::{TokenInput, TokenView},
+};
+
+#[component]
+pub fn CreateDialog(
+    workspace_id: Uuid,
+    scopes: Vec<Role>,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_created: Callback<TokenView>,
+) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let label = RwSignal::new(String::new());
+    let scope = RwSignal::new(scopes.first().copied().unwrap_or(Role::Viewer));
+    let expiry = RwSignal::new(String::new());
+    let permissions = RwSignal::new(None::<PermissionSet>);
+    let create = Action::new(move |(label, scope, expiry, permissions): &Draft| {
+        let (label, scope, expiry, permissions) =
+            (label.clone(), *scope, expiry.clone(), *permissions);
+        async move {
+            let expires_at = expiry_ms(&expiry)?;
+            let created = create_token(
+                workspace_id,
+                TokenInput {
+                    label,
+                    scope,
+                    permissions,
+                    expires_at,
+                },
+            )
+            .await?;
+            on_created.run(created.token.clone());
+            Ok::<_, AppError>(created)
+        }
+    });
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let copy = Action::new_local(move |secret: &String| {
+        let secret = secret.clone();
+        async move {
+            match copy_to_clipboard(secret).await {
+                Ok(()) => toasts.success("The new token is on your clipboard."),
+                Err(error) => toasts.error(error),
+            }
+        }
+    });
+    view! {
+        <Dialog title="New access token".to_owned() on_close>
+            {move || match create.value().get() {
+                Some(Ok(created)) => {
+                    let secret = created.secret.clone();
+                    view! {
+                        <div class="space-y-4">
+                            <div role="alert" class="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+                                <p class="font-medium">"Copy this token now. It is a secret."</p>
+                                <p class="mt-1">
+                                    {format!(
+                                        "Anyone who has it can call the API as {} in this workspace. Store it in a secret manager; do not paste it into code, tickets or chat.",
+                                        created.token.scope.label(),
+                                    )}
+                                </p>
+                            </div>
+                            <code class="block break-all rounded-md bg-slate-900 p-3 font-mono text-sm text-white" data-testid="new-secret">
+                                {created.secret.clone()}
+                            </code>
+                            <div class="flex justify-end gap-3">
+                                <button
+                                    type="button"
+                                    class=SECONDARY
+                                    on:click=move |_| {
+                                        copy.dispatch(secret.clone());
+                                    }
+                                >
+                                    "Copy token"
+                                </button>
+                                <button type="button" class=PRIMARY on:click=move |_| on_close.run(())>
+                                    "Done"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                    .into_any()
+                }
+                _ => {
+                    let scopes = scopes.clone();
+                    view! {
+                        <form
+                            class="space-y-3"
+                            on:submit=move |event| {
+                                event.prevent_default();
+                                create.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
+                            }
+                        >
+                            <TokenFields label scope expiry permissions scopes error />
+                            <FormError error />
+                            <div class="flex justify-end gap-3 pt-2">
+                                <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
+                                    "Cancel"
+                                </button>
+                                <button type="submit" class=PRIMARY disabled=move || create.pending().get()>
+                                    "Create token"
+                                </button>
+                            </div>
+                        </form>
+                    }
+                    .into_any()
+                }
+            }}
+        </Dialog>
+    }
+}
+
+#[component]
+pub fn EditDialog(
+    workspace_id: Uuid,
+    token: TokenView,
+    scopes: Vec<Role>,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_saved: Callback<TokenView>,
+) -> impl IntoView {
+    let initial_date = token.expires_at.map(date_input_value).unwrap_or_default();
+    let label = RwSignal::new(token.label.clone());
+    let scope = RwSignal::new(token.scope);
+    let expiry = RwSignal::new(initial_date.clone());
+    let permissions = RwSignal::new(token.permissions);
+    let token_id = token.id;
+    let original_expiry = token.expires_at;
+    let save = Action::new(move |(label, scope, expiry, permissions): &Draft| {
+        let (label, scope, expiry, permissions) =
+            (label.clone(), *scope, expiry.clone(), *permissions);
+        let initial_date = initial_date.clone();
+        async move {
+            // An untouched date keeps the exact stored expiry (even one in the past).
+            let expires_at = if expiry == initial_date {
+                original_expiry
+            } else {
+                expiry_ms(&expiry)?
+            };
+            let saved = edit_token(
+                workspace_id,
+                token_id,
+                TokenInput {
+                    label,
+                    scope,
+                    permissions,
+                    expires_at,
+                },
+            )
+            .await?;
+            on_saved.run(saved.clone());
+            Ok::<_, AppError>(saved)
+        }
+    });
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <Dialog title=format!("Edit \u{201c}{}\u{201d}", token.label) on_close>
+            <form
+                class="space-y-3"
+                on:submit=move |event| {
+                    event.prevent_default();
+                    save.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
+                }
+            >
+                <TokenFields label scope expiry permissions scopes error />
+                <FormError error />
+                <div class="flex justify-end gap-3 pt-2">
+                    <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class=PRIMARY disabled=move || save.pending().get()>
+                        "Save"
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+#[component]
+pub fn DeleteDialog(
+    workspace_id: Uuid,
+    token: TokenView,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_deleted: Callback<Uuid>,
+) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let token_id = token.id;
+    let label = token.label.clone();
+    let delete = Action::new(move |_: &()| {
+        let label = label.clone();
+        async move {
+            delete_token(workspace_id, token_id).await?;
+            toasts.success(format!("\u{201c}{label}\u{201d} is deleted."));
+            on_deleted.run(token_id);
+            Ok::<_, AppError>(())
+        }
+    });
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    view! {
+        <Dialog title="Delete access token".to_owned() on_close>
+            <p class="text-sm text-slate-700">
+                {format!(
+                    "Delete \u{201c}{}\u{201d}? Anything using this token stops working at once. This cannot be undone.",
+                    token.label,
+                )}
+            </p>
+            <FormError error />
+            <div class="mt-6 flex justify-end gap-3">
+                <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class=DANGER
+                    disabled=move || delete.pending().get()
+                    on:click=move |_| {
+                        delete.dispatch(());
+                    }
+                >
+                    "Delete token"
+                </button>
+            </div>
+        </Dialog>
+    }
+}

@@ -1,0 +1,173 @@
+//! The fields the create and edit dialogs share: label, scope, permissions and expiry.
+
+use leptos::prelude::*;
+
+use crate::{
+    app::frame::widgets::{FieldError, INPUT, LABEL, timezone_offset_minutes},
+    domain::{
+        api_permission::{ApiPermission, PermissionSet, presets},
+        error::AppError,
+        role::Role,
+        time::end_of_local_day,
+        validation::LABEL_MAX,
+    },
+};
+
+/// What the create and edit forms hold: label, scope, expiry date, permissions.
+pub type Draft = (String, Role, String, Option<PermissionSet>);
+
+/// Label, scope, permissions and expiry, as the create and edit dialogs ask for them.
+#[component]
+pub fn TokenFields(
+    label: RwSignal<String>,
+    scope: RwSignal<Role>,
+    expiry: RwSignal<String>,
+    permissions: RwSignal<Option<PermissionSet>>,
+    scopes: Vec<Role>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let presets = presets();
+    let custom_index = presets.len();
+    // Which preset the chosen permissions are, or `custom_index` for a hand-picked set.
+    let custom = RwSignal::new(
+        !presets
+            .iter()
+            .any(|(_, set)| *set == permissions.get_untracked()),
+    );
+    view! {
+        <label class=LABEL>
+            "Label"
+            <input class=INPUT name="label" maxlength=LABEL_MAX.to_string() required bind:value=label />
+        </label>
+        <p class="text-xs text-slate-500">"What uses this token, such as \u{201c}CI deploy\u{201d}. Unique in the workspace."</p>
+        <FieldError field="label" error />
+        <label class=LABEL for="token-scope">
+            "Scope"
+        </label>
+        <select
+                id="token-scope"
+                class=INPUT
+                name="scope"
+                on:change=move |event| {
+                    if let Ok(value) = event_target_value(&event).parse() {
+                        scope.set(value);
+                    }
+                }
+            >
+                {scopes
+                    .into_iter()
+                    .map(|role| {
+                        view! {
+                            <option value=role.as_str() selected=move || scope.get() == role>
+                                {role.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        <p class="text-xs text-slate-500">"The token acts with this role's rights, never more than yours."</p>
+        <FieldError field="scope" error />
+        <label class=LABEL for="token-permissions">
+            "Permissions"
+        </label>
+        <select
+                id="token-permissions"
+                class=INPUT
+                name="permissions"
+                on:change=move |event| {
+                    let choice: usize = event_target_value(&event).parse().unwrap_or(0);
+                    match presets.get(choice) {
+                        Some((_, set)) => {
+                            custom.set(false);
+                            permissions.set(*set);
+                        }
+                        None => {
+                            custom.set(true);
+                            if permissions.get_untracked().is_none() {
+                                permissions.set(Some(PermissionSet::of_role(scope.get_untracked())));
+                            }
+                        }
+                    }
+                }
+            >
+                {presets
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (name, set))| {
+                        let set = *set;
+                        view! {
+                            <option
+                                value=index.to_string()
+                                selected=move || !custom.get() && permissions.get() == set
+                            >
+                                {*name}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                <option value=custom_index.to_string() selected=move || custom.get()>
+                    "Choose permissions…"
+                </option>
+            </select>
+        <Show when=move || custom.get()>
+            <fieldset
+                class="grid grid-cols-2 gap-1 rounded-md border border-slate-200 p-2"
+                aria-label="Chosen permissions"
+            >
+                {ApiPermission::ALL
+                    .into_iter()
+                    .map(|permission| {
+                        view! {
+                            <label class="flex items-center gap-2 text-sm" title=permission.description()>
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || {
+                                        permissions.get().is_some_and(|set| set.contains(permission))
+                                    }
+                                    on:change=move |event| {
+                                        let on = event_target_checked(&event);
+                                        permissions.update(|set| {
+                                            let current = set.unwrap_or_default();
+                                            let next: PermissionSet = current
+                                                .iter()
+                                                .filter(|p| *p != permission)
+                                                .chain(on.then_some(permission))
+                                                .collect();
+                                            *set = Some(next);
+                                        });
+                                    }
+                                />
+                                <code class="text-xs">{permission.as_str()}</code>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        </Show>
+        <p class="text-xs text-slate-500">
+            "Narrow what the token may do through the API, below its scope. \u{201c}Verify only\u{201d} suits services that only check tokens."
+        </p>
+        <FieldError field="permissions" error />
+        <label class=LABEL>
+            "Expires (optional)"
+            <input class=INPUT name="expires" type="date" bind:value=expiry />
+        </label>
+        <p class="text-xs text-slate-500">"The token stops working at the end of this day. Leave empty for no expiry."</p>
+        <FieldError field="expires_at" error />
+    }
+}
+
+/// The expiry field's date as the end of that day in the browser's time zone.
+pub fn expiry_ms(date: &str) -> Result<Option<i64>, AppError> {
+    if date.trim().is_empty() {
+        return Ok(None);
+    }
+    end_of_local_day(date, timezone_offset_minutes())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "expires_at",
+                "Enter the expiry as a date, such as 2027-01-31.",
+            )
+        })
+}

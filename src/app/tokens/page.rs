@@ -1,0 +1,241 @@
+//! The workspace's access-token page: the table with its search, columns and sorting, and
+//! the dialogs it opens.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{
+    dialogs::{CreateDialog, DeleteDialog, EditDialog},
+    rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
+    table::{Open, TableState, compare, header, row},
+};
+use crate::{
+    app::frame::{
+        status::{ErrorPanel, Loading},
+        widgets::{PRIMARY, SECONDARY, Toasts, copy_to_clipboard},
+        workspace::use_workspace,
+    },
+    domain::token::{HiddenColumns, TokenColumn, TokenStatus},
+    model::{TokenView, TokensPage},
+};
+
+#[component]
+pub fn AccessTokensPage() -> impl IntoView {
+    let workspace = use_workspace().id();
+    let page = Resource::new(|| (), move |()| get_tokens(workspace));
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(data) => view! { <TokenTable data /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TokenTable(data: TokensPage) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let workspace_id = data.workspace.id;
+    let now = data.now;
+    let can_create = data.can_create;
+    let scopes = StoredValue::new(data.grantable_scopes.clone());
+    let tokens = RwSignal::new(data.tokens);
+    let hidden = RwSignal::new(data.hidden_columns);
+    let sort = RwSignal::new((TokenColumn::Created, false));
+    let search = RwSignal::new(String::new());
+    let open = RwSignal::new(Open::Nothing);
+    let columns_open = RwSignal::new(false);
+
+    let save_columns = Action::new(|hidden: &HiddenColumns| set_hidden_columns(hidden.clone()));
+    Effect::new(move |_| {
+        if let Some(Err(error)) = save_columns.value().get() {
+            toasts.error(format!("Your column choice was not saved: {error}"));
+        }
+    });
+
+    let rows = Memo::new(move |_| {
+        let needle = search.get().trim().to_lowercase();
+        let (column, ascending) = sort.get();
+        let mut rows: Vec<TokenView> = tokens
+            .get()
+            .into_iter()
+            .filter(|t| needle.is_empty() || t.label.to_lowercase().contains(&needle))
+            .collect();
+        rows.sort_by(|a, b| {
+            let order = compare(a, b, column);
+            let order = if ascending { order } else { order.reverse() };
+            order.then_with(|| b.created_at.cmp(&a.created_at))
+        });
+        rows
+    });
+
+    let replace = move |view: TokenView| {
+        tokens.update(|list| {
+            if let Some(slot) = list.iter_mut().find(|t| t.id == view.id) {
+                *slot = view;
+            }
+        })
+    };
+    let toggle = Action::new(move |token: &TokenView| {
+        let token = token.clone();
+        async move {
+            let enable = token.status == TokenStatus::Disabled;
+            match set_token_enabled(workspace_id, token.id, enable).await {
+                Ok(view) => {
+                    let verb = if enable { "enabled" } else { "disabled" };
+                    toasts.success(format!("\u{201c}{}\u{201d} is {verb}.", view.label));
+                    replace(view);
+                }
+                Err(error) => toasts.error(error.to_string()),
+            }
+        }
+    });
+    let copy = Action::new_local(move |token: &TokenView| {
+        let token = token.clone();
+        async move {
+            let copied = match copy_token(workspace_id, token.id).await {
+                Ok(secret) => copy_to_clipboard(secret).await,
+                Err(error) => Err(error.to_string()),
+            };
+            match copied {
+                Ok(()) => toasts.success(format!(
+                    "The token \u{201c}{}\u{201d} is on your clipboard.",
+                    token.label
+                )),
+                Err(error) => toasts.error(error),
+            }
+        }
+    });
+    let table = TableState {
+        hidden,
+        sort,
+        open,
+        toggle,
+        copy,
+    };
+
+    view! {
+        <div class="mb-4 flex flex-wrap items-center gap-3">
+            <input
+                type="search"
+                class="w-64 rounded-md border border-slate-300 px-3 py-2 text-sm"
+                placeholder="Search by label"
+                aria-label="Search by label"
+                bind:value=search
+            />
+            <div class="relative">
+                <button
+                    type="button"
+                    class=SECONDARY
+                    aria-expanded=move || columns_open.get().to_string()
+                    on:click=move |_| columns_open.update(|o| *o = !*o)
+                >
+                    "Columns"
+                </button>
+                <Show when=move || columns_open.get()>
+                    <div
+                        class="absolute left-0 z-30 mt-2 w-48 rounded-md border border-slate-200 bg-white p-2 shadow-lg"
+                        role="group"
+                        aria-label="Visible columns"
+                    >
+                        {TokenColumn::toggleable()
+                            .map(|column| {
+                                view! {
+                                    <label class="flex items-center gap-2 rounded px-2 py-1 text-sm hover:bg-slate-50">
+                                        <input
+                                            type="checkbox"
+                                            prop:checked=move || !table.is_hidden(column)
+                                            on:change=move |event| {
+                                                let shown = event_target_checked(&event);
+                                                hidden.update(|h| h.set(column, !shown));
+                                                save_columns.dispatch(hidden.get_untracked());
+                                            }
+                                        />
+                                        {column.title()}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                </Show>
+            </div>
+            <Show when=move || can_create>
+                <button type="button" class=format!("{PRIMARY} ml-auto") on:click=move |_| open.set(Open::Create)>
+                    "New token"
+                </button>
+            </Show>
+        </div>
+        <Show
+            when=move || !tokens.with(Vec::is_empty)
+            fallback=move || {
+                view! {
+                    <div class="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center" data-testid="empty-state">
+                        <p class="font-medium">"No access tokens yet"</p>
+                        <p class="mt-1 text-sm text-slate-600">
+                            {if can_create {
+                                "Create one for each service or script that calls the API, so each can be revoked on its own."
+                            } else {
+                                "Workspace Managers, Administrators and Owners can create them."
+                            }}
+                        </p>
+                    </div>
+                }
+            }
+        >
+            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                <table class="w-full text-left text-sm" data-testid="token-table">
+                    <thead class="bg-slate-50 text-xs text-slate-500">
+                        <tr>{TokenColumn::ALL.into_iter().map(|column| header(table, column)).collect_view()}</tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-200">
+                        {move || rows.get().into_iter().map(|token| row(table, now, token)).collect_view()}
+                    </tbody>
+                </table>
+                <Show when=move || rows.with(Vec::is_empty)>
+                    <p class="p-4 text-sm text-slate-600">"No token's label matches your search."</p>
+                </Show>
+            </div>
+        </Show>
+        {move || match open.get() {
+            Open::Nothing => ().into_any(),
+            Open::Create => view! {
+                <CreateDialog
+                    workspace_id
+                    scopes=scopes.get_value()
+                    on_close=move || open.set(Open::Nothing)
+                    on_created=move |token: TokenView| tokens.update(|list| list.insert(0, token))
+                />
+            }
+            .into_any(),
+            Open::Edit(token) => view! {
+                <EditDialog
+                    workspace_id
+                    token
+                    scopes=scopes.get_value()
+                    on_close=move || open.set(Open::Nothing)
+                    on_saved=move |token: TokenView| {
+                        toasts.success(format!("\u{201c}{}\u{201d} is saved.", token.label));
+                        replace(token);
+                        open.set(Open::Nothing);
+                    }
+                />
+            }
+            .into_any(),
+            Open::Delete(token) => view! {
+                <DeleteDialog
+                    workspace_id
+                    token
+                    on_close=move || open.set(Open::Nothing)
+                    on_deleted=move |id: Uuid| {
+                        tokens.update(|list| list.retain(|t| t.id != id));
+                        open.set(Open::Nothing);
+                    }
+                />
+            }
+            .into_any(),
+        }}
+    }
+}

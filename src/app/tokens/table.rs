@@ -1,0 +1,244 @@
+//! The token table's parts: how a column sorts, its header cells, and a token's row with
+//! its buttons.
+
+use std::cmp::Ordering;
+
+use leptos::prelude::*;
+
+use crate::{
+    app::frame::widgets::{LocalTime, SMALL},
+    domain::{
+        token::{HiddenColumns, TokenColumn, TokenStatus},
+        token_format::masked,
+    },
+    model::TokenView,
+};
+
+/// Which dialog is open.
+#[derive(Clone, PartialEq)]
+pub enum Open {
+    Nothing,
+    Create,
+    Edit(TokenView),
+    Delete(TokenView),
+}
+
+/// What the headers and rows share with the page: the columns shown, the sort, the open
+/// dialog, and the row buttons' actions.
+#[derive(Clone, Copy)]
+pub struct TableState {
+    pub hidden: RwSignal<HiddenColumns>,
+    pub sort: RwSignal<(TokenColumn, bool)>,
+    pub open: RwSignal<Open>,
+    pub toggle: Action<TokenView, ()>,
+    pub copy: Action<TokenView, ()>,
+}
+
+impl TableState {
+    pub fn is_hidden(self, column: TokenColumn) -> bool {
+        self.hidden.with(|h| h.is_hidden(column))
+    }
+}
+
+pub fn compare(a: &TokenView, b: &TokenView, column: TokenColumn) -> Ordering {
+    // Missing dates sort after present ones whichever the direction of the rest.
+    fn optional(a: Option<i64>, b: Option<i64>) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    match column {
+        TokenColumn::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
+        TokenColumn::Token => a.display_prefix.cmp(&b.display_prefix),
+        TokenColumn::Scope => a.scope.cmp(&b.scope),
+        TokenColumn::Created | TokenColumn::Actions => a.created_at.cmp(&b.created_at),
+        TokenColumn::Expires => optional(a.expires_at, b.expires_at),
+        TokenColumn::LastUsed => optional(a.last_used_at, b.last_used_at),
+        TokenColumn::Status => a.status.cmp(&b.status),
+    }
+}
+
+/// A column's header: a button that sorts by it (all but Actions).
+pub fn header(state: TableState, column: TokenColumn) -> impl IntoView {
+    let sortable = column != TokenColumn::Actions;
+    let indicator = move || match state.sort.get() {
+        (c, true) if c == column => " ▲",
+        (c, false) if c == column => " ▼",
+        _ => "",
+    };
+    let aria_sort = move || match state.sort.get() {
+        (c, true) if c == column => "ascending",
+        (c, false) if c == column => "descending",
+        _ => "none",
+    };
+    view! {
+        <th
+            class=("hidden", move || state.is_hidden(column))
+            class="px-3 py-2 font-medium"
+            aria-sort=aria_sort
+            data-column=format!("{column:?}")
+        >
+            {if sortable {
+                view! {
+                    <button
+                        type="button"
+                        class="uppercase hover:text-slate-800"
+                        on:click=move |_| {
+                            state.sort.update(|(c, ascending)| {
+                                if *c == column {
+                                    *ascending = !*ascending;
+                                } else {
+                                    *c = column;
+                                    *ascending = true;
+                                }
+                            })
+                        }
+                    >
+                        {column.title()}
+                        {indicator}
+                    </button>
+                }
+                    .into_any()
+            } else {
+                view! { <span class="uppercase">{column.title()}</span> }.into_any()
+            }}
+        </th>
+    }
+}
+
+/// A token's row; its buttons only for what the viewer may do (the server checks again).
+pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
+    let status = token.status;
+    let row_class = match status {
+        TokenStatus::Disabled => "opacity-50",
+        TokenStatus::Expired => "bg-red-50 text-red-800",
+        TokenStatus::Active => "",
+    };
+    let cell = move |column: TokenColumn| {
+        let hide = move || state.is_hidden(column);
+        move |content: AnyView| {
+            view! {
+                <td class=("hidden", hide) class="px-3 py-3 align-top" data-column=format!("{column:?}")>
+                    {content}
+                </td>
+            }
+        }
+    };
+    let (edit_token, delete_token, toggle_token, copy_token) =
+        (token.clone(), token.clone(), token.clone(), token.clone());
+    let actions = view! {
+        <div class="flex flex-wrap gap-1">
+            {token
+                .may_copy
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class=SMALL
+                            aria-label=format!("Copy {}", token.label)
+                            on:click=move |_| {
+                                state.copy.dispatch(copy_token.clone());
+                            }
+                        >
+                            "Copy"
+                        </button>
+                    }
+                })}
+            {token
+                .may_edit
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class=SMALL
+                            aria-label=format!("Edit {}", token.label)
+                            on:click=move |_| state.open.set(Open::Edit(edit_token.clone()))
+                        >
+                            "Edit"
+                        </button>
+                    }
+                })}
+            {token
+                .may_disable
+                .then(|| {
+                    let label = if status == TokenStatus::Disabled { "Enable" } else { "Disable" };
+                    view! {
+                        <button
+                            type="button"
+                            class=SMALL
+                            aria-label=format!("{label} {}", token.label)
+                            on:click=move |_| {
+                                state.toggle.dispatch(toggle_token.clone());
+                            }
+                        >
+                            {label}
+                        </button>
+                    }
+                })}
+            {token
+                .may_delete
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="rounded px-2 py-1 text-xs font-medium text-red-700 hover:bg-red-50"
+                            aria-label=format!("Delete {}", token.label)
+                            on:click=move |_| state.open.set(Open::Delete(delete_token.clone()))
+                        >
+                            "Delete"
+                        </button>
+                    }
+                })}
+        </div>
+    };
+    let expires = match token.expires_at {
+        Some(at) => view! { <LocalTime ms=at now /> }.into_any(),
+        None => view! { <span class="text-slate-500">"Not specified"</span> }.into_any(),
+    };
+    let last_used = match token.last_used_at {
+        Some(at) => view! {
+            <LocalTime ms=at now />
+            <span class="block text-xs text-slate-500">{token.last_used_ip.clone()}</span>
+        }
+        .into_any(),
+        None => view! { <span class="text-slate-500">"Never"</span> }.into_any(),
+    };
+    let status_class = match status {
+        TokenStatus::Active => {
+            "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800"
+        }
+        TokenStatus::Expired => {
+            "rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800"
+        }
+        TokenStatus::Disabled => {
+            "rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700"
+        }
+    };
+    view! {
+        <tr class=row_class data-testid="token-row" data-status=status.label()>
+            {cell(TokenColumn::Label)(view! { <span class="font-medium">{token.label.clone()}</span> }.into_any())}
+            {cell(TokenColumn::Token)(view! {
+                <code class="font-mono text-xs" data-testid="masked-token">{masked(&token.display_prefix)}</code>
+            }.into_any())}
+            {cell(TokenColumn::Scope)(view! {
+                <span class="block">{token.scope.label()}</span>
+                {token.permissions.map(|set| view! {
+                    <span class="block text-xs text-slate-500" data-testid="token-permissions">
+                        {set.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")}
+                    </span>
+                })}
+            }.into_any())}
+            {cell(TokenColumn::Created)(view! {
+                <LocalTime ms=token.created_at now />
+                <span class="block text-xs text-slate-500">{token.created_by.clone().map(|name| format!("by {name}"))}</span>
+            }.into_any())}
+            {cell(TokenColumn::Expires)(expires)}
+            {cell(TokenColumn::LastUsed)(last_used)}
+            {cell(TokenColumn::Status)(view! { <span class=status_class>{status.label()}</span> }.into_any())}
+            {cell(TokenColumn::Actions)(actions.into_any())}
+        </tr>
+    }
+}

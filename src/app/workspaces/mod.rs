@@ -1,0 +1,6 @@
+//! Workspaces: the start page that lists them and creates one (`list`), and a workspace's
+//! settings (`settings`), with their server functions (`rpc`).
+
+pub mod list;
+pub mod rpc;
+pub mod settings;

@@ -1,0 +1,25 @@
+//! The workspace list's and settings' server functions.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::{domain::error::AppError, model::WorkspaceSummary};
+
+#[server(prefix = "/rpc", endpoint = "workspaces", input = Json)]
+pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::person(async |ctx| workspaces::list(&ctx).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "create_workspace", input = Json)]
+pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::person(async |ctx| workspaces::create(&ctx, &name).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rename_workspace", input = Json)]
+pub async fn rename_workspace(workspace: Uuid, name: String) -> Result<WorkspaceSummary, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::acting(async |ctx| workspaces::rename(&ctx, workspace, &name).await).await
+}
