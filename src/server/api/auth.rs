@@ -7,19 +7,12 @@
 //! future or a boxed copy of the rest of the stack (`make bench` measured both). Only a
 //! token not in memory takes the boxed path that reads the database.
 
-use std::{
-    convert::Infallible,
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll, ready},
-};
-
 use axum::{
-    extract::{FromRequestParts, Request},
+    extract::{FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, header, request::Parts},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
-use tower::{Layer, Service, ServiceExt};
 
 use super::{Problem, json::rfc3339};
 use crate::{
@@ -54,84 +47,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// Authenticates every request to the routes it wraps.
-#[derive(Clone)]
-pub struct BearerAuth {
-    state: AppState,
-}
-
-impl BearerAuth {
-    pub fn new(state: AppState) -> Self {
-        BearerAuth { state }
-    }
-}
-
-impl<S> Layer<S> for BearerAuth {
-    type Service = BearerAuthService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        BearerAuthService {
-            state: self.state.clone(),
-            inner,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct BearerAuthService<S> {
-    state: AppState,
-    inner: S,
-}
-
-impl<S> Service<Request> for BearerAuthService<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BearerAuthFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let digest = match presented(request.headers()) {
-            Presented::Missing => return BearerAuthFuture::refused(Problem::missing_token()),
-            Presented::Invalid => return BearerAuthFuture::refused(Problem::invalid_token()),
-            Presented::Token(token) => match tokens::digest(&self.state.keys, token) {
-                Some(digest) => digest,
-                None => return BearerAuthFuture::refused(Problem::invalid_token()),
-            },
-        };
-        let now = now_ms();
-        if let Some(check) = tokens::check_cached(&self.state.db, &digest, now) {
-            return match admit(&self.state, request, Ok(check), now) {
-                Ok((request, expires_at)) => BearerAuthFuture::Inner {
-                    inner: self.inner.call(request),
-                    expires_at,
-                },
-                Err(problem) => BearerAuthFuture::refused(problem),
-            };
-        }
-        // Not in memory: read the database first. `inner` was made ready; a clone is left.
-        let state = self.state.clone();
-        let inner = self.inner.clone();
-        let mut ready = std::mem::replace(&mut self.inner, inner);
-        BearerAuthFuture::Slow {
-            future: Box::pin(async move {
-                let check = tokens::check_digest(&state.db, &digest, now).await;
-                match admit(&state, request, check, now) {
-                    Ok((request, expires_at)) => {
-                        let Ok(response) = ready.ready().await;
-                        let Ok(response) = response.call(request).await;
-                        with_expiry(response, expires_at)
-                    }
-                    Err(problem) => problem.into_response(),
-                }
-            }),
-        }
+/// Authenticates every request to the routes it wraps (`middleware::from_fn_with_state`).
+pub async fn bearer_auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let digest = match presented(request.headers()) {
+        Presented::Missing => return Problem::missing_token().into_response(),
+        Presented::Invalid => return Problem::invalid_token().into_response(),
+        Presented::Token(token) => match tokens::digest(&state.keys, token) {
+            Some(digest) => digest,
+            None => return Problem::invalid_token().into_response(),
+        },
+    };
+    let now = now_ms();
+    let check = match tokens::check_cached(&state.db, &digest, now) {
+        Some(check) => Ok(check),
+        // Not in memory: read the database.
+        None => tokens::check_digest(&state.db, &digest, now).await,
+    };
+    match admit(&state, request, check, now) {
+        Ok((request, expires_at)) => with_expiry(next.run(request).await, expires_at),
+        Err(problem) => problem.into_response(),
     }
 }
 
@@ -193,43 +127,4 @@ fn with_expiry(mut response: Response, expires_at: Option<i64>) -> Response {
         response.headers_mut().insert(TOKEN_EXPIRES, value);
     }
     response
-}
-
-pin_project_lite::pin_project! {
-    /// The answer to an API request: the handler's (with the token's expiry added), a
-    /// refusal, or the database-reading path for a token not in memory.
-    #[project = BearerAuthProjection]
-    pub enum BearerAuthFuture<F> {
-        Inner { #[pin] inner: F, expires_at: Option<i64> },
-        Refused { response: Option<Response> },
-        Slow { future: Pin<Box<dyn Future<Output = Response> + Send>> },
-    }
-}
-
-impl<F> BearerAuthFuture<F> {
-    fn refused(problem: Problem) -> Self {
-        BearerAuthFuture::Refused {
-            response: Some(problem.into_response()),
-        }
-    }
-}
-
-impl<F> Future for BearerAuthFuture<F>
-where
-    F: Future<Output = Result<Response, Infallible>>,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            BearerAuthProjection::Inner { inner, expires_at } => {
-                let Ok(response) = ready!(inner.poll(cx));
-                Poll::Ready(Ok(with_expiry(response, *expires_at)))
-            }
-            BearerAuthProjection::Refused { response } => Poll::Ready(Ok(response
-                .take()
-                .expect("a refused request's future is polled once more after it answered"))),
-            BearerAuthProjection::Slow { future } => future.as_mut().poll(cx).map(Ok),
-        }
-    }
 }

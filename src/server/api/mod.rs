@@ -77,7 +77,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(
             tower::ServiceBuilder::new()
                 .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
-                .layer(auth::BearerAuth::new(state)),
+                .layer(axum::middleware::from_fn_with_state(
+                    state,
+                    auth::bearer_auth,
+                )),
         )
         .route(&path("/openapi.json"), get(openapi::openapi_json))
         // Without these an unknown /api/v1 path would get the HTML 404 page.

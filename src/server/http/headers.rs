@@ -2,7 +2,7 @@
 //! workspace data.
 
 use axum::{
-    http::{HeaderMap, HeaderName, HeaderValue, Request, header},
+    http::{HeaderMap, HeaderName, HeaderValue, header},
     response::Response,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -20,67 +20,10 @@ pub fn page_csp(nonce: &str) -> String {
 /// everything unless the page set its own, and `no-store` on pages and JSON (server
 /// functions, the API), which hold workspace data. Pages also get the headers that only
 /// mean something for a document: no referrer, an isolated browsing context.
-/// One layer that sets them all in one pass, with no allocation: a stack of one layer per
-/// header nests a future per header around every request, and that showed in `make bench`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SecurityHeaders;
-
-impl<S> tower::Layer<S> for SecurityHeaders {
-    type Service = SecurityHeadersService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        SecurityHeadersService { inner }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct SecurityHeadersService<S> {
-    inner: S,
-}
-
-impl<S, B> tower::Service<Request<B>> for SecurityHeadersService<S>
-where
-    S: tower::Service<Request<B>, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = SecurityHeadersFuture<S::Future>;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        SecurityHeadersFuture {
-            inner: self.inner.call(request),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    pub struct SecurityHeadersFuture<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F, E> std::future::Future for SecurityHeadersFuture<F>
-where
-    F: std::future::Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let mut response = std::task::ready!(self.project().inner.poll(cx))?;
-        set_security_headers(response.headers_mut());
-        std::task::Poll::Ready(Ok(response))
-    }
+/// Set in one pass by tower's `map_response` around the whole site.
+pub fn with_security_headers(mut response: Response) -> Response {
+    set_security_headers(response.headers_mut());
+    response
 }
 
 fn set_security_headers(headers: &mut HeaderMap) {

@@ -12,7 +12,7 @@ use axum::{
     extract::{State, connect_info::IntoMakeServiceWithConnectInfo},
     http::{StatusCode, header},
     middleware,
-    response::IntoResponse,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// The whole site as one service.
-pub type Site = headers::SecurityHeadersService<Router>;
+pub type Site = tower::util::MapResponse<Router, fn(Response) -> Response>;
 
 /// The site as `axum::serve` takes it, each connection's peer address known to the handlers
 /// (the last-used IP, trusted proxies).
@@ -71,7 +71,8 @@ pub fn router(state: AppState) -> Site {
     };
     // Around the router as a whole rather than through `Router::layer`, which wraps (and
     // per request clones) every route on its own.
-    headers::SecurityHeaders.layer(router.with_state(state))
+    tower::util::MapResponseLayer::new(headers::with_security_headers as fn(Response) -> Response)
+        .layer(router.with_state(state))
 }
 
 /// Liveness and readiness in one: 200 when the database answers, 503 when it does not.
