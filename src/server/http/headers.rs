@@ -20,7 +20,8 @@ pub fn page_csp(nonce: &str) -> String {
 /// everything unless the page set its own, and `no-store` on pages and JSON (server
 /// functions, the API), which hold workspace data. Pages also get the headers that only
 /// mean something for a document: no referrer, an isolated browsing context.
-/// Set in one pass by tower's `map_response` around the whole site.
+/// Set in one pass by tower's `map_response` around the whole site (measured against a
+/// hand-written layer: see `api::auth`).
 pub fn with_security_headers(mut response: Response) -> Response {
     set_security_headers(response.headers_mut());
     response
