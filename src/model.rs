@@ -362,8 +362,9 @@ pub struct AccessAuditDetail {
     pub now: i64,
 }
 
-/// A notification mail as Owners see it in the outbox.
+/// A notification mail as Owners see it in the outbox; read by the store as it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OutboxEntry {
     pub id: Uuid,
     pub kind: String,

@@ -9,15 +9,10 @@ use futures_util::future::join_all;
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
 use tessera::{
-    domain::{
-        api_permission::{ApiPermission, PermissionSet},
-        role::Role,
-        sign_in::FAILURES_BEFORE_DELAY,
-    },
-    model::{CurrentUser, TokenInput},
+    domain::{api_permission::ApiPermission, role::Role, sign_in::FAILURES_BEFORE_DELAY},
+    model::CurrentUser,
     server::{
         config::{Config, SecretKey},
-        http,
         secrets::Keys,
         services::{
             RequestMeta,
@@ -64,18 +59,13 @@ macro_rules! attacks {
 
 struct Site {
     base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    follower: tokio::task::JoinHandle<()>,
+    _served: support::Served,
 }
 
 impl Site {
     /// The whole site on a random port, believing X-Forwarded-For from loopback (so each
     /// browser here has its own address), with `extra` configuration.
     async fn start(db: &Db, extra: &[(&str, &str)]) -> Site {
-        let follower = tokio::spawn({
-            let db = db.clone();
-            async move { db.follow_token_changes().await }
-        });
         let mut env: Vec<(String, String)> =
             vec![("TESSERA_TRUSTED_PROXIES".into(), "127.0.0.1".into())];
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -83,22 +73,10 @@ impl Site {
             env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone())
         })
         .unwrap();
-        let state = AppState::new(config, db.clone(), keys());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(listener, http::service(state))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
+        let served = support::serve(AppState::new(config, db.clone(), keys())).await;
         Site {
-            base: format!("http://{addr}"),
-            stop: Some(stop),
-            follower,
+            base: format!("http://{}", served.addr),
+            _served: served,
         }
     }
 
@@ -135,15 +113,6 @@ impl Site {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.follower.abort();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 
@@ -255,26 +224,14 @@ async fn token(
     permissions: Option<&[ApiPermission]>,
     expires_at: Option<i64>,
 ) -> (Uuid, String) {
-    let input = TokenInput {
-        label: label.into(),
-        scope,
-        permissions: permissions.map(|p| p.iter().copied().collect::<PermissionSet>()),
-        expires_at,
-    };
-    let created = tokens::create(
-        &support::acting(
-            db,
-            &keys(),
-            owner,
-            &RequestMeta::default(),
-            now_ms() - 10_000,
-        ),
-        workspace,
-        input,
-    )
-    .await
-    .unwrap();
-    (created.token.id, created.secret)
+    let by = support::acting(
+        db,
+        &keys(),
+        owner,
+        &RequestMeta::default(),
+        now_ms() - 10_000,
+    );
+    support::mint(&by, workspace, label, scope, permissions, expires_at).await
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {

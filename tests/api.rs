@@ -6,20 +6,12 @@ mod support;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tessera::{
-    domain::{
-        api_permission::{ApiPermission, PermissionSet},
-        role::Role,
-    },
+    domain::{api_permission::ApiPermission, role::Role},
     model::{CurrentUser, TokenInput},
     server::{
         config::{Config, SecretKey},
-        http,
         secrets::Keys,
-        services::{
-            RequestMeta,
-            accounts::{self, SetupInput},
-            now_ms, token_views, tokens, workspaces,
-        },
+        services::{RequestMeta, accounts, now_ms, token_views, tokens, workspaces},
         state::AppState,
         store::Db,
     },
@@ -36,48 +28,21 @@ struct Server {
     base: String,
     state: AppState,
     client: Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    follower: tokio::task::JoinHandle<()>,
+    _served: support::Served,
 }
 
 impl Server {
     /// The server's router on a random port, following other instances' token writes as
     /// `tessera` does (on PostgreSQL the token cache is in use once that has started).
     async fn start(db: &Db) -> Server {
-        let follower = tokio::spawn({
-            let db = db.clone();
-            async move { db.follow_token_changes().await }
-        });
-        for _ in 0..500 {
-            if db.token_cache().is_enabled() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert!(
-            db.token_cache().is_enabled(),
-            "the token cache never came into use"
-        );
         let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
         let state = AppState::new(config, db.clone(), keys());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = http::service(state.clone());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
+        let served = support::serve(state.clone()).await;
         Server {
-            base: format!("http://{addr}/api/v1"),
+            base: format!("http://{}/api/v1", served.addr),
             state,
             client: Client::new(),
-            stop: Some(stop),
-            follower,
+            _served: served,
         }
     }
 
@@ -113,15 +78,6 @@ impl Server {
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.follower.abort();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
 /// An owner, a workspace, a second workspace, and helpers to mint tokens.
 struct World {
     owner: CurrentUser,
@@ -130,23 +86,13 @@ struct World {
 }
 
 async fn world(db: &Db) -> World {
-    let input = SetupInput {
-        email: "owner@example.com".into(),
-        name: "Owner".into(),
-        password: "correct horse battery".into(),
-        workspace_name: "Acme".into(),
-    };
-    let (session, workspace) = accounts::setup(
-        &support::ctx(db, &keys(), (), &RequestMeta::default(), now_ms()),
-        input,
-    )
-    .await
-    .unwrap();
+    let (owner, workspace) =
+        support::set_up(db, &keys(), "Owner", &RequestMeta::default(), now_ms()).await;
     let other = workspaces::create(
         &support::ctx(
             db,
             &keys(),
-            session.user.clone(),
+            owner.clone(),
             &RequestMeta::default(),
             now_ms(),
         ),
@@ -155,7 +101,7 @@ async fn world(db: &Db) -> World {
     .await
     .unwrap();
     World {
-        owner: session.user,
+        owner,
         workspace,
         other_workspace: other.id,
     }
@@ -185,20 +131,8 @@ impl World {
         expires_at: Option<i64>,
         now: i64,
     ) -> (Uuid, String) {
-        let input = TokenInput {
-            label: label.into(),
-            scope,
-            permissions: permissions.map(|p| p.iter().copied().collect::<PermissionSet>()),
-            expires_at,
-        };
-        let created = tokens::create(
-            &support::acting(db, &keys(), &self.owner, &RequestMeta::default(), now),
-            workspace,
-            input,
-        )
-        .await
-        .unwrap();
-        (created.token.id, created.secret)
+        let by = support::acting(db, &keys(), &self.owner, &RequestMeta::default(), now);
+        support::mint(&by, workspace, label, scope, permissions, expires_at).await
     }
 }
 

@@ -18,11 +18,7 @@ use tessera::{
         config::{SecretKey, Smtp, SmtpTls},
         jobs::mail::{Delivered, Mailer},
         secrets::Keys,
-        services::{
-            RequestMeta,
-            accounts::{self, SetupInput},
-            notifications, tokens, workspaces,
-        },
+        services::{RequestMeta, notifications, tokens, workspaces},
         store::Db,
     },
 };
@@ -135,16 +131,7 @@ struct World {
 }
 
 async fn world(db: &Db) -> World {
-    let input = SetupInput {
-        email: "owner@example.com".into(),
-        name: "Olive Owner".into(),
-        password: "correct horse battery".into(),
-        workspace_name: "Acme".into(),
-    };
-    let (session, workspace) = accounts::setup(&support::ctx(db, &keys(), (), &meta(), NOW), input)
-        .await
-        .unwrap();
-    let owner = session.user;
+    let (owner, workspace) = support::set_up(db, &keys(), "Olive Owner", &meta(), NOW).await;
     let add = async |email: &str, name: &str, role: Role| {
         support::join(
             &support::acting(db, &keys(), &owner, &RequestMeta::default(), NOW),

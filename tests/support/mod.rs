@@ -182,6 +182,101 @@ pub async fn join(
     (user, session.id)
 }
 
+/// The whole site on a random loopback port, as `tessera` serves it, following other
+/// instances' token changes (on PostgreSQL the token cache is in use once that has
+/// started). Stops when dropped.
+pub struct Served {
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    follower: tokio::task::JoinHandle<()>,
+}
+
+pub async fn serve(state: AppState) -> Served {
+    let follower = tokio::spawn({
+        let db = state.db.clone();
+        async move { db.follow_token_changes().await }
+    });
+    for _ in 0..500 {
+        if state.db.token_cache().is_enabled() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        state.db.token_cache().is_enabled(),
+        "the token cache never came into use"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, tessera::server::http::service(state))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
+    Served {
+        addr,
+        stop: Some(stop),
+        follower,
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.follower.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Makes a token in `workspace` through the service, as `by` acts; returns its id and
+/// secret. `permissions`: None for the whole scope.
+pub async fn mint(
+    by: &Ctx,
+    workspace: uuid::Uuid,
+    label: &str,
+    scope: tessera::domain::role::Role,
+    permissions: Option<&[tessera::domain::api_permission::ApiPermission]>,
+    expires_at: Option<i64>,
+) -> (uuid::Uuid, String) {
+    let input = tessera::model::TokenInput {
+        label: label.into(),
+        scope,
+        permissions: permissions.map(|p| p.iter().copied().collect()),
+        expires_at,
+    };
+    let created = tessera::server::services::tokens::create(by, workspace, input)
+        .await
+        .expect("a token");
+    (created.token.id, created.secret)
+}
+
+/// Sets up a fresh instance: the Owner `owner@example.com` named `name` (password
+/// "correct horse battery") and their workspace "Acme". Returns the Owner and the workspace.
+pub async fn set_up(
+    db: &Db,
+    keys: &Keys,
+    name: &str,
+    meta: &RequestMeta,
+    now: i64,
+) -> (CurrentUser, uuid::Uuid) {
+    use tessera::server::services::accounts::{self, SetupInput};
+    let input = SetupInput {
+        email: "owner@example.com".into(),
+        name: name.into(),
+        password: "correct horse battery".into(),
+        workspace_name: "Acme".into(),
+    };
+    let (session, workspace) = accounts::setup(&ctx(db, keys, (), meta, now), input)
+        .await
+        .expect("set-up");
+    (session.user, workspace)
+}
+
 /// The configuration services run with in tests: the defaults (no mail relay, only the
 /// instance admin creates workspaces).
 pub fn config() -> Config {

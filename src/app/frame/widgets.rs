@@ -60,6 +60,25 @@ pub fn LocalTime(ms: i64, now: i64) -> impl IntoView {
     }
 }
 
+/// A dialog form's last row: "Cancel", and the submit button, disabled while `pending`.
+#[component]
+pub fn FormButtons(
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] pending: Signal<bool>,
+    submit: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="flex justify-end gap-3 pt-2">
+            <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
+                "Cancel"
+            </button>
+            <button type="submit" class=PRIMARY disabled=move || pending.get()>
+                {submit}
+            </button>
+        </div>
+    }
+}
+
 /// A modal dialog. Closing is the caller's: `on_close` runs on Escape and on "Cancel".
 #[component]
 pub fn Dialog(

@@ -9,7 +9,8 @@ use super::{
 };
 use crate::{
     app::frame::widgets::{
-        DANGER, Dialog, FormError, PRIMARY, SECONDARY, Toasts, copy_to_clipboard, date_input_value,
+        DANGER, Dialog, FormButtons, FormError, PRIMARY, SECONDARY, Toasts, copy_to_clipboard,
+        date_input_value,
     },
     domain::{api_permission::PermissionSet, error::AppError, role::Role},
     model::{TokenInput, TokenView},
@@ -96,24 +97,14 @@ pub fn CreateDialog(
                 _ => {
                     let scopes = scopes.clone();
                     view! {
-                        <form
-                            class="space-y-3"
-                            on:submit=move |event| {
-                                event.prevent_default();
-                                create.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
-                            }
-                        >
-                            <TokenFields label scope expiry permissions scopes error />
-                            <FormError error />
-                            <div class="flex justify-end gap-3 pt-2">
-                                <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
-                                    "Cancel"
-                                </button>
-                                <button type="submit" class=PRIMARY disabled=move || create.pending().get()>
-                                    "Create token"
-                                </button>
-                            </div>
-                        </form>
+                        <TokenForm
+                            action=create
+                            fields=(label, scope, expiry, permissions)
+                            scopes
+                            error
+                            on_close
+                            submit="Create token"
+                        />
                     }
                     .into_any()
                 }
@@ -166,24 +157,14 @@ pub fn EditDialog(
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     view! {
         <Dialog title=format!("Edit \u{201c}{}\u{201d}", token.label) on_close>
-            <form
-                class="space-y-3"
-                on:submit=move |event| {
-                    event.prevent_default();
-                    save.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
-                }
-            >
-                <TokenFields label scope expiry permissions scopes error />
-                <FormError error />
-                <div class="flex justify-end gap-3 pt-2">
-                    <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
-                        "Cancel"
-                    </button>
-                    <button type="submit" class=PRIMARY disabled=move || save.pending().get()>
-                        "Save"
-                    </button>
-                </div>
-            </form>
+            <TokenForm
+                action=save
+                fields=(label, scope, expiry, permissions)
+                scopes
+                error
+                on_close
+                submit="Save"
+            />
         </Dialog>
     }
 }
@@ -233,5 +214,43 @@ pub fn DeleteDialog(
                 </button>
             </div>
         </Dialog>
+    }
+}
+
+/// The fields of the create and edit dialogs, as their form holds them.
+type Fields = (
+    RwSignal<String>,
+    RwSignal<Role>,
+    RwSignal<String>,
+    RwSignal<Option<PermissionSet>>,
+);
+
+/// The create and edit dialogs' form: the fields, the error, and the buttons; submitting
+/// dispatches `action` with the fields' values.
+#[component]
+fn TokenForm<O>(
+    action: Action<(String, Role, String, Option<PermissionSet>), O>,
+    fields: Fields,
+    scopes: Vec<Role>,
+    error: Signal<Option<AppError>>,
+    on_close: Callback<()>,
+    submit: &'static str,
+) -> impl IntoView
+where
+    O: Send + Sync + 'static,
+{
+    let (label, scope, expiry, permissions) = fields;
+    view! {
+        <form
+            class="space-y-3"
+            on:submit=move |event| {
+                event.prevent_default();
+                action.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
+            }
+        >
+            <TokenFields label scope expiry permissions scopes error />
+            <FormError error />
+            <FormButtons on_close pending=action.pending() submit />
+        </form>
     }
 }

@@ -77,79 +77,51 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     }
 }
 
-// The sets below only describe answers for the OpenAPI document (each answer itself is a
-// `Problem`), so their variants are never built.
-
-/// What an operation may answer besides its success, in shared sets for the OpenAPI
-/// document: every operation inside a workspace may be refused these ways.
-#[allow(dead_code)]
-#[derive(utoipa::IntoResponses)]
-pub enum Refused {
-    #[response(
-        status = 401,
-        description = "No valid token",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "The token lacks the permission, or its scope does not allow this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "Not found in this workspace",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
+/// A set of problem answers for the OpenAPI document. The answers themselves are
+/// `Problem`s; these enums only describe them, so their variants are never built.
+macro_rules! problem_answers {
+    ($(#[$doc:meta])* $set:ident { $($variant:ident = $status:literal: $description:literal,)+ }) => {
+        $(#[$doc])*
+        #[allow(dead_code)]
+        #[derive(utoipa::IntoResponses)]
+        pub enum $set {
+            $(
+                #[response(status = $status, description = $description, content_type = "application/problem+json")]
+                $variant(Problem),
+            )+
+        }
+    };
 }
 
-/// What an operation with a JSON body may answer about the body.
-#[allow(dead_code)]
-#[derive(utoipa::IntoResponses)]
-pub enum BodyRefused {
-    #[response(
-        status = 413,
-        description = "The body is too large",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "The body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    #[response(
-        status = 422,
-        description = "Invalid fields",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-}
+problem_answers!(
+    /// Every operation inside a workspace may be refused these ways.
+    Refused {
+        Unauthenticated = 401: "No valid token",
+        Forbidden = 403: "The token lacks the permission, or its scope does not allow this",
+        NotFound = 404: "Not found in this workspace",
+    }
+);
 
-/// What an operation with query parameters may answer about them.
-#[allow(dead_code)]
-#[derive(utoipa::IntoResponses)]
-pub enum QueryRefused {
-    #[response(
-        status = 422,
-        description = "Invalid query parameters",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-}
+problem_answers!(
+    /// What an operation with a JSON body may answer about the body.
+    BodyRefused {
+        TooLarge = 413: "The body is too large",
+        NotJson = 415: "The body is not JSON",
+        Invalid = 422: "Invalid fields",
+    }
+);
 
-/// The answer when a change would leave a workspace without an Owner, or an invitation
-/// was answered meanwhile.
-#[allow(dead_code)]
-#[derive(utoipa::IntoResponses)]
-pub enum Conflict {
-    #[response(
-        status = 409,
-        description = "The change conflicts with the workspace's state (its last Owner, an invitation already answered)",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-}
+problem_answers!(
+    /// What an operation with query parameters may answer about them.
+    QueryRefused {
+        Invalid = 422: "Invalid query parameters",
+    }
+);
+
+problem_answers!(
+    /// A change that would leave a workspace without an Owner, or an invitation answered
+    /// meanwhile.
+    Conflict {
+        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an invitation already answered)",
+    }
+);

@@ -12,7 +12,7 @@ use crate::{
         role::Role,
         time::DAY_MS,
     },
-    model::{OutboxEntry, OutboxPage, WorkspaceSummary},
+    model::{OutboxPage, WorkspaceSummary},
     server::{
         context::Ctx,
         store::{Db, outbox::OutgoingMail, tokens::TokenRow},
@@ -132,24 +132,7 @@ pub async fn queue_expiry_reminders(db: &Db, now: i64) -> Result<u64, AppError> 
 /// The workspace's mail, newest first: Owners only.
 pub async fn outbox(ctx: &Ctx, workspace_id: Uuid) -> Result<OutboxPage, AppError> {
     let workspace = ctx.workspace(workspace_id, Action::ReadOutbox).await?;
-    let entries = ctx
-        .db()
-        .outbox(workspace_id, 200)
-        .await?
-        .into_iter()
-        .map(|row| OutboxEntry {
-            id: row.id,
-            kind: row.kind,
-            recipient: row.recipient,
-            subject: row.subject,
-            body: row.body,
-            status: row.status,
-            attempts: row.attempts,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            sent_at: row.sent_at,
-        })
-        .collect();
+    let entries = ctx.db().outbox(workspace_id, 200).await?;
     Ok(OutboxPage {
         workspace,
         entries,

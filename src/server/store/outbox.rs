@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::{Db, StoreError};
-use crate::on_pool;
+use crate::{model::OutboxEntry, on_pool};
 
 /// A message to write with the change that causes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,25 +70,18 @@ macro_rules! insert_mail {
     }};
 }
 
-/// A stored message.
+/// A stored message as the sender needs it (the outbox page reads an `OutboxEntry`).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MailRow {
     pub id: Uuid,
-    pub workspace_id: Option<Uuid>,
-    pub kind: String,
     pub recipient: String,
     pub subject: String,
     pub body: String,
-    pub status: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
-    pub last_error: Option<String>,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
 }
 
-const MAIL_COLUMNS: &str = "id, workspace_id, kind, recipient, subject, body, status, attempts,
-    next_attempt_at, last_error, created_at, sent_at";
+const MAIL_COLUMNS: &str = "id, recipient, subject, body, attempts, next_attempt_at";
 
 /// A token whose expiry may call for a reminder.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -161,13 +154,16 @@ impl Db {
     }
 
     /// A workspace's messages, newest first.
-    pub async fn outbox(&self, workspace_id: Uuid, limit: i64) -> Result<Vec<MailRow>, StoreError> {
-        let sql = format!(
-            "SELECT {MAIL_COLUMNS} FROM outbox WHERE workspace_id = $1
-             ORDER BY created_at DESC, id DESC LIMIT $2"
-        );
+    pub async fn outbox(
+        &self,
+        workspace_id: Uuid,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let sql = "SELECT id, kind, recipient, subject, body, status, attempts, last_error,
+                created_at, sent_at
+            FROM outbox WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2";
         Ok(
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(workspace_id).bind(limit).fetch_all(pool).await?),
+            on_pool!(self, pool => sqlx::query_as(sql).bind(workspace_id).bind(limit).fetch_all(pool).await?),
         )
     }
 
