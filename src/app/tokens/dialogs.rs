@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    fields::{Draft, TokenFields, expiry_ms},
+    fields::{Draft, TokenFields, expiry_ms, token_input},
     rpc::{create_token, delete_token, edit_token},
 };
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
         date_input_value,
     },
     domain::{api_permission::PermissionSet, error::AppError, role::Role},
-    model::{TokenInput, TokenView},
+    model::TokenView,
 };
 
 #[component]
@@ -28,21 +28,11 @@ pub fn CreateDialog(
     let scope = RwSignal::new(scopes.first().copied().unwrap_or(Role::Viewer));
     let expiry = RwSignal::new(String::new());
     let permissions = RwSignal::new(None::<PermissionSet>);
-    let create = Action::new(move |(label, scope, expiry, permissions): &Draft| {
-        let (label, scope, expiry, permissions) =
-            (label.clone(), *scope, expiry.clone(), *permissions);
+    let create = Action::new(move |draft: &Draft| {
+        let draft = draft.clone();
         async move {
-            let expires_at = expiry_ms(&expiry)?;
-            let created = create_token(
-                workspace_id,
-                TokenInput {
-                    label,
-                    scope,
-                    permissions,
-                    expires_at,
-                },
-            )
-            .await?;
+            let expires_at = expiry_ms(&draft.2)?;
+            let created = create_token(workspace_id, token_input(draft, expires_at)).await?;
             on_created.run(created.token.clone());
             Ok::<_, AppError>(created)
         }
@@ -128,28 +118,17 @@ pub fn EditDialog(
     let permissions = RwSignal::new(token.permissions);
     let token_id = token.id;
     let original_expiry = token.expires_at;
-    let save = Action::new(move |(label, scope, expiry, permissions): &Draft| {
-        let (label, scope, expiry, permissions) =
-            (label.clone(), *scope, expiry.clone(), *permissions);
+    let save = Action::new(move |draft: &Draft| {
+        let draft = draft.clone();
         let initial_date = initial_date.clone();
         async move {
             // An untouched date keeps the exact stored expiry (even one in the past).
-            let expires_at = if expiry == initial_date {
+            let expires_at = if draft.2 == initial_date {
                 original_expiry
             } else {
-                expiry_ms(&expiry)?
+                expiry_ms(&draft.2)?
             };
-            let saved = edit_token(
-                workspace_id,
-                token_id,
-                TokenInput {
-                    label,
-                    scope,
-                    permissions,
-                    expires_at,
-                },
-            )
-            .await?;
+            let saved = edit_token(workspace_id, token_id, token_input(draft, expires_at)).await?;
             on_saved.run(saved.clone());
             Ok::<_, AppError>(saved)
         }

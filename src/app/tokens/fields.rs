@@ -16,6 +16,17 @@ use crate::{
 /// What the create and edit forms hold: label, scope, expiry date, permissions.
 pub type Draft = (String, Role, String, Option<PermissionSet>);
 
+/// The token a draft asks for, its expiry already read from the date field.
+pub fn token_input(draft: Draft, expires_at: Option<i64>) -> crate::model::TokenInput {
+    let (label, scope, _, permissions) = draft;
+    crate::model::TokenInput {
+        label,
+        scope,
+        permissions,
+        expires_at,
+    }
+}
+
 /// Label, scope, permissions and expiry, as the create and edit dialogs ask for them.
 #[component]
 pub fn TokenFields(
