@@ -276,7 +276,8 @@ pub fn authorize_expiry_change(
 
 /// Whether `role` may do `action` to some token at all (to show a "New token" button, say).
 pub fn may_ever(role: Role, action: TokenAction) -> bool {
-    role >= action.minimum_role()
+    // A Viewer-scoped token is never above anyone's role: only the role rule is asked.
+    Actor::person(role).may(Action::Token(action, Role::Viewer))
 }
 
 /// What can be done to a workspace's membership list.

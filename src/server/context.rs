@@ -67,14 +67,28 @@ impl<P> Ctx<P> {
         }
     }
 
-    /// An audit event by the system's own hand, to be filled in.
+    /// An audit event of this request by `actor` (the system, say, for a failed sign-in),
+    /// to be filled in with its target and changes.
     pub(crate) fn audit_as(
         &self,
         actor: AuditActor,
         workspace_id: Option<Uuid>,
         action: &'static str,
     ) -> AuditEvent {
-        services::audit_event(actor, workspace_id, action, &self.meta, self.now)
+        AuditEvent {
+            id: Uuid::now_v7(),
+            workspace_id,
+            actor,
+            action,
+            target_kind: None,
+            target_id: None,
+            target_label: None,
+            ip: self.meta.ip.clone(),
+            user_agent: self.meta.user_agent.clone(),
+            changes: None,
+            created_at: self.now,
+            mail: Vec::new(),
+        }
     }
 }
 
@@ -147,7 +161,7 @@ impl Ctx {
 
     /// An audit event by the acting principal, to be filled in with its target and changes.
     pub(crate) fn audit(&self, workspace_id: Option<Uuid>, action: &'static str) -> AuditEvent {
-        services::audit_by(&self.principal, workspace_id, action, &self.meta, self.now)
+        self.audit_as(self.principal.audit_actor(), workspace_id, action)
     }
 
     pub fn user_id(&self) -> Option<Uuid> {

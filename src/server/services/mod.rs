@@ -97,48 +97,25 @@ impl From<StoreError> for AppError {
 
 pub use super::clock::now_ms;
 
-/// An audit event by `principal`, to be filled in with its target and changes.
-pub(crate) fn audit_by(
-    principal: &Principal,
-    workspace_id: Option<Uuid>,
-    action: &'static str,
-    meta: &RequestMeta,
-    now: i64,
-) -> AuditEvent {
-    let actor = match principal {
-        Principal::User(user) => Actor::User {
-            id: user.id,
-            email: user.email.clone(),
-        },
-        Principal::Token(token) => Actor::Token {
-            id: token.id,
-            label: token.label.clone(),
-        },
-    };
-    audit_event(actor, workspace_id, action, meta, now)
+impl Principal {
+    /// Who the audit log names for this principal's acts.
+    pub(crate) fn audit_actor(&self) -> Actor {
+        match self {
+            Principal::User(user) => Actor::User {
+                id: user.id,
+                email: user.email.clone(),
+            },
+            Principal::Token(token) => token.audit_actor(),
+        }
+    }
 }
 
-/// An audit event by any actor (the system, for a failed sign-in), to be filled in.
-pub(crate) fn audit_event(
-    actor: Actor,
-    workspace_id: Option<Uuid>,
-    action: &'static str,
-    meta: &RequestMeta,
-    now: i64,
-) -> AuditEvent {
-    AuditEvent {
-        id: Uuid::now_v7(),
-        workspace_id,
-        actor,
-        action,
-        target_kind: None,
-        target_id: None,
-        target_label: None,
-        ip: meta.ip.clone(),
-        user_agent: meta.user_agent.clone(),
-        changes: None,
-        created_at: now,
-        mail: Vec::new(),
+impl TokenPrincipal {
+    pub(crate) fn audit_actor(&self) -> Actor {
+        Actor::Token {
+            id: self.id,
+            label: self.label.clone(),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Principal, TokenPrincipal};
+use super::TokenPrincipal;
 use crate::{
     domain::{
         error::AppError,
@@ -119,8 +119,11 @@ fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
 pub async fn revoke_self(ctx: &Ctx<TokenPrincipal>) -> Result<(), AppError> {
     let token = &ctx.principal;
     let audit = ctx
-        .acting_as(Principal::Token(token.clone()))
-        .audit(Some(token.workspace_id), "token.revoked")
+        .audit_as(
+            token.audit_actor(),
+            Some(token.workspace_id),
+            "token.revoked",
+        )
         .target("token", token.id, &token.label)
         .changes(json!({ "scope": token.scope.as_str() }));
     match ctx
