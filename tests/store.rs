@@ -110,19 +110,63 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 on_both_engines! {
     async fn migrations_apply_once_and_create_every_table(test: TestDb) {
-        assert_eq!(test.db.schema_version().await.unwrap(), 4);
+        assert_eq!(test.db.schema_version().await.unwrap(), support::SCHEMA_VERSION);
         // A second start finds nothing to do.
         test.db.migrate().await.unwrap();
-        assert_eq!(test.db.schema_version().await.unwrap(), 4);
+        assert_eq!(test.db.schema_version().await.unwrap(), support::SCHEMA_VERSION);
         for table in [
             "users", "user_preferences", "sessions", "login_failures", "workspaces",
             "memberships", "access_tokens", "audit_events", "token_requests",
             "token_daily_requests", "outbox", "invitations", "password_resets",
-            "sign_in_networks",
+            "sign_in_networks", "token_workspaces",
         ] {
             assert_eq!(count(&test.db, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
         }
         test.db.ping().await.unwrap();
+        test.remove().await;
+    }
+
+    async fn tokens_made_before_personal_tokens_keep_their_requests(test: TestDb) {
+        // Version 5 rebuilds the token table on SQLite: nothing that refers to a token may
+        // be lost on the way.
+        let engine = test.db.engine();
+        test.remove().await;
+        let test = support::TestDb::empty(engine).await;
+        let db = &test.db;
+        support::migrate_up_to(db, 4).await;
+        let workspace = insert_workspace(db, "Acme").await;
+        let user = insert_user(db, "ada@example.com").await;
+        let token = insert_token(db, NewToken { created_by: Some(user), ..token(workspace, "ci", 7) })
+            .await
+            .unwrap();
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO token_requests (token_id, at, method, path) VALUES ($1, $2, 'GET', '/api/v1/x')",
+        )
+        .bind(token)
+        .bind(NOW)
+        .execute(pool).await.map(|done| done.rows_affected()).unwrap());
+        on_pool!(db, pool => sqlx::query(
+            "INSERT INTO token_daily_requests (token_id, day, requests) VALUES ($1, 20000, 3)",
+        )
+        .bind(token)
+        .execute(pool).await.map(|done| done.rows_affected()).unwrap());
+
+        db.migrate().await.unwrap();
+        assert_eq!(db.schema_version().await.unwrap(), support::SCHEMA_VERSION);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM token_requests").await, 1);
+        assert_eq!(count(db, "SELECT MAX(requests) FROM token_daily_requests").await, 3);
+        assert_eq!(
+            count(db, "SELECT COUNT(*) FROM access_tokens WHERE workspace_id IS NOT NULL AND owner_id IS NULL AND scope = 'viewer' AND created_by IS NOT NULL").await,
+            1
+        );
+        // The requests still follow their token: deleting it takes them along.
+        on_pool!(db, pool => sqlx::query("DELETE FROM access_tokens").execute(pool).await.map(|d| d.rows_affected()).unwrap());
+        assert_eq!(count(db, "SELECT COUNT(*) FROM token_requests").await, 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM token_daily_requests").await, 0);
+        if db.engine() == Engine::Sqlite {
+            assert_eq!(count(db, "SELECT COUNT(*) FROM pragma_foreign_key_check").await, 0);
+            assert_eq!(count(db, "SELECT foreign_keys FROM pragma_foreign_keys").await, 1);
+        }
         test.remove().await;
     }
 

@@ -35,6 +35,15 @@ impl TestDb {
     }
 
     /// A SQLite database without any schema yet.
+    /// A database of `engine` with no schema at all.
+    #[allow(dead_code)]
+    pub async fn empty(engine: tessera::server::store::Engine) -> TestDb {
+        match engine {
+            tessera::server::store::Engine::Sqlite => TestDb::sqlite_empty().await,
+            tessera::server::store::Engine::Postgres => TestDb::postgres_empty().await,
+        }
+    }
+
     pub async fn sqlite_empty() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
@@ -336,4 +345,24 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     RUNTIME.block_on(test);
+}
+
+/// The newest migration.
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// Applies the migrations up to `version` only, as a database last started by an older
+/// Tessera would have them.
+pub async fn migrate_up_to(db: &tessera::server::store::Db, version: i64) {
+    let mut migrator = match db.engine() {
+        tessera::server::store::Engine::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        tessera::server::store::Engine::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version <= version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    tessera::on_pool!(db, pool => migrator.run(pool).await.expect("older migrations"));
 }
