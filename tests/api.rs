@@ -926,11 +926,7 @@ mod cache {
         )
         .await
         .unwrap();
-        let mut waited = 0;
-        while !there.token_cache().is_empty() && waited < 5_000 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            waited += 5;
-        }
+        until_heard(&there).await;
         let (status, headers, body) = server
             .call(Method::GET, "/access-token", &secret, None)
             .await;
@@ -947,6 +943,8 @@ mod cache {
         )
         .await
         .unwrap();
+        // The notification travels on its own connection: wait for it.
+        until_heard(&there).await;
         assert_eq!(
             self_label(&server, &secret).await,
             (StatusCode::OK, json!("shared"))
@@ -974,5 +972,15 @@ mod cache {
         drop(server);
         there.close().await;
         test.remove().await;
+    }
+}
+
+/// Waits (up to 5 s) until `db`'s instance has dropped every cached token, as it does when
+/// another instance's change reaches it.
+async fn until_heard(db: &tessera::server::store::Db) {
+    let mut waited = 0;
+    while !db.token_cache().is_empty() && waited < 5_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        waited += 5;
     }
 }

@@ -19,7 +19,7 @@ use tessera::{
             accounts::{self, SESSION_IDLE_MS, SetupInput},
             invitations, token_views, tokens, workspaces,
         },
-        store::Db,
+        store::{Db, tokens::TokenHolder},
     },
 };
 use uuid::Uuid;
@@ -412,7 +412,7 @@ on_both_engines! {
         // Found by its digest; the secret itself is nowhere in the row.
         let row = db.token_by_digest(&keys.token_digest(secret.as_presented())).await.unwrap().unwrap();
         assert_eq!(row.id, created.token.id);
-        let sealed = db.sealed_secret(ws, row.id).await.unwrap().unwrap();
+        let sealed = db.sealed_secret(TokenHolder::Workspace(ws), row.id).await.unwrap().unwrap().unwrap();
         assert!(!sealed.windows(20).any(|w| w == &created.secret.as_bytes()[10..30]));
 
         let copied = tokens::copy(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, row.id).await.unwrap();

@@ -77,6 +77,12 @@ pub enum Action {
     ReadOutbox,
     /// Ask whether a token of the workspace is valid.
     Introspect,
+    /// Let one's own personal token act here with this scope.
+    PersonalToken(Role),
+    /// See the personal tokens that can reach the workspace (never their secrets).
+    ReadPersonalTokens,
+    /// Take the workspace away from someone's personal token.
+    ManagePersonalTokens,
 }
 
 impl Action {
@@ -91,14 +97,21 @@ impl Action {
             Action::ReadAudit,
             Action::ReadOutbox,
             Action::Introspect,
+            Action::ReadPersonalTokens,
+            Action::ManagePersonalTokens,
         ];
+        let personal = Role::ALL.map(Action::PersonalToken);
         let tokens = TokenAction::ALL
             .into_iter()
             .flat_map(|action| Role::ALL.map(|scope| Action::Token(action, scope)));
         let members = MemberAction::ALL
             .into_iter()
             .flat_map(|action| Role::ALL.map(|target| Action::Member(action, target)));
-        plain.into_iter().chain(tokens).chain(members)
+        plain
+            .into_iter()
+            .chain(personal)
+            .chain(tokens)
+            .chain(members)
     }
 }
 
@@ -130,6 +143,10 @@ impl Action {
             // Mail names people and carries links: it stays in the UI.
             Action::ReadOutbox => return ApiRule::PeopleOnly,
             Action::Introspect => Introspect,
+            // A personal token is its owner's own act, made in the UI.
+            Action::PersonalToken(_) => return ApiRule::PeopleOnly,
+            Action::ReadPersonalTokens => TokensRead,
+            Action::ManagePersonalTokens => TokensWrite,
         })
     }
 
@@ -147,9 +164,14 @@ impl Action {
             | Action::ReadTokens
             | Action::ReadMembers
             | Action::Introspect => Ok(()),
-            Action::ChangeSettings | Action::ReadAudit | Action::ReadInvitations => {
-                at_least(Role::Administrator)
-            }
+            Action::ChangeSettings
+            | Action::ReadAudit
+            | Action::ReadInvitations
+            | Action::ReadPersonalTokens
+            | Action::ManagePersonalTokens => at_least(Role::Administrator),
+            // Any member may, for no more than their own role.
+            Action::PersonalToken(scope) if scope > role => Err(Denied::ScopeAboveRole),
+            Action::PersonalToken(_) => Ok(()),
             Action::ReadOutbox => at_least(Role::Owner),
             Action::Token(action, scope) => {
                 at_least(action.minimum_role())?;
@@ -177,6 +199,9 @@ impl Action {
             }
             Action::ReadAudit => "Only Administrators and Owners can read the audit log.",
             Action::ReadOutbox => "Only the workspace's Owners can read its notification mail.",
+            Action::ReadPersonalTokens | Action::ManagePersonalTokens => {
+                "Only Administrators and Owners can see and manage the personal tokens that reach this workspace."
+            }
             _ => "Your role in this workspace does not allow this.",
         }
     }
@@ -201,6 +226,13 @@ impl Actor {
             role: scope,
             token: Some(permissions),
         }
+    }
+
+    /// The most a token this actor makes may be given: a person's role, or what the acting
+    /// token itself holds.
+    pub fn ceiling(self) -> PermissionSet {
+        self.token
+            .unwrap_or_else(|| PermissionSet::of_role(self.role))
     }
 
     /// Whether [`authorize`] lets this actor do `action` (to show or hide a control).
@@ -278,6 +310,17 @@ pub fn authorize_expiry_change(
 pub fn may_ever(role: Role, action: TokenAction) -> bool {
     // A Viewer-scoped token is never above anyone's role: only the role rule is asked.
     Actor::person(role).may(Action::Token(action, Role::Viewer))
+}
+
+/// Whether `role` may see and manage the personal tokens reaching the workspace.
+pub fn may_manage_personal_tokens(role: Role) -> bool {
+    Actor::person(role).may(Action::ManagePersonalTokens)
+}
+
+/// The scope a personal token acts with in a workspace: what its owner gave it there, but
+/// never more than the owner's role there now (so demoting the owner narrows the token).
+pub fn personal_scope(granted: Role, owner_role: Role) -> Role {
+    granted.min(owner_role)
 }
 
 /// What can be done to a workspace's membership list.

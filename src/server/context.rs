@@ -13,15 +13,20 @@ use super::{
     store::{
         Db,
         audit::{Actor as AuditActor, AuditEvent},
+        token_cache::Grant,
     },
 };
 use crate::{
     domain::{
+        api_permission::PermissionSet,
         error::AppError,
         permission::{Action, Actor, Denied, authorize},
     },
     model::{CurrentUser, WorkspaceSummary},
 };
+
+/// Why a personal token is refused in a workspace that has not yet approved it.
+pub const PENDING_APPROVAL: &str = "This personal token is waiting for an Administrator of the workspace to approve it; it cannot act there until then.";
 
 /// A request's context. `P` is who acts: any [`Principal`] (the default), a signed-in
 /// person only ([`CurrentUser`]), a token only, or nobody yet (`()`: sign-in, set-up,
@@ -123,19 +128,17 @@ impl Ctx {
                 .workspace_for(workspace_id, user.id)
                 .await?
                 .ok_or(AppError::NotFound),
-            // A token lives in one workspace and acts there with its scope as its role.
-            Principal::Token(token) if token.workspace_id == workspace_id => {
-                let name = db
-                    .workspace_name(workspace_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                Ok(WorkspaceSummary {
+            // A token acts with its scope there as its role; a personal token's scope is
+            // already capped by its owner's role there.
+            Principal::Token(token) => match token.reach.grant(workspace_id) {
+                Some(grant) if grant.pending => Err(AppError::Forbidden(PENDING_APPROVAL.into())),
+                Some(grant) => Ok(WorkspaceSummary {
                     id: workspace_id,
-                    name,
-                    role: token.scope,
-                })
-            }
-            Principal::Token(_) => Err(AppError::NotFound),
+                    name: grant.workspace_name.clone(),
+                    role: grant.scope,
+                }),
+                None => Err(AppError::NotFound),
+            },
         }
     }
 
@@ -143,7 +146,13 @@ impl Ctx {
     pub fn actor(&self, workspace: &WorkspaceSummary) -> Actor {
         match &self.principal {
             Principal::User(_) => Actor::person(workspace.role),
-            Principal::Token(token) => Actor::token(workspace.role, token.permissions),
+            Principal::Token(token) => Actor::token(
+                workspace.role,
+                token
+                    .reach
+                    .grant(workspace.id)
+                    .map_or_else(PermissionSet::default, Grant::permissions),
+            ),
         }
     }
 

@@ -148,6 +148,7 @@ fn every_action_has_a_role_rule_and_an_api_rule() {
                 | Action::Introspect
                 | Action::Token(View, _)
                 | Action::Member(MemberAction::View, _)
+                | Action::PersonalToken(Role::Viewer)
         );
         assert_eq!(
             action.role_allows(Role::Viewer).is_ok(),
@@ -176,4 +177,33 @@ fn every_action_has_a_role_rule_and_an_api_rule() {
         }
     }
     assert!(checked > 100, "only {checked} cases");
+}
+
+#[test]
+fn a_personal_token_acts_with_at_most_its_owners_live_role() {
+    for role in Role::ALL {
+        for scope in Role::ALL {
+            // Asking: any member, for no more than their role; never a token.
+            let asked = authorize(Actor::person(role), Action::PersonalToken(scope));
+            let expected = if scope > role {
+                Err(Denied::ScopeAboveRole)
+            } else {
+                Ok(())
+            };
+            assert_eq!(asked, expected, "{role:?} asks for {scope:?}");
+            let all: PermissionSet = ApiPermission::ALL.into_iter().collect();
+            assert_eq!(
+                authorize(Actor::token(role, all), Action::PersonalToken(scope)),
+                Err(Denied::PeopleOnly(Action::PersonalToken(scope)))
+            );
+            // Acting: the lower of what was given and what the owner is now.
+            let acting = personal_scope(scope, role);
+            assert!(acting <= scope && acting <= role);
+            assert!(acting == scope || acting == role);
+        }
+        assert_eq!(
+            may_manage_personal_tokens(role),
+            role >= Role::Administrator
+        );
+    }
 }

@@ -15,10 +15,8 @@ use crate::{
     domain::{api_permission::PermissionSet, role::Role},
     server::{
         context::Ctx,
-        services::{
-            TokenPrincipal,
-            token_check::{self, TokenCheck},
-        },
+        services::{TokenPrincipal, token_check},
+        store::token_cache::Grant,
     },
 };
 
@@ -28,18 +26,40 @@ pub struct WorkspaceRef {
     pub name: String,
 }
 
+/// One workspace the token may act in.
+#[derive(Serialize, ToSchema)]
+pub struct ReachJson {
+    pub id: Uuid,
+    pub name: String,
+    /// Its scope there (a personal token's, capped by its owner's role there now).
+    pub scope: Role,
+    /// What it may do there.
+    #[schema(value_type = Vec<String>, example = json!(["tokens:read"]))]
+    pub permissions: PermissionSet,
+    /// `approved`, or `pending` while the workspace's Administrators have not approved it.
+    #[schema(example = "approved")]
+    pub status: &'static str,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SelfJson {
     pub id: Uuid,
     pub label: String,
-    pub workspace: WorkspaceRef,
-    pub scope: Role,
-    /// What the token may do.
-    #[schema(value_type = Vec<String>, example = json!(["tokens:read"]))]
-    pub permissions: PermissionSet,
-    /// What was chosen at creation (null: the whole scope).
+    /// `workspace` for a workspace's token, `personal` for a person's.
+    #[schema(example = "workspace")]
+    pub kind: &'static str,
+    /// A workspace token's workspace (null for a personal token: see `workspaces`).
+    pub workspace: Option<WorkspaceRef>,
+    /// A workspace token's scope (null for a personal token: see `workspaces`).
+    pub scope: Option<Role>,
+    /// What a workspace token may do (null for a personal token: see `workspaces`).
+    #[schema(value_type = Option<Vec<String>>, example = json!(["tokens:read"]))]
+    pub permissions: Option<PermissionSet>,
+    /// What was chosen at creation for a workspace token (null: the whole scope).
     #[schema(value_type = Option<Vec<String>>)]
     pub chosen_permissions: Option<PermissionSet>,
+    /// Every workspace the token may act in, with what it may do there.
+    pub workspaces: Vec<ReachJson>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Time,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -52,16 +72,34 @@ pub struct SelfJson {
     responses((status = 200, description = "The presented token", body = SelfJson), (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_self(Caller(token): Caller) -> Json<SelfJson> {
+    let home = token.reach.home();
     Json(SelfJson {
         id: token.id,
-        label: token.label,
-        workspace: WorkspaceRef {
-            id: token.workspace_id,
-            name: token.workspace_name,
+        label: token.label.clone(),
+        kind: if home.is_some() {
+            "workspace"
+        } else {
+            "personal"
         },
-        scope: token.scope,
-        permissions: token.permissions,
-        chosen_permissions: token.chosen,
+        workspace: home.map(|grant| WorkspaceRef {
+            id: grant.workspace_id,
+            name: grant.workspace_name.clone(),
+        }),
+        scope: home.map(|grant| grant.scope),
+        permissions: home.map(Grant::permissions),
+        chosen_permissions: home.and_then(|grant| grant.chosen),
+        workspaces: token
+            .reach
+            .grants()
+            .iter()
+            .map(|grant| ReachJson {
+                id: grant.workspace_id,
+                name: grant.workspace_name.clone(),
+                scope: grant.scope,
+                permissions: grant.permissions(),
+                status: if grant.pending { "pending" } else { "approved" },
+            })
+            .collect(),
         created_at: Time(token.created_at),
         expires_at: token.expires_at.map(Time),
         last_used_at: token.last_used_at.map(Time),
@@ -100,6 +138,9 @@ pub struct IntrospectResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Time>,
+    /// For a personal token: the person it acts for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Uuid>,
 }
 
 #[utoipa::path(post, path = "/introspect", tag = "introspection",
@@ -110,24 +151,15 @@ pub async fn introspect(
     ctx: Ctx<TokenPrincipal>,
     ApiJson(body): ApiJson<IntrospectRequest>,
 ) -> ApiResult<Json<IntrospectResponse>> {
-    let check = token_check::introspect(&ctx, &body.token).await?;
-    let reason = check.reason();
-    Ok(Json(match check {
-        TokenCheck::Valid(found) => IntrospectResponse {
-            active: true,
-            reason,
-            workspace: Some(found.workspace_id),
-            scope: Some(found.scope),
-            permissions: Some(found.permissions),
-            expires_at: found.expires_at.map(Time),
-        },
-        _ => IntrospectResponse {
-            active: false,
-            reason,
-            workspace: None,
-            scope: None,
-            permissions: None,
-            expires_at: None,
-        },
+    let found = token_check::introspect(&ctx, &body.token).await?;
+    let active = found.active;
+    Ok(Json(IntrospectResponse {
+        active: active.is_some(),
+        reason: found.reason,
+        workspace: active.as_ref().map(|grant| grant.workspace_id),
+        scope: active.as_ref().map(|grant| grant.scope),
+        permissions: active.as_ref().map(|grant| grant.permissions),
+        expires_at: active.as_ref().and_then(|grant| grant.expires_at).map(Time),
+        owner: active.and_then(|grant| grant.owner_id),
     }))
 }

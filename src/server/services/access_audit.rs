@@ -72,7 +72,7 @@ pub async fn page(
         Some(TokenSearch::Whole(token)) => Some(
             db.token_by_digest(&keys.token_digest(token))
                 .await?
-                .filter(|found| found.workspace_id == workspace_id)
+                .filter(|found| found.reach.grant(workspace_id).is_some())
                 .map(|found| found.id),
         ),
         _ => None,

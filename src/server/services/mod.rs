@@ -19,9 +19,10 @@ use uuid::Uuid;
 use super::store::{
     StoreError,
     audit::{Actor, AuditEvent},
+    token_cache::Reach,
 };
 use crate::{
-    domain::{api_permission::PermissionSet, error::AppError, role::Role},
+    domain::{error::AppError, role::Role},
     model::CurrentUser,
 };
 
@@ -40,13 +41,8 @@ pub struct TokenPrincipal {
     // Copies, not shared counts: a count shared by requests on both worker threads moves
     // its cache line between cores on every request (seen in `make bench`).
     pub label: String,
-    pub workspace_id: Uuid,
-    pub workspace_name: String,
-    pub scope: Role,
-    /// The permissions chosen at creation (None: the whole scope).
-    pub chosen: Option<PermissionSet>,
-    /// What it may do: its scope's permissions narrowed to the chosen ones.
-    pub permissions: PermissionSet,
+    /// Where it may act, and with what scope and permissions in each place.
+    pub reach: Reach,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
@@ -65,14 +61,6 @@ impl From<&Principal> for Principal {
 }
 
 impl Principal {
-    /// The most a token made by this principal may be given, when it holds `role`.
-    pub fn permission_ceiling(&self, role: Role) -> PermissionSet {
-        match self {
-            Principal::User(_) => PermissionSet::of_role(role),
-            Principal::Token(token) => token.permissions,
-        }
-    }
-
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Principal::User(user) => Some(user.id),

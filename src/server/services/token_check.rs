@@ -8,8 +8,10 @@ use uuid::Uuid;
 use super::TokenPrincipal;
 use crate::{
     domain::{
+        api_permission::PermissionSet,
         error::AppError,
         permission::{Action, Actor, authorize},
+        role::Role,
         token_format::PresentedToken,
     },
     server::{
@@ -17,8 +19,8 @@ use crate::{
         secrets::Keys,
         store::{
             Db,
-            token_cache::{AuthToken, Digest},
-            tokens::TokenWrite,
+            token_cache::{AuthToken, Digest, Grant, Reach},
+            tokens::{TokenHolder, TokenWrite},
         },
     },
 };
@@ -29,14 +31,10 @@ pub enum TokenCheck {
     Valid(TokenPrincipal),
     Malformed,
     NotFound,
-    /// A token of this workspace, disabled.
-    Disabled {
-        workspace_id: Uuid,
-    },
-    /// A token of this workspace, past its expiry.
-    Expired {
-        workspace_id: Uuid,
-    },
+    /// A stored token, disabled; where it could act.
+    Disabled(Reach),
+    /// A stored token past its expiry; where it could act.
+    Expired(Reach),
 }
 
 impl TokenCheck {
@@ -46,10 +44,41 @@ impl TokenCheck {
             TokenCheck::Valid(_) => "VALID",
             TokenCheck::Malformed => "MALFORMED",
             TokenCheck::NotFound => "NOT_FOUND",
-            TokenCheck::Disabled { .. } => "DISABLED",
-            TokenCheck::Expired { .. } => "EXPIRED",
+            TokenCheck::Disabled(_) => "DISABLED",
+            TokenCheck::Expired(_) => "EXPIRED",
         }
     }
+
+    /// Where the token could act, when it is stored.
+    fn reach(&self) -> Option<&Reach> {
+        match self {
+            TokenCheck::Valid(token) => Some(&token.reach),
+            TokenCheck::Disabled(reach) | TokenCheck::Expired(reach) => Some(reach),
+            TokenCheck::Malformed | TokenCheck::NotFound => None,
+        }
+    }
+}
+
+/// Introspection's reason for a token an approval still holds back in the workspace asked
+/// about.
+pub const PENDING_APPROVAL: &str = "PENDING_APPROVAL";
+
+/// What introspection tells a caller about a presented token, in the caller's workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Introspection {
+    pub reason: &'static str,
+    /// For an active token: what it may do in the caller's workspace.
+    pub active: Option<ActiveGrant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveGrant {
+    pub workspace_id: Uuid,
+    pub scope: Role,
+    pub permissions: PermissionSet,
+    pub expires_at: Option<i64>,
+    /// The person a personal token acts for.
+    pub owner_id: Option<Uuid>,
 }
 
 /// Checks a presented token: its shape and checksum first (no database look-up for a typo),
@@ -89,46 +118,46 @@ pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<TokenCheck> {
     db.with_cached_token(digest, |token| verdict(token, now))
 }
 
-/// The one rule deciding what a stored token is worth at `now`.
+/// The one rule deciding what a stored token is worth at `now`. Where it may act, and how,
+/// is asked per workspace afterwards ([`Reach::grant`]).
 fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
     if token.disabled_at.is_some() {
-        return TokenCheck::Disabled {
-            workspace_id: token.workspace_id,
-        };
+        return TokenCheck::Disabled(token.reach.clone());
     }
     if token.expires_at.is_some_and(|at| at <= now) {
-        return TokenCheck::Expired {
-            workspace_id: token.workspace_id,
-        };
+        return TokenCheck::Expired(token.reach.clone());
     }
     TokenCheck::Valid(TokenPrincipal {
         id: token.id,
         label: token.label.clone(),
-        workspace_id: token.workspace_id,
-        workspace_name: token.workspace_name.clone(),
-        scope: token.scope,
-        chosen: token.chosen,
-        permissions: token.permissions(),
+        reach: token.reach.clone(),
         created_at: token.created_at,
         expires_at: token.expires_at,
         last_used_at: token.last_used_at(),
     })
 }
 
-/// A token revokes itself: deleted at once, recorded as its own act.
+/// A token revokes itself: deleted at once, recorded as its own act in every workspace it
+/// could reach.
 pub async fn revoke_self(ctx: &Ctx<TokenPrincipal>) -> Result<(), AppError> {
     let token = &ctx.principal;
-    let audit = ctx
-        .audit_as(
-            token.audit_actor(),
-            Some(token.workspace_id),
-            "token.revoked",
-        )
-        .target("token", token.id, &token.label)
-        .changes(json!({ "scope": token.scope.as_str() }));
+    let audits: Vec<_> = token
+        .reach
+        .grants()
+        .iter()
+        .map(|grant| {
+            ctx.audit_as(
+                token.audit_actor(),
+                Some(grant.workspace_id),
+                "token.revoked",
+            )
+            .target("token", token.id, &token.label)
+            .changes(json!({ "scope": grant.scope.as_str() }))
+        })
+        .collect();
     match ctx
         .db()
-        .delete_token(token.workspace_id, token.id, &audit)
+        .delete_token(TokenHolder::of(&token.reach), token.id, &audits)
         .await?
     {
         TokenWrite::Done => Ok(()),
@@ -136,28 +165,69 @@ pub async fn revoke_self(ctx: &Ctx<TokenPrincipal>) -> Result<(), AppError> {
     }
 }
 
-/// Describes `presented` to a caller holding `introspect`, for tokens of the caller's own
-/// workspace only: any other token is `NOT_FOUND`.
+/// Describes `presented` to a caller holding `introspect`, as seen from the caller's
+/// workspaces (those where it holds that permission, known without a look-up): a token that
+/// reaches none of them is `NOT_FOUND`. A personal token still waiting for the workspace's
+/// approval is `PENDING_APPROVAL` there.
 pub async fn introspect(
     ctx: &Ctx<TokenPrincipal>,
     presented: &str,
-) -> Result<TokenCheck, AppError> {
+) -> Result<Introspection, AppError> {
     let caller = &ctx.principal;
-    // The caller's own workspace, known without a look-up: a token lives in one.
-    authorize(
-        Actor::token(caller.scope, caller.permissions),
-        Action::Introspect,
-    )?;
-    let check = check(ctx.db(), ctx.keys(), presented, ctx.now).await?;
-    let workspace = match &check {
-        TokenCheck::Valid(token) => Some(token.workspace_id),
-        TokenCheck::Disabled { workspace_id } | TokenCheck::Expired { workspace_id } => {
-            Some(*workspace_id)
-        }
-        TokenCheck::Malformed | TokenCheck::NotFound => None,
+    let mut asking = caller.reach.grants().iter().filter(|grant| !grant.pending);
+    let Some(first) = asking.next() else {
+        return Err(AppError::Forbidden(
+            super::super::context::PENDING_APPROVAL.into(),
+        ));
     };
-    match workspace {
-        Some(workspace) if workspace != caller.workspace_id => Ok(TokenCheck::NotFound),
-        _ => Ok(check),
+    let allowed = |grant: &Grant| {
+        authorize(
+            Actor::token(grant.scope, grant.permissions()),
+            Action::Introspect,
+        )
+    };
+    let workspaces: Vec<Uuid> = std::iter::once(first)
+        .chain(asking)
+        .filter(|grant| allowed(grant).is_ok())
+        .map(|grant| grant.workspace_id)
+        .collect();
+    if workspaces.is_empty() {
+        // Refused as the first workspace refuses it (the same reason everywhere).
+        allowed(first)?;
     }
+    let check = check(ctx.db(), ctx.keys(), presented, ctx.now).await?;
+    let seen = check.reach().and_then(|reach| {
+        workspaces
+            .iter()
+            .find_map(|ws| reach.grant(*ws).map(|grant| (grant, reach.owner_id())))
+    });
+    let not_found = Introspection {
+        reason: TokenCheck::NotFound.reason(),
+        active: None,
+    };
+    Ok(match (&check, seen) {
+        (TokenCheck::Malformed, _) => Introspection {
+            reason: check.reason(),
+            active: None,
+        },
+        (_, None) => not_found,
+        (TokenCheck::Valid(_), Some((grant, _))) if grant.pending => Introspection {
+            reason: PENDING_APPROVAL,
+            active: None,
+        },
+        (TokenCheck::Valid(token), Some((grant, owner_id))) => Introspection {
+            reason: check.reason(),
+            active: Some(ActiveGrant {
+                workspace_id: grant.workspace_id,
+                scope: grant.scope,
+                permissions: grant.permissions(),
+                expires_at: token.expires_at,
+                owner_id,
+            }),
+        },
+        (_, Some(_)) => Introspection {
+            reason: check.reason(),
+            active: None,
+        },
+    })
 }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    Principal, notifications,
+    notifications,
     token_views::{reread, view, visible_token},
 };
 use crate::{
@@ -22,7 +22,7 @@ use crate::{
         clock::rfc3339,
         context::Ctx,
         secrets,
-        store::tokens::{NewToken, TokenEdit, TokenWrite},
+        store::tokens::{NewToken, TokenEdit, TokenHolder, TokenWrite},
     },
 };
 
@@ -41,8 +41,7 @@ fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Re
 /// A new or edited token may not hold a permission its maker lacks, and narrowing it to
 /// nothing at all is surely a mistake.
 fn check_permissions(
-    actor: &Principal,
-    role: Role,
+    ceiling: PermissionSet,
     scope: Role,
     chosen: Option<PermissionSet>,
 ) -> Result<(), AppError> {
@@ -53,7 +52,6 @@ fn check_permissions(
         ));
     }
     let wanted = PermissionSet::effective(scope, chosen);
-    let ceiling = actor.permission_ceiling(role);
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|p| !ceiling.contains(*p))
@@ -104,7 +102,11 @@ pub async fn create(
         })?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
-    check_permissions(&ctx.principal, role, input.scope, input.permissions)?;
+    check_permissions(
+        ctx.actor(&workspace).ceiling(),
+        input.scope,
+        input.permissions,
+    )?;
 
     let secret = secrets::new_token_secret();
     let id = Uuid::now_v7();
@@ -144,6 +146,9 @@ pub async fn create(
         secret: secret.expose().to_owned(),
     })
 }
+
+/// Copying a token whose secret was shown once only.
+pub const SECRET_NOT_KEPT: &str = "Tessera keeps no copy of this token's secret: it was shown once, when the token was made. Rotate the token for a new secret.";
 
 const REVIVAL_REFUSED: &str = "This token has expired; only those who may enable it (Administrators and Owners) can give it a new expiry.";
 
@@ -210,7 +215,11 @@ pub async fn update(
             label = validation::token_label(asked)?;
         }
         check_expiry(next_expiry, row.expires_at, now)?;
-        check_permissions(&ctx.principal, role, next_scope, next_permissions)?;
+        check_permissions(
+            ctx.actor(&workspace).ceiling(),
+            next_scope,
+            next_permissions,
+        )?;
     }
     let enabled = row.disabled_at.is_none();
     let next_enabled = patch.enabled.unwrap_or(enabled);
@@ -309,7 +318,7 @@ pub async fn delete(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<(),
         .notify(told);
     match ctx
         .db()
-        .delete_token(workspace_id, token_id, &audit)
+        .delete_token(TokenHolder::Workspace(workspace_id), token_id, &[audit])
         .await?
     {
         TokenWrite::Done => Ok(()),
@@ -323,9 +332,10 @@ pub async fn copy(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<Strin
     ctx.allow(&workspace, Action::Token(TokenAction::Copy, row.scope))?;
     let sealed = ctx
         .db()
-        .sealed_secret(workspace_id, token_id)
+        .sealed_secret(TokenHolder::Workspace(workspace_id), token_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .ok_or_else(|| AppError::Conflict(SECRET_NOT_KEPT.into()))?;
     let secret = ctx.keys().open(token_id, &sealed).map_err(|error| {
         tracing::error!(token = %token_id, "{error}");
         AppError::Internal

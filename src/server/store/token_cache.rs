@@ -23,32 +23,102 @@ use uuid::Uuid;
 
 use crate::domain::{api_permission::PermissionSet, role::Role};
 
-/// A token as cached, decoded straight from its row: its scope and the permissions chosen
-/// at creation already understood, its last use kept current by this instance's own
-/// last-used flushes. Shared by every request that presents it; each takes its own copy
-/// (`services::TokenPrincipal`), so no count is shared between requests.
-#[derive(Debug, sqlx::FromRow)]
-pub struct AuthToken {
-    pub id: Uuid,
+/// One workspace a token may act in, as cached: a workspace token's own, or one a
+/// personal token's owner chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
     pub workspace_id: Uuid,
     pub workspace_name: String,
-    pub label: String,
+    /// The scope it acts with there. A personal token's is already capped by its owner's
+    /// role there as it was read (a change of that role drops the cached token).
     pub scope: Role,
-    /// The permissions chosen at creation (None: the whole scope).
-    #[sqlx(rename = "permissions")]
+    /// The permissions chosen for it (None: the whole scope).
     pub chosen: Option<PermissionSet>,
+    /// Waiting for an Administrator of the workspace to approve it: it may not act there.
+    pub pending: bool,
+}
+
+impl Grant {
+    /// What it may do there: the scope's permissions narrowed to the chosen ones (a few bit
+    /// operations on two bytes, so not kept).
+    pub fn permissions(&self) -> PermissionSet {
+        PermissionSet::effective(self.scope, self.chosen)
+    }
+}
+
+/// Where a token may act.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// A workspace's token acts in that workspace only.
+    Workspace(Grant),
+    /// A person's token acts in the workspaces they chose, where they are still members.
+    Personal { owner_id: Uuid, grants: Vec<Grant> },
+}
+
+impl Reach {
+    pub fn grants(&self) -> &[Grant] {
+        match self {
+            Reach::Workspace(grant) => std::slice::from_ref(grant),
+            Reach::Personal { grants, .. } => grants,
+        }
+    }
+
+    /// The token's standing in `workspace_id`, pending or not; None when it cannot reach it.
+    pub fn grant(&self, workspace_id: Uuid) -> Option<&Grant> {
+        self.grants()
+            .iter()
+            .find(|g| g.workspace_id == workspace_id)
+    }
+
+    pub fn owner_id(&self) -> Option<Uuid> {
+        match self {
+            Reach::Workspace(_) => None,
+            Reach::Personal { owner_id, .. } => Some(*owner_id),
+        }
+    }
+
+    /// The workspace a workspace token belongs to.
+    pub fn home(&self) -> Option<&Grant> {
+        match self {
+            Reach::Workspace(grant) => Some(grant),
+            Reach::Personal { .. } => None,
+        }
+    }
+}
+
+/// A token as cached: what it may do already understood, its last use kept current by this
+/// instance's own last-used flushes. Shared by every request that presents it; each takes
+/// its own copy (`services::TokenPrincipal`), so no count is shared between requests.
+#[derive(Debug)]
+pub struct AuthToken {
+    pub id: Uuid,
+    pub label: String,
+    pub reach: Reach,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub disabled_at: Option<i64>,
-    #[sqlx(try_from = "Option<i64>")]
     last_used_at: LastUse,
 }
 
 impl AuthToken {
-    /// What it may do: its scope's permissions narrowed to the chosen ones (a few bit
-    /// operations on two bytes, so not kept).
-    pub fn permissions(&self) -> PermissionSet {
-        PermissionSet::effective(self.scope, self.chosen)
+    pub fn new(
+        id: Uuid,
+        label: String,
+        reach: Reach,
+        created_at: i64,
+        expires_at: Option<i64>,
+        disabled_at: Option<i64>,
+        last_used_at: Option<i64>,
+    ) -> AuthToken {
+        AuthToken {
+            id,
+            label,
+            reach,
+            created_at,
+            expires_at,
+            disabled_at,
+            last_used_at: last_used_at.into(),
+        }
     }
 
     pub fn last_used_at(&self) -> Option<i64> {
@@ -78,36 +148,46 @@ pub const TOKEN_CHANGES: &str = "tessera_token_changes";
 
 /// The payload prefix announcing a change to every token of a workspace.
 const WORKSPACE_CHANGE: &str = "workspace:";
+/// The payload prefix announcing a change to every personal token of a person (their role
+/// somewhere changed, or they left a workspace).
+const OWNER_CHANGE: &str = "owner:";
 
 /// The cached tokens a write changed, in every instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stale {
     Token(Uuid),
-    /// Every token of the workspace (they carry its name).
+    /// Every token that can reach the workspace (they carry its name and policy).
     Workspace(Uuid),
+    /// Every personal token of this person (they act with at most the person's role).
+    Owner(Uuid),
 }
 
 impl Stale {
-    /// The notification's payload: the token id, or `workspace:` and the workspace id.
+    /// The notification's payload: the token id, or `workspace:` or `owner:` and an id.
     pub fn payload(self) -> String {
         match self {
             Stale::Token(id) => id.to_string(),
             Stale::Workspace(id) => format!("{WORKSPACE_CHANGE}{id}"),
+            Stale::Owner(id) => format!("{OWNER_CHANGE}{id}"),
         }
     }
 
     /// What a notification's payload names; `None` when it names nothing known.
     pub fn from_payload(payload: &str) -> Option<Stale> {
-        match payload.strip_prefix(WORKSPACE_CHANGE) {
-            Some(workspace) => workspace.parse().ok().map(Stale::Workspace),
-            None => payload.parse().ok().map(Stale::Token),
+        if let Some(workspace) = payload.strip_prefix(WORKSPACE_CHANGE) {
+            workspace.parse().ok().map(Stale::Workspace)
+        } else if let Some(owner) = payload.strip_prefix(OWNER_CHANGE) {
+            owner.parse().ok().map(Stale::Owner)
+        } else {
+            payload.parse().ok().map(Stale::Token)
         }
     }
 
     pub fn drop_from(self, cache: &TokenCache) {
         match self {
             Stale::Token(id) => cache.invalidate(id),
-            Stale::Workspace(id) => cache.invalidate_workspace(id),
+            Stale::Workspace(id) => cache.drop_where(|token| token.reach.grant(id).is_some()),
+            Stale::Owner(id) => cache.drop_where(|token| token.reach.owner_id() == Some(id)),
         }
     }
 }
@@ -189,13 +269,13 @@ impl TokenCache {
         }
     }
 
-    /// Drops every token of a workspace (its name, which they carry, changed).
-    pub fn invalidate_workspace(&self, workspace_id: Uuid) {
+    /// Drops every token `stale` says a write changed (see [`Stale`]).
+    fn drop_where(&self, stale: impl Fn(&AuthToken) -> bool) {
         let mut entries = self.write();
         self.epoch.fetch_add(1, Ordering::AcqRel);
         let Entries { by_digest, by_id } = &mut *entries;
         by_digest.retain(|_, token| {
-            let keep = token.workspace_id != workspace_id;
+            let keep = !stale(token);
             if !keep {
                 by_id.remove(&token.id);
             }
@@ -249,28 +329,32 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    fn token(id: Uuid) -> Arc<AuthToken> {
-        Arc::new(AuthToken {
-            id,
-            workspace_id: Uuid::nil(),
+    fn grant(workspace_id: Uuid) -> Grant {
+        Grant {
+            workspace_id,
             workspace_name: "W".into(),
-            label: "t".into(),
             scope: Role::Viewer,
             chosen: None,
-            created_at: 0,
-            expires_at: None,
-            disabled_at: None,
-            last_used_at: None.into(),
-        })
+            pending: false,
+        }
+    }
+
+    fn token(id: Uuid) -> Arc<AuthToken> {
+        with_reach(id, Reach::Workspace(grant(Uuid::nil())))
+    }
+
+    fn with_reach(id: Uuid, reach: Reach) -> Arc<AuthToken> {
+        Arc::new(AuthToken::new(id, "t".into(), reach, 0, None, None, None))
     }
 
     #[test]
     fn payloads_name_what_went_stale() {
         let id = Uuid::now_v7();
-        for stale in [Stale::Token(id), Stale::Workspace(id)] {
+        for stale in [Stale::Token(id), Stale::Workspace(id), Stale::Owner(id)] {
             assert_eq!(Stale::from_payload(&stale.payload()), Some(stale));
         }
         assert_eq!(Stale::from_payload("workspace:nonsense"), None);
+        assert_eq!(Stale::from_payload("owner:nonsense"), None);
         assert_eq!(Stale::from_payload(""), None);
     }
 
@@ -317,5 +401,41 @@ mod tests {
         cache.note_use(ids[2], 50);
         cache.note_use(ids[2], 40);
         assert_eq!(kept.last_used_at(), Some(50));
+    }
+
+    #[test]
+    fn a_workspace_or_owner_change_drops_every_token_it_reaches() {
+        let cache = TokenCache::new(10, true);
+        let (acme, beta, ada) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let workspace_token = Uuid::now_v7();
+        let personal = Uuid::now_v7();
+        let fill = |cache: &TokenCache| {
+            cache.insert(
+                cache.epoch(),
+                [1; 32],
+                with_reach(workspace_token, Reach::Workspace(grant(acme))),
+            );
+            let grants = vec![grant(acme), grant(beta)];
+            cache.insert(
+                cache.epoch(),
+                [2; 32],
+                with_reach(
+                    personal,
+                    Reach::Personal {
+                        owner_id: ada,
+                        grants,
+                    },
+                ),
+            );
+        };
+        fill(&cache);
+        Stale::Workspace(beta).drop_from(&cache);
+        assert!(cache.get(&[1; 32]).is_some() && cache.get(&[2; 32]).is_none());
+        fill(&cache);
+        Stale::Owner(ada).drop_from(&cache);
+        assert!(cache.get(&[1; 32]).is_some() && cache.get(&[2; 32]).is_none());
+        fill(&cache);
+        Stale::Workspace(acme).drop_from(&cache);
+        assert!(cache.is_empty());
     }
 }

@@ -10,10 +10,10 @@ use super::{
     Db, Pool, StoreError,
     audit::AuditEvent,
     audited::audited_write,
-    token_cache::{AuthToken, Digest, Stale, TOKEN_CHANGES},
+    token_cache::{AuthToken, Digest, Grant, Reach, Stale, TOKEN_CHANGES},
 };
 use crate::{
-    domain::{api_permission::PermissionSet, role::Role},
+    domain::{api_permission::PermissionSet, permission::personal_scope, role::Role},
     on_pool,
 };
 
@@ -54,10 +54,62 @@ const TOKEN_SELECT: &str =
     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
 
 const AUTH_SELECT: &str =
-    "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.label, t.scope, t.permissions,
-        t.created_at, t.expires_at, t.disabled_at, t.last_used_at
-    FROM access_tokens t JOIN workspaces w ON w.id = t.workspace_id
+    "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.owner_id, t.label, t.scope,
+        t.permissions, t.created_at, t.expires_at, t.disabled_at, t.last_used_at
+    FROM access_tokens t LEFT JOIN workspaces w ON w.id = t.workspace_id
     WHERE t.digest = $1";
+
+/// A personal token's workspaces where its owner is still a member, with the owner's role
+/// there as it is now.
+const AUTH_GRANTS_SELECT: &str =
+    "SELECT g.workspace_id, w.name AS workspace_name, g.scope, g.permissions, g.status,
+        m.role AS owner_role
+    FROM token_workspaces g JOIN workspaces w ON w.id = g.workspace_id
+    JOIN memberships m ON m.workspace_id = g.workspace_id AND m.user_id = $2
+    WHERE g.token_id = $1
+    ORDER BY w.name, g.workspace_id";
+
+/// A token's row as the API's check reads it.
+#[derive(sqlx::FromRow)]
+struct AuthRow {
+    id: Uuid,
+    workspace_id: Option<Uuid>,
+    workspace_name: Option<String>,
+    owner_id: Option<Uuid>,
+    label: String,
+    scope: Option<Role>,
+    permissions: Option<PermissionSet>,
+    created_at: i64,
+    expires_at: Option<i64>,
+    disabled_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuthGrantRow {
+    workspace_id: Uuid,
+    workspace_name: String,
+    scope: Role,
+    permissions: Option<PermissionSet>,
+    status: String,
+    owner_role: Role,
+}
+
+impl From<AuthGrantRow> for Grant {
+    fn from(row: AuthGrantRow) -> Grant {
+        Grant {
+            workspace_id: row.workspace_id,
+            workspace_name: row.workspace_name,
+            scope: personal_scope(row.scope, row.owner_role),
+            chosen: row.permissions,
+            pending: row.status == GRANT_PENDING,
+        }
+    }
+}
+
+/// A personal token's standing in a workspace that must approve it first.
+pub const GRANT_PENDING: &str = "pending";
+pub const GRANT_APPROVED: &str = "approved";
 
 pub struct NewToken<'a> {
     pub id: Uuid,
@@ -125,6 +177,38 @@ pub struct TokenEdit<'a> {
     pub disabled_at: Option<i64>,
 }
 
+/// Who holds a token: every write names its holder, so a token id from elsewhere finds
+/// nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenHolder {
+    Workspace(Uuid),
+    /// A person, for their personal tokens.
+    Owner(Uuid),
+}
+
+impl TokenHolder {
+    pub fn of(reach: &Reach) -> TokenHolder {
+        match reach {
+            Reach::Workspace(grant) => TokenHolder::Workspace(grant.workspace_id),
+            Reach::Personal { owner_id, .. } => TokenHolder::Owner(*owner_id),
+        }
+    }
+
+    /// The column naming the holder (a constant, never input).
+    fn column(self) -> &'static str {
+        match self {
+            TokenHolder::Workspace(_) => "workspace_id",
+            TokenHolder::Owner(_) => "owner_id",
+        }
+    }
+
+    fn id(self) -> Uuid {
+        match self {
+            TokenHolder::Workspace(id) | TokenHolder::Owner(id) => id,
+        }
+    }
+}
+
 /// Why a write changed nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenWrite {
@@ -190,12 +274,46 @@ impl Db {
         }
         let cache = self.token_cache();
         let since = cache.epoch();
-        let token: Option<AuthToken> = on_pool!(self, pool =>
+        let row: Option<AuthRow> = on_pool!(self, pool =>
             sqlx::query_as(AUTH_SELECT).bind(&digest[..]).fetch_optional(pool).await?);
-        let Some(token) = token else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let token = Arc::new(token);
+        let reach = match (
+            row.workspace_id,
+            row.workspace_name,
+            row.scope,
+            row.owner_id,
+        ) {
+            (Some(workspace_id), Some(workspace_name), Some(scope), _) => Reach::Workspace(Grant {
+                workspace_id,
+                workspace_name,
+                scope,
+                chosen: row.permissions,
+                pending: false,
+            }),
+            (_, _, _, Some(owner_id)) => {
+                // A second read on a miss only, for personal tokens: a write between the two
+                // bumps the epoch, and then the token is not kept.
+                let grants: Vec<AuthGrantRow> = on_pool!(self, pool =>
+                    sqlx::query_as(AUTH_GRANTS_SELECT).bind(row.id).bind(owner_id).fetch_all(pool).await?);
+                Reach::Personal {
+                    owner_id,
+                    grants: grants.into_iter().map(Grant::from).collect(),
+                }
+            }
+            // The schema's checks make every token one or the other.
+            _ => return Ok(None),
+        };
+        let token = Arc::new(AuthToken::new(
+            row.id,
+            row.label,
+            reach,
+            row.created_at,
+            row.expires_at,
+            row.disabled_at,
+            row.last_used_at,
+        ));
         cache.insert(since, *digest, token.clone());
         Ok(Some(token))
     }
@@ -326,14 +444,18 @@ impl Db {
             .bind(token_id).bind(first_day).fetch_all(pool).await?))
     }
 
+    /// The sealed secret of a token of `holder`; `Some(None)` when none was kept.
     pub async fn sealed_secret(
         &self,
-        workspace_id: Uuid,
+        holder: TokenHolder,
         id: Uuid,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        let sql = "SELECT sealed_secret FROM access_tokens WHERE workspace_id = $1 AND id = $2";
+    ) -> Result<Option<Option<Vec<u8>>>, StoreError> {
+        let sql = format!(
+            "SELECT sealed_secret FROM access_tokens WHERE {} = $1 AND id = $2",
+            holder.column()
+        );
         Ok(
-            on_pool!(self, pool => sqlx::query_scalar(sql).bind(workspace_id).bind(id).fetch_optional(pool).await?),
+            on_pool!(self, pool => sqlx::query_scalar(&sql).bind(holder.id()).bind(id).fetch_optional(pool).await?),
         )
     }
 
@@ -381,18 +503,30 @@ impl Db {
         Ok(written)
     }
 
+    /// Deletes a token of `holder`, with an audit record in each workspace it could reach.
     pub async fn delete_token(
         &self,
-        workspace_id: Uuid,
+        holder: TokenHolder,
         id: Uuid,
-        audit: &AuditEvent,
+        audits: &[AuditEvent],
     ) -> Result<TokenWrite, StoreError> {
+        let sql = format!(
+            "DELETE FROM access_tokens WHERE {} = $1 AND id = $2",
+            holder.column()
+        );
+        let (first, more) = audits
+            .split_first()
+            .map_or((None, &[][..]), |(a, m)| (Some(a), m));
         let written = audited_write!(self, tx => {
-            let deleted = sqlx::query("DELETE FROM access_tokens WHERE workspace_id = $1 AND id = $2")
-                .bind(workspace_id).bind(id)
-                .execute(&mut *tx).await;
-            token_write(deleted.map(|done| done.rows_affected()))?
-        }, TokenWrite::Done => audit, Stale::Token(id));
+            let deleted = sqlx::query(&sql).bind(holder.id()).bind(id).execute(&mut *tx).await;
+            let outcome = token_write(deleted.map(|done| done.rows_affected()))?;
+            if outcome == TokenWrite::Done {
+                for audit in more {
+                    crate::insert_audit!(&mut *tx, audit)?;
+                }
+            }
+            outcome
+        }, TokenWrite::Done => first, Stale::Token(id));
         Ok(written)
     }
 }
