@@ -226,6 +226,74 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
+/// One workspace a personal token may act in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalGrant {
+    pub workspace_id: Uuid,
+    pub workspace_name: String,
+    /// The scope its owner gave it there.
+    pub scope: Role,
+    /// The permissions chosen there; None gives the whole scope.
+    pub permissions: Option<PermissionSet>,
+    /// The scope it acts with there now: never above its owner's role there.
+    pub acting_scope: Role,
+    /// Waiting for an Administrator of the workspace to approve it.
+    pub pending: bool,
+}
+
+/// A person's own token, as they (or an Administrator of a workspace it reaches, then with
+/// that workspace only) see it. Never holds the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalTokenView {
+    pub id: Uuid,
+    pub label: String,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub display_prefix: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub status: TokenStatus,
+    /// Whether Tessera keeps the secret for the Copy button.
+    pub secret_kept: bool,
+    pub workspaces: Vec<PersonalGrant>,
+}
+
+/// What making or editing a personal token asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalTokenInput {
+    pub label: String,
+    /// Milliseconds since the epoch; `None` for no expiry.
+    pub expires_at: Option<i64>,
+    pub workspaces: Vec<GrantInput>,
+}
+
+/// One workspace asked for a personal token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantInput {
+    pub workspace_id: Uuid,
+    pub scope: Role,
+    #[serde(default)]
+    pub permissions: Option<PermissionSet>,
+}
+
+/// A personal token just made: the only time its secret is sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedPersonalToken {
+    pub token: PersonalTokenView,
+    pub secret: String,
+}
+
+/// The account's token page: the person's tokens and the workspaces they may name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalTokensPage {
+    pub tokens: Vec<PersonalTokenView>,
+    /// The person's workspaces, with their role in each (the most a token may have there).
+    pub workspaces: Vec<WorkspaceSummary>,
+    pub now: i64,
+}
+
 /// One REST endpoint, as the API reference page lists it (from the OpenAPI document).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiOperation {

@@ -3,16 +3,13 @@
 
 mod support;
 
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tessera::{
     domain::{api_permission::ApiPermission, role::Role},
     model::{CurrentUser, TokenInput},
     server::{
-        config::{Config, SecretKey},
-        secrets::Keys,
         services::{RequestMeta, accounts, now_ms, token_views, tokens, workspaces},
-        state::AppState,
         store::Db,
     },
 };
@@ -20,63 +17,7 @@ use uuid::Uuid;
 
 const DAY: i64 = 86_400_000;
 
-fn keys() -> Keys {
-    Keys::derive(&SecretKey([5; 32]))
-}
-
-struct Server {
-    base: String,
-    state: AppState,
-    client: Client,
-    _served: support::Served,
-}
-
-impl Server {
-    /// The server's router on a random port, following other instances' token writes as
-    /// `tessera` does (on PostgreSQL the token cache is in use once that has started).
-    async fn start(db: &Db) -> Server {
-        let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
-        let state = AppState::new(config, db.clone(), keys());
-        let served = support::serve(state.clone()).await;
-        Server {
-            base: format!("http://{}/api/v1", served.addr),
-            state,
-            client: Client::new(),
-            _served: served,
-        }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, headers, value)
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        let (status, _, body) = self.call(Method::GET, path, token, None).await;
-        (status, body)
-    }
-}
+use support::{ApiServer as Server, api_keys as keys};
 
 /// An owner, a workspace, a second workspace, and helpers to mint tokens.
 struct World {

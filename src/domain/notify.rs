@@ -153,6 +153,20 @@ pub fn invitation_answered(workspace: &str, email: &str, accepted: bool) -> Noti
     }
 }
 
+/// To the owner of a personal token, when an Administrator of a workspace takes that
+/// workspace away from it (as Buildkite tells the token's owner).
+pub fn personal_token_removed(workspace: &str, label: &str, by: &str) -> Notice {
+    Notice {
+        subject: format!("[Tessera] Your token “{label}” can no longer act in {workspace}"),
+        body: format!(
+            "{by} removed the workspace {workspace} from your personal token “{label}”.\n\n\
+             Requests it makes there are refused from now on; it still works in its other \
+             workspaces. To use it there again, add the workspace back on your account's \
+             Access tokens page (an Administrator of {workspace} may remove it again).\n"
+        ),
+    }
+}
+
 /// To a person who asked to reset their password.
 pub fn password_reset(name: &str, link: &str, valid_ms: i64) -> Notice {
     Notice {

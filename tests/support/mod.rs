@@ -366,3 +366,68 @@ pub async fn migrate_up_to(db: &tessera::server::store::Db, version: i64) {
         .into();
     tessera::on_pool!(db, pool => migrator.run(pool).await.expect("older migrations"));
 }
+
+/// The server key the API tests serve with.
+pub fn api_keys() -> tessera::server::secrets::Keys {
+    tessera::server::secrets::Keys::derive(&tessera::server::config::SecretKey([5; 32]))
+}
+
+/// The whole site on a random port, called as the REST API is.
+pub struct ApiServer {
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    _served: Served,
+}
+
+impl ApiServer {
+    /// The server's router on a random port, following other instances' token writes as
+    /// `tessera` does (on PostgreSQL the token cache is in use once that has started).
+    pub async fn start(db: &Db) -> ApiServer {
+        let config =
+            tessera::server::config::Config::from_sources("Leptos.toml", "", |_| None).unwrap();
+        let state = AppState::new(config, db.clone(), api_keys());
+        let served = serve(state.clone()).await;
+        ApiServer {
+            base: format!("http://{}/api/v1", served.addr),
+            state,
+            client: reqwest::Client::new(),
+            _served: served,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (
+        reqwest::StatusCode,
+        reqwest::header::HeaderMap,
+        serde_json::Value,
+    ) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, headers, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let (status, _, body) = self.call(reqwest::Method::GET, path, token, None).await;
+        (status, body)
+    }
+}

@@ -8,6 +8,7 @@ mod door;
 mod invitations;
 pub mod json;
 pub mod openapi;
+mod personal_tokens;
 mod problem;
 mod tokens;
 mod workspaces;
@@ -70,6 +71,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(tokens::get_token)
                 .patch(tokens::patch_token)
                 .delete(tokens::delete_token),
+        )
+        .route(
+            &workspace("/personal-tokens"),
+            get(personal_tokens::list_personal_tokens),
+        )
+        .route(
+            &workspace("/personal-tokens/{token}"),
+            delete(personal_tokens::remove_personal_token),
         )
         .route(&workspace("/audit-events"), get(audit::list_audit_events))
         // Only the routes above authenticate and take bodies; unknown paths answer the

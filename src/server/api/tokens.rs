@@ -52,7 +52,7 @@ const STATUSES: [(TokenStatus, &str); 3] = [
     (TokenStatus::Disabled, "disabled"),
 ];
 
-fn status_name(status: TokenStatus) -> &'static str {
+pub(super) fn status_name(status: TokenStatus) -> &'static str {
     STATUSES
         .iter()
         .find(|(known, _)| *known == status)

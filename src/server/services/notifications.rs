@@ -37,8 +37,18 @@ fn mail(
     }
 }
 
+/// A message to one person about something in a workspace.
+pub(super) fn to_person(
+    workspace_id: Uuid,
+    kind: &'static str,
+    recipient: String,
+    notice: Notice,
+) -> OutgoingMail {
+    mail(workspace_id, kind, recipient, notice, None)
+}
+
 /// How the mail names who acted.
-fn actor_name(actor: &Principal) -> String {
+pub(super) fn actor_name(actor: &Principal) -> String {
     match actor {
         Principal::User(user) => format!("{} <{}>", user.name, user.email),
         Principal::Token(token) => format!("the access token “{}”", token.label),

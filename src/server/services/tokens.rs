@@ -28,7 +28,11 @@ use crate::{
 
 /// Checks an expiry: none, or a moment in the future. `unchanged` lets an edit keep a
 /// token's current (possibly past) expiry.
-fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Result<(), AppError> {
+pub(super) fn check_expiry(
+    expires_at: Option<i64>,
+    unchanged: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
     match expires_at {
         Some(at) if at <= now && Some(at) != unchanged => Err(AppError::invalid(
             "expires_at",
@@ -40,7 +44,7 @@ fn check_expiry(expires_at: Option<i64>, unchanged: Option<i64>, now: i64) -> Re
 
 /// A new or edited token may not hold a permission its maker lacks, and narrowing it to
 /// nothing at all is surely a mistake.
-fn check_permissions(
+pub(super) fn check_permissions(
     ceiling: PermissionSet,
     scope: Role,
     chosen: Option<PermissionSet>,

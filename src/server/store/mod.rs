@@ -8,6 +8,7 @@ pub mod audit;
 mod audited;
 pub mod invitations;
 pub mod outbox;
+pub mod personal_tokens;
 pub mod token_cache;
 pub mod tokens;
 mod types;

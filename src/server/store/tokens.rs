@@ -224,7 +224,7 @@ fn label_conflict(error: &sqlx::Error) -> bool {
 }
 
 /// What a token write's statement did, from how many rows it changed or why it failed.
-fn token_write(changed: Result<u64, sqlx::Error>) -> Result<TokenWrite, sqlx::Error> {
+pub(super) fn token_write(changed: Result<u64, sqlx::Error>) -> Result<TokenWrite, sqlx::Error> {
     match changed {
         Err(error) if label_conflict(&error) => Ok(TokenWrite::LabelTaken),
         Err(error) => Err(error),

@@ -223,7 +223,7 @@ impl Db {
                 "UPDATE memberships SET role = $3, updated_at = $4 WHERE workspace_id = $1 AND user_id = $2",
             )
             .bind(workspace_id).bind(user_id).bind(role).bind(now))
-        }, MemberChange::Done => audit);
+        }, MemberChange::Done => audit, Stale::Owner(user_id));
         Ok(changed)
     }
 
@@ -234,10 +234,21 @@ impl Db {
         audit: &AuditEvent,
     ) -> Result<MemberChange, StoreError> {
         let removed = audited_write!(self, tx => {
-            change_owner_set!(self, tx, workspace_id,
+            let removed = change_owner_set!(self, tx, workspace_id,
                 sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
-                    .bind(workspace_id).bind(user_id))
-        }, MemberChange::Done => audit);
+                    .bind(workspace_id).bind(user_id));
+            if removed == MemberChange::Done {
+                // Their personal tokens lose the workspace for good: joining again does not
+                // bring it back.
+                sqlx::query(
+                    "DELETE FROM token_workspaces WHERE workspace_id = $1
+                     AND token_id IN (SELECT id FROM access_tokens WHERE owner_id = $2)",
+                )
+                .bind(workspace_id).bind(user_id)
+                .execute(&mut *tx).await?;
+            }
+            removed
+        }, MemberChange::Done => audit, Stale::Owner(user_id));
         Ok(removed)
     }
 }

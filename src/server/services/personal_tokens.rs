@@ -1,0 +1,467 @@
+//! People's own tokens: one token that may act in several of its owner's workspaces, each
+//! with a scope no higher than the owner's role there. The owner makes and manages them on
+//! their account page; an Administrator of a workspace sees those that reach it and may
+//! take the workspace away from one, never see or copy its secret. What a personal token
+//! may do is decided again at every request against the owner's live role
+//! ([`Reach`](crate::server::store::token_cache::Reach)).
+
+use std::collections::HashSet;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{notifications, tokens::check_permissions};
+use crate::{
+    domain::{
+        api_permission::PermissionSet,
+        error::AppError,
+        notify,
+        permission::{Action, Actor, Denied, authorize, personal_scope},
+        role::Role,
+        token::TokenStatus,
+        validation,
+    },
+    model::{
+        CreatedPersonalToken, CurrentUser, GrantInput, PersonalGrant, PersonalTokenInput,
+        PersonalTokenView, PersonalTokensPage,
+    },
+    server::{
+        clock::rfc3339,
+        context::Ctx,
+        secrets,
+        store::{
+            audit::AuditEvent,
+            personal_tokens::{
+                GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
+            },
+            tokens::{TokenHolder, TokenWrite},
+        },
+    },
+};
+
+fn view(row: PersonalTokenRow, grants: Vec<GrantRow>, now: i64) -> PersonalTokenView {
+    PersonalTokenView {
+        id: row.id,
+        status: TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now),
+        label: row.label,
+        owner_name: row.owner_name,
+        owner_email: row.owner_email,
+        display_prefix: row.display_prefix,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        last_used_at: row.last_used_at,
+        last_used_ip: row.last_used_ip,
+        secret_kept: row.secret_kept,
+        workspaces: grants
+            .into_iter()
+            // A workspace its owner left is no longer the token's (the removal deletes it).
+            .filter_map(|grant| {
+                let owner_role = grant.owner_role?;
+                Some(PersonalGrant {
+                    pending: grant.pending(),
+                    workspace_id: grant.workspace_id,
+                    workspace_name: grant.workspace_name,
+                    scope: grant.scope,
+                    permissions: grant.permissions,
+                    acting_scope: personal_scope(grant.scope, owner_role),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// A workspace's grant for the audit record.
+fn describe(grant: &(Uuid, Role, Option<PermissionSet>)) -> serde_json::Value {
+    json!({ "scope": grant.1.as_str(), "permissions": grant.2 })
+}
+
+fn label_taken(label: &str) -> AppError {
+    AppError::invalid(
+        "label",
+        format!("You already have a token labelled \"{label}\". Choose another label."),
+    )
+}
+
+/// The person's own tokens and the workspaces they may name.
+pub async fn page(ctx: &Ctx<CurrentUser>) -> Result<PersonalTokensPage, AppError> {
+    let user = &ctx.principal;
+    let tokens = ctx.db().personal_tokens(user.id).await?;
+    Ok(PersonalTokensPage {
+        tokens: tokens
+            .into_iter()
+            .map(|(row, grants)| view(row, grants, ctx.now))
+            .collect(),
+        workspaces: ctx.db().workspaces_of(user.id).await?,
+        now: ctx.now,
+    })
+}
+
+/// Checks the workspaces asked for: at least one, each once, each one where the person is a
+/// member, with a scope no higher than their role there and permissions within it.
+async fn grants(
+    ctx: &Ctx<CurrentUser>,
+    asked: &[GrantInput],
+) -> Result<Vec<(NewGrant, String)>, AppError> {
+    if asked.is_empty() {
+        return Err(AppError::invalid(
+            "workspaces",
+            "Choose at least one workspace the token may act in.",
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut grants = Vec::with_capacity(asked.len());
+    for grant in asked {
+        if !seen.insert(grant.workspace_id) {
+            return Err(AppError::invalid(
+                "workspaces",
+                "A workspace is named twice. Name each workspace once.",
+            ));
+        }
+        let Some(workspace) = ctx
+            .db()
+            .workspace_for(grant.workspace_id, ctx.principal.id)
+            .await?
+        else {
+            return Err(AppError::invalid(
+                "workspaces",
+                "You can only name workspaces you are a member of.",
+            ));
+        };
+        match authorize(
+            Actor::person(workspace.role),
+            Action::PersonalToken(grant.scope),
+        ) {
+            Ok(()) => {}
+            Err(Denied::ScopeAboveRole) => {
+                return Err(AppError::invalid(
+                    "workspaces",
+                    format!(
+                        "In {} you can give the token at most your own role ({}).",
+                        workspace.name,
+                        workspace.role.label()
+                    ),
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        check_permissions(
+            PermissionSet::of_role(workspace.role),
+            grant.scope,
+            grant.permissions,
+        )?;
+        grants.push((
+            NewGrant {
+                workspace_id: grant.workspace_id,
+                scope: grant.scope,
+                permissions: grant.permissions,
+                pending: false,
+            },
+            workspace.name,
+        ));
+    }
+    Ok(grants)
+}
+
+/// Checks an expiry: none, or a moment in the future (or the one it has, on an edit).
+fn check_expiry(asked: Option<i64>, unchanged: Option<i64>, now: i64) -> Result<(), AppError> {
+    super::tokens::check_expiry(asked, unchanged, now)
+}
+
+/// The person's record in one workspace of something done to their token.
+fn audit_in(
+    ctx: &Ctx<CurrentUser>,
+    workspace_id: Uuid,
+    action: &'static str,
+    token_id: Uuid,
+    label: &str,
+    changes: serde_json::Value,
+) -> AuditEvent {
+    ctx.acting()
+        .audit(Some(workspace_id), action)
+        .target("personal_token", token_id, label)
+        .changes(changes)
+}
+
+pub async fn create(
+    ctx: &Ctx<CurrentUser>,
+    input: PersonalTokenInput,
+) -> Result<CreatedPersonalToken, AppError> {
+    let label = validation::token_label(&input.label)?;
+    check_expiry(input.expires_at, None, ctx.now)?;
+    let grants = grants(ctx, &input.workspaces).await?;
+    let secret = secrets::new_token_secret();
+    let id = Uuid::now_v7();
+    let digest = ctx.keys().token_digest(secret.as_presented());
+    let sealed = ctx.keys().seal(id, &secret);
+    let audits: Vec<AuditEvent> = grants
+        .iter()
+        .map(|(grant, _)| {
+            audit_in(
+                ctx,
+                grant.workspace_id,
+                "personal_token.created",
+                id,
+                &label,
+                json!({
+                    "owner": ctx.principal.email,
+                    "scope": grant.scope.as_str(),
+                    "permissions": grant.permissions,
+                    "expires_at": input.expires_at.map(rfc3339),
+                }),
+            )
+        })
+        .collect();
+    let new_grants: Vec<NewGrant> = grants.into_iter().map(|(grant, _)| grant).collect();
+    let token = NewPersonalToken {
+        id,
+        owner_id: ctx.principal.id,
+        label: &label,
+        digest: &digest,
+        display_prefix: secret.display_prefix(),
+        sealed_secret: Some(&sealed),
+        expires_at: input.expires_at,
+        grants: &new_grants,
+    };
+    match ctx
+        .db()
+        .insert_personal_token(&token, ctx.now, &audits)
+        .await?
+    {
+        TokenWrite::Done => {}
+        TokenWrite::LabelTaken => return Err(label_taken(&label)),
+        TokenWrite::NotFound => return Err(AppError::NotFound),
+    }
+    Ok(CreatedPersonalToken {
+        token: own(ctx, id).await?,
+        secret: secret.expose().to_owned(),
+    })
+}
+
+/// One of the person's own tokens as they see it.
+async fn own(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<PersonalTokenView, AppError> {
+    let (row, grants) = ctx
+        .db()
+        .personal_token(ctx.principal.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(view(row, grants, ctx.now))
+}
+
+/// A change to a personal token: each field given is set, each left out is kept.
+#[derive(Clone, Debug, Default)]
+pub struct PersonalPatch {
+    pub label: Option<String>,
+    /// `Some(None)` removes the expiry.
+    pub expires_at: Option<Option<i64>>,
+    /// Replaces its workspaces.
+    pub workspaces: Option<Vec<GrantInput>>,
+    pub enabled: Option<bool>,
+}
+
+impl From<PersonalTokenInput> for PersonalPatch {
+    fn from(input: PersonalTokenInput) -> PersonalPatch {
+        PersonalPatch {
+            label: Some(input.label),
+            expires_at: Some(input.expires_at),
+            workspaces: Some(input.workspaces),
+            enabled: None,
+        }
+    }
+}
+
+/// Changes one of the person's tokens, in one transaction, recorded in every workspace it
+/// reached before or reaches after.
+pub async fn update(
+    ctx: &Ctx<CurrentUser>,
+    id: Uuid,
+    patch: PersonalPatch,
+) -> Result<PersonalTokenView, AppError> {
+    let (row, current) = ctx
+        .db()
+        .personal_token(ctx.principal.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let label = match &patch.label {
+        Some(asked) => validation::token_label(asked)?,
+        None => row.label.clone(),
+    };
+    let expires_at = patch.expires_at.unwrap_or(row.expires_at);
+    check_expiry(expires_at, row.expires_at, ctx.now)?;
+    let grants: Vec<NewGrant> = match &patch.workspaces {
+        Some(asked) => grants(ctx, asked)
+            .await?
+            .into_iter()
+            .map(|(grant, _)| grant)
+            .collect(),
+        // Kept as they are, but never one its owner has left.
+        None => current
+            .iter()
+            .filter(|grant| grant.owner_role.is_some())
+            .map(|grant| NewGrant {
+                workspace_id: grant.workspace_id,
+                scope: grant.scope,
+                permissions: grant.permissions,
+                pending: grant.pending(),
+            })
+            .collect(),
+    };
+    let disabled_at = match patch.enabled {
+        Some(true) => None,
+        Some(false) => row.disabled_at.or(Some(ctx.now)),
+        None => row.disabled_at,
+    };
+    let action = match (row.disabled_at.is_some(), disabled_at.is_some()) {
+        (true, false) => "personal_token.enabled",
+        (false, true) => "personal_token.disabled",
+        _ => "personal_token.changed",
+    };
+    let before: Vec<_> = current
+        .iter()
+        .map(|g| (g.workspace_id, g.scope, g.permissions))
+        .collect();
+    let after: Vec<_> = grants
+        .iter()
+        .map(|g| (g.workspace_id, g.scope, g.permissions))
+        .collect();
+    if label == row.label
+        && expires_at == row.expires_at
+        && disabled_at == row.disabled_at
+        && before == after
+    {
+        return own(ctx, id).await;
+    }
+    let mut places: Vec<Uuid> = before.iter().chain(after.iter()).map(|g| g.0).collect();
+    places.sort();
+    places.dedup();
+    let audits: Vec<AuditEvent> = places
+        .into_iter()
+        .map(|workspace_id| {
+            let was = before.iter().find(|g| g.0 == workspace_id);
+            let is = after.iter().find(|g| g.0 == workspace_id);
+            audit_in(
+                ctx,
+                workspace_id,
+                action,
+                id,
+                &label,
+                json!({
+                    "label": { "from": row.label, "to": label },
+                    "expires_at": { "from": row.expires_at.map(rfc3339), "to": expires_at.map(rfc3339) },
+                    "here": { "from": was.map(describe), "to": is.map(describe) },
+                }),
+            )
+        })
+        .collect();
+    let edit = PersonalEdit {
+        label: &label,
+        expires_at,
+        disabled_at,
+        grants: &grants,
+    };
+    match ctx
+        .db()
+        .update_personal_token(ctx.principal.id, id, &edit, ctx.now, &audits)
+        .await?
+    {
+        TokenWrite::Done => own(ctx, id).await,
+        TokenWrite::LabelTaken => Err(label_taken(&label)),
+        TokenWrite::NotFound => Err(AppError::NotFound),
+    }
+}
+
+pub async fn delete(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<(), AppError> {
+    let (row, grants) = ctx
+        .db()
+        .personal_token(ctx.principal.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let audits: Vec<AuditEvent> = grants
+        .iter()
+        .map(|grant| {
+            audit_in(
+                ctx,
+                grant.workspace_id,
+                "personal_token.deleted",
+                id,
+                &row.label,
+                json!({ "scope": grant.scope.as_str() }),
+            )
+        })
+        .collect();
+    match ctx
+        .db()
+        .delete_token(TokenHolder::Owner(ctx.principal.id), id, &audits)
+        .await?
+    {
+        TokenWrite::Done => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The full secret of one of the person's own tokens, for the clipboard.
+pub async fn copy(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<String, AppError> {
+    let sealed = ctx
+        .db()
+        .sealed_secret(TokenHolder::Owner(ctx.principal.id), id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .ok_or_else(|| AppError::Conflict(super::tokens::SECRET_NOT_KEPT.into()))?;
+    let secret = ctx.keys().open(id, &sealed).map_err(|error| {
+        tracing::error!(token = %id, "{error}");
+        AppError::Internal
+    })?;
+    Ok(secret.expose().to_owned())
+}
+
+/// The personal tokens that can reach a workspace, for its Administrators: each with its
+/// standing in this workspace only.
+pub async fn reaching(ctx: &Ctx, workspace_id: Uuid) -> Result<Vec<PersonalTokenView>, AppError> {
+    ctx.workspace(workspace_id, Action::ReadPersonalTokens)
+        .await?;
+    Ok(ctx
+        .db()
+        .personal_tokens_reaching(workspace_id)
+        .await?
+        .into_iter()
+        .map(|(row, grant)| view(row, vec![grant], ctx.now))
+        .collect())
+}
+
+/// An Administrator takes their workspace away from someone's personal token; its owner is
+/// told by mail.
+pub async fn remove_workspace(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    token_id: Uuid,
+) -> Result<(), AppError> {
+    let workspace = ctx
+        .workspace(workspace_id, Action::ManagePersonalTokens)
+        .await?;
+    let (row, grant) = ctx
+        .db()
+        .personal_tokens_reaching(workspace_id)
+        .await?
+        .into_iter()
+        .find(|(row, _)| row.id == token_id)
+        .ok_or(AppError::NotFound)?;
+    let by = notifications::actor_name(&ctx.principal);
+    let notice = notify::personal_token_removed(&workspace.name, &row.label, &by);
+    let audit = ctx
+        .audit(Some(workspace_id), "personal_token.removed")
+        .target("personal_token", token_id, &row.label)
+        .changes(json!({ "owner": row.owner_email, "scope": grant.scope.as_str() }))
+        .notify(vec![notifications::to_person(
+            workspace_id,
+            "personal_token.removed",
+            row.owner_email.clone(),
+            notice,
+        )]);
+    match ctx
+        .db()
+        .remove_token_workspace(workspace_id, token_id, &audit)
+        .await?
+    {
+        TokenWrite::Done => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,282 @@
+//! People's own tokens and the workspaces each may act in (`token_workspaces`). Every read
+//! and write names the owner, or the workspace for what its Administrators see and do: a
+//! token id from elsewhere finds nothing.
+
+use uuid::Uuid;
+
+use super::{
+    Db, StoreError,
+    audit::AuditEvent,
+    audited::audited_write,
+    token_cache::Stale,
+    tokens::{GRANT_APPROVED, GRANT_PENDING, TokenWrite, token_write},
+};
+use crate::{
+    domain::{api_permission::PermissionSet, role::Role},
+    insert_audit, on_pool,
+};
+
+/// A workspace a personal token is to act in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewGrant {
+    pub workspace_id: Uuid,
+    pub scope: Role,
+    pub permissions: Option<PermissionSet>,
+    /// Waiting for the workspace's approval.
+    pub pending: bool,
+}
+
+pub struct NewPersonalToken<'a> {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub label: &'a str,
+    pub digest: &'a [u8],
+    pub display_prefix: &'a str,
+    pub sealed_secret: Option<&'a [u8]>,
+    pub expires_at: Option<i64>,
+    pub grants: &'a [NewGrant],
+}
+
+/// A personal token as its owner, or an Administrator of a workspace it reaches, sees it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PersonalTokenRow {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub owner_name: String,
+    pub owner_email: String,
+    pub label: String,
+    pub display_prefix: String,
+    pub secret_kept: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub expires_at: Option<i64>,
+    pub disabled_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+}
+
+/// One workspace of a personal token.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct GrantRow {
+    pub token_id: Uuid,
+    pub workspace_id: Uuid,
+    pub workspace_name: String,
+    /// The scope its owner gave it there.
+    pub scope: Role,
+    pub permissions: Option<PermissionSet>,
+    pub status: String,
+    /// The owner's role there now (None once they left: the grant goes with them).
+    pub owner_role: Option<Role>,
+}
+
+impl GrantRow {
+    pub fn pending(&self) -> bool {
+        self.status == GRANT_PENDING
+    }
+}
+
+/// The editable fields of a personal token, all set at once; `grants` replaces its
+/// workspaces.
+pub struct PersonalEdit<'a> {
+    pub label: &'a str,
+    pub expires_at: Option<i64>,
+    /// When it was switched off; None while it is on.
+    pub disabled_at: Option<i64>,
+    pub grants: &'a [NewGrant],
+}
+
+const PERSONAL_SELECT: &str = "SELECT t.id, t.owner_id, u.name AS owner_name,
+        u.email AS owner_email, t.label, t.display_prefix,
+        (t.sealed_secret IS NOT NULL) AS secret_kept, t.created_at, t.updated_at, t.expires_at,
+        t.disabled_at, t.last_used_at, t.last_used_ip
+    FROM access_tokens t JOIN users u ON u.id = t.owner_id";
+
+const GRANT_SELECT: &str = "SELECT g.token_id, g.workspace_id, w.name AS workspace_name,
+        g.scope, g.permissions, g.status, m.role AS owner_role
+    FROM token_workspaces g JOIN access_tokens t ON t.id = g.token_id
+    JOIN workspaces w ON w.id = g.workspace_id
+    LEFT JOIN memberships m ON m.workspace_id = g.workspace_id AND m.user_id = t.owner_id";
+
+/// Writes `audits` beyond the first (which `audited_write!` writes) in the open transaction.
+macro_rules! more_audits {
+    ($tx:ident, $audits:expr) => {
+        for audit in $audits.iter().skip(1) {
+            insert_audit!(&mut *$tx, audit)?;
+        }
+    };
+}
+
+/// Inserts a token's workspaces in the open transaction.
+macro_rules! insert_grants {
+    ($tx:ident, $token_id:expr, $grants:expr, $now:expr) => {
+        for grant in $grants {
+            sqlx::query(
+                "INSERT INTO token_workspaces
+                     (token_id, workspace_id, scope, permissions, status, requested_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind($token_id)
+            .bind(grant.workspace_id)
+            .bind(grant.scope)
+            .bind(grant.permissions)
+            .bind(if grant.pending {
+                GRANT_PENDING
+            } else {
+                GRANT_APPROVED
+            })
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+impl Db {
+    /// A person's own tokens, newest first, each with its workspaces.
+    pub async fn personal_tokens(
+        &self,
+        owner_id: Uuid,
+    ) -> Result<Vec<(PersonalTokenRow, Vec<GrantRow>)>, StoreError> {
+        let tokens = format!(
+            "{PERSONAL_SELECT} WHERE t.owner_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+        );
+        let grants =
+            format!("{GRANT_SELECT} WHERE t.owner_id = $1 ORDER BY w.name, g.workspace_id");
+        let (tokens, grants): (Vec<PersonalTokenRow>, Vec<GrantRow>) = on_pool!(self, pool => (
+            sqlx::query_as(&tokens).bind(owner_id).fetch_all(pool).await?,
+            sqlx::query_as(&grants).bind(owner_id).fetch_all(pool).await?,
+        ));
+        Ok(with_grants(tokens, grants))
+    }
+
+    /// One of a person's own tokens.
+    pub async fn personal_token(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<(PersonalTokenRow, Vec<GrantRow>)>, StoreError> {
+        let token = format!("{PERSONAL_SELECT} WHERE t.owner_id = $1 AND t.id = $2");
+        let grants = format!("{GRANT_SELECT} WHERE t.id = $1 ORDER BY w.name, g.workspace_id");
+        let token: Option<PersonalTokenRow> = on_pool!(self, pool =>
+            sqlx::query_as(&token).bind(owner_id).bind(id).fetch_optional(pool).await?);
+        let Some(token) = token else { return Ok(None) };
+        let grants: Vec<GrantRow> =
+            on_pool!(self, pool => sqlx::query_as(&grants).bind(id).fetch_all(pool).await?);
+        Ok(Some((token, grants)))
+    }
+
+    /// The personal tokens that can reach a workspace (approved or waiting), each with its
+    /// standing there only.
+    pub async fn personal_tokens_reaching(
+        &self,
+        workspace_id: Uuid,
+    ) -> Result<Vec<(PersonalTokenRow, GrantRow)>, StoreError> {
+        let tokens = format!(
+            "{PERSONAL_SELECT} JOIN token_workspaces g ON g.token_id = t.id
+             WHERE g.workspace_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+        );
+        let grants = format!("{GRANT_SELECT} WHERE g.workspace_id = $1");
+        let (tokens, grants): (Vec<PersonalTokenRow>, Vec<GrantRow>) = on_pool!(self, pool => (
+            sqlx::query_as(&tokens).bind(workspace_id).fetch_all(pool).await?,
+            sqlx::query_as(&grants).bind(workspace_id).fetch_all(pool).await?,
+        ));
+        Ok(with_grants(tokens, grants)
+            .into_iter()
+            .filter_map(|(token, mut grants)| grants.pop().map(|grant| (token, grant)))
+            .collect())
+    }
+
+    /// Makes a personal token with its workspaces; `audits` are one record per workspace.
+    pub async fn insert_personal_token(
+        &self,
+        token: &NewPersonalToken<'_>,
+        now: i64,
+        audits: &[AuditEvent],
+    ) -> Result<TokenWrite, StoreError> {
+        // Nothing to announce: no instance can hold a token that did not exist.
+        let written = audited_write!(self, tx => {
+            let inserted = sqlx::query(
+                "INSERT INTO access_tokens (id, owner_id, label, digest, display_prefix,
+                     sealed_secret, created_by, created_at, updated_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $2, $7, $7, $8)",
+            )
+            .bind(token.id).bind(token.owner_id).bind(token.label).bind(token.digest)
+            .bind(token.display_prefix).bind(token.sealed_secret).bind(now).bind(token.expires_at)
+            .execute(&mut *tx).await;
+            let outcome = token_write(inserted.map(|done| done.rows_affected()))?;
+            if outcome == TokenWrite::Done {
+                insert_grants!(tx, token.id, token.grants, now);
+                more_audits!(tx, audits);
+            }
+            outcome
+        }, TokenWrite::Done => audits.first());
+        Ok(written)
+    }
+
+    /// Changes a person's token and replaces its workspaces, in one transaction.
+    pub async fn update_personal_token(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+        edit: &PersonalEdit<'_>,
+        now: i64,
+        audits: &[AuditEvent],
+    ) -> Result<TokenWrite, StoreError> {
+        let written = audited_write!(self, tx => {
+            let updated = sqlx::query(
+                "UPDATE access_tokens SET label = $3, expires_at = $4, disabled_at = $5,
+                     updated_at = $6
+                 WHERE owner_id = $1 AND id = $2",
+            )
+            .bind(owner_id).bind(id).bind(edit.label).bind(edit.expires_at)
+            .bind(edit.disabled_at).bind(now)
+            .execute(&mut *tx).await;
+            let outcome = token_write(updated.map(|done| done.rows_affected()))?;
+            if outcome == TokenWrite::Done {
+                sqlx::query("DELETE FROM token_workspaces WHERE token_id = $1")
+                    .bind(id).execute(&mut *tx).await?;
+                insert_grants!(tx, id, edit.grants, now);
+                more_audits!(tx, audits);
+            }
+            outcome
+        }, TokenWrite::Done => audits.first(), Stale::Token(id));
+        Ok(written)
+    }
+
+    /// Takes a workspace away from a personal token (an Administrator's act there).
+    pub async fn remove_token_workspace(
+        &self,
+        workspace_id: Uuid,
+        token_id: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<TokenWrite, StoreError> {
+        let written = audited_write!(self, tx => {
+            let removed = sqlx::query(
+                "DELETE FROM token_workspaces WHERE workspace_id = $1 AND token_id = $2",
+            )
+            .bind(workspace_id).bind(token_id)
+            .execute(&mut *tx).await;
+            token_write(removed.map(|done| done.rows_affected()))?
+        }, TokenWrite::Done => audit, Stale::Token(token_id));
+        Ok(written)
+    }
+}
+
+/// Pairs each token with its grants (both lists read in the tokens' order or any order).
+fn with_grants(
+    tokens: Vec<PersonalTokenRow>,
+    grants: Vec<GrantRow>,
+) -> Vec<(PersonalTokenRow, Vec<GrantRow>)> {
+    let mut by_token: std::collections::HashMap<Uuid, Vec<GrantRow>> =
+        std::collections::HashMap::new();
+    for grant in grants {
+        by_token.entry(grant.token_id).or_default().push(grant);
+    }
+    tokens
+        .into_iter()
+        .map(|token| {
+            let grants = by_token.remove(&token.id).unwrap_or_default();
+            (token, grants)
+        })
+        .collect()
+}

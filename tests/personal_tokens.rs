@@ -1,0 +1,348 @@
+//! People's own tokens over real HTTP, on SQLite and PostgreSQL: one token for several of
+//! its owner's workspaces, never above the owner's live role in each, gone from a workspace
+//! the owner leaves or an Administrator takes away, and seen (never copied) by the
+//! workspace's Administrators.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{ApiServer, api_keys as keys};
+use tessera::{
+    domain::{api_permission::ApiPermission, error::AppError, role::Role},
+    model::{CurrentUser, GrantInput, PersonalTokenInput},
+    server::{
+        context::Ctx,
+        services::{Principal, RequestMeta, now_ms, personal_tokens, token_check, workspaces},
+        store::Db,
+    },
+};
+use uuid::Uuid;
+
+/// The Owner of Acme and Beta, Ada (Administrator in Acme, Team Member in Beta) and a
+/// workspace Gamma Ada is not in.
+struct People {
+    owner: CurrentUser,
+    ada: CurrentUser,
+    acme: Uuid,
+    beta: Uuid,
+    gamma: Uuid,
+}
+
+async fn people(db: &Db) -> People {
+    let meta = RequestMeta::default();
+    let (owner, acme) = support::set_up(db, &keys(), "Olive", &meta, now_ms()).await;
+    let as_owner = support::ctx(db, &keys(), owner.clone(), &meta, now_ms());
+    let beta = workspaces::create(&as_owner, "Beta").await.unwrap().id;
+    let gamma = workspaces::create(&as_owner, "Gamma").await.unwrap().id;
+    let acting = as_owner.acting();
+    let (ada, _) =
+        support::join(&acting, acme, "ada@example.com", "Ada", Role::Administrator).await;
+    invite_back(db, &owner, &ada, beta, Role::TeamMember).await;
+    People {
+        owner,
+        ada,
+        acme,
+        beta,
+        gamma,
+    }
+}
+
+/// Invites `member`, who has an account already, into `workspace`, and they accept.
+async fn invite_back(
+    db: &Db,
+    owner: &CurrentUser,
+    member: &CurrentUser,
+    workspace: Uuid,
+    role: Role,
+) {
+    use tessera::{model::InvitationAnswer, server::services::invitations};
+    let sent = invitations::invite(&acting(db, owner), workspace, &member.email, role)
+        .await
+        .unwrap();
+    let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
+    let answer = InvitationAnswer {
+        accept: true,
+        name: None,
+        password: None,
+    };
+    invitations::answer(
+        &person(db, member).acting_as(Some(member.clone())),
+        &code,
+        answer,
+    )
+    .await
+    .unwrap();
+}
+
+fn person(db: &Db, user: &CurrentUser) -> Ctx<CurrentUser> {
+    support::ctx(db, &keys(), user.clone(), &RequestMeta::default(), now_ms())
+}
+
+fn acting(db: &Db, user: &CurrentUser) -> Ctx {
+    support::acting(
+        db,
+        &keys(),
+        Principal::User(user.clone()),
+        &RequestMeta::default(),
+        now_ms(),
+    )
+}
+
+fn grant(workspace_id: Uuid, scope: Role) -> GrantInput {
+    GrantInput {
+        workspace_id,
+        scope,
+        permissions: None,
+    }
+}
+
+/// Ada's token "laptop": Administrator in Acme, Team Member in Beta.
+async fn adas_token(db: &Db, p: &People) -> (Uuid, String) {
+    let input = PersonalTokenInput {
+        label: "laptop".into(),
+        expires_at: None,
+        workspaces: vec![
+            grant(p.acme, Role::Administrator),
+            grant(p.beta, Role::TeamMember),
+        ],
+    };
+    let made = personal_tokens::create(&person(db, &p.ada), input)
+        .await
+        .unwrap();
+    (made.token.id, made.secret)
+}
+
+fn field(error: AppError) -> String {
+    match error {
+        AppError::Invalid(field) => field.field,
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+on_both_engines! {
+    async fn a_personal_token_acts_in_its_workspaces_and_nowhere_else(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (_, secret) = adas_token(db, &p).await;
+        let site = ApiServer::start(db).await;
+
+        let (status, me) = site.get("/access-token", &secret).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["kind"], "personal");
+        assert_eq!(me["workspace"], Value::Null);
+        let places: Vec<(String, String)> = me["workspaces"].as_array().unwrap().iter()
+            .map(|w| (w["name"].as_str().unwrap().into(), w["scope"].as_str().unwrap().into()))
+            .collect();
+        assert_eq!(places, [("Acme".into(), "administrator".into()), ("Beta".into(), "team_member".into())]);
+
+        assert_eq!(site.get(&format!("/workspaces/{}/tokens", p.acme), &secret).await.0, StatusCode::OK);
+        assert_eq!(site.get(&format!("/workspaces/{}/members", p.beta), &secret).await.0, StatusCode::OK);
+        // A workspace it was not given, one its owner is not even in: as if it did not exist.
+        assert_eq!(site.get(&format!("/workspaces/{}", p.gamma), &secret).await.0, StatusCode::NOT_FOUND);
+        // As a Team Member in Beta it may not make tokens there; as an Administrator in Acme it may.
+        let body = json!({"label": "ci", "scope": "viewer"});
+        let made = |ws: Uuid| {
+            let (site, secret, body) = (&site, &secret, body.clone());
+            async move { site.call(Method::POST, &format!("/workspaces/{ws}/tokens"), secret, Some(body)).await.0 }
+        };
+        assert_eq!(made(p.beta).await, StatusCode::FORBIDDEN);
+        assert_eq!(made(p.acme).await, StatusCode::CREATED);
+        test.remove().await;
+    }
+
+    async fn demoting_the_owner_narrows_the_token_on_the_next_request(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (_, secret) = adas_token(db, &p).await;
+        let site = ApiServer::start(db).await;
+        let settings = format!("/workspaces/{}", p.acme);
+        let rename = |name: &str| site.call(Method::PATCH, &settings, &secret, Some(json!({"name": name})));
+        assert_eq!(rename("Acme Corp").await.0, StatusCode::OK, "an Administrator renames");
+
+        workspaces::change_role(&acting(db, &p.owner), p.acme, p.ada.id, Role::Viewer).await.unwrap();
+        assert_eq!(rename("Acme Again").await.0, StatusCode::FORBIDDEN, "a Viewer does not");
+        let (_, me) = site.get("/access-token", &secret).await;
+        assert_eq!(me["workspaces"][0]["scope"], "viewer");
+
+        // Made an Administrator again, the token gets back what it was given, no more.
+        workspaces::change_role(&acting(db, &p.owner), p.acme, p.ada.id, Role::Owner).await.unwrap();
+        let (_, me) = site.get("/access-token", &secret).await;
+        assert_eq!(me["workspaces"][0]["scope"], "administrator");
+        test.remove().await;
+    }
+
+    async fn leaving_a_workspace_takes_it_from_the_token_for_good(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (id, secret) = adas_token(db, &p).await;
+        let site = ApiServer::start(db).await;
+        let beta = format!("/workspaces/{}", p.beta);
+        assert_eq!(site.get(&beta, &secret).await.0, StatusCode::OK);
+
+        workspaces::remove_member(&acting(db, &p.owner), p.beta, p.ada.id).await.unwrap();
+        assert_eq!(site.get(&beta, &secret).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(site.get(&format!("/workspaces/{}", p.acme), &secret).await.0, StatusCode::OK);
+        let own = personal_tokens::page(&person(db, &p.ada)).await.unwrap();
+        let token = own.tokens.iter().find(|t| t.id == id).unwrap();
+        assert_eq!(token.workspaces.iter().map(|w| w.workspace_id).collect::<Vec<_>>(), [p.acme]);
+
+        // Invited back, Ada is a member again, but the token stays out until she adds it.
+        invite_back(db, &p.owner, &p.ada, p.beta, Role::TeamMember).await;
+        assert_eq!(site.get(&beta, &secret).await.0, StatusCode::NOT_FOUND);
+        test.remove().await;
+    }
+
+    async fn a_token_is_made_only_for_ones_own_workspaces_within_ones_role(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let ada = person(db, &p.ada);
+        let ask = |workspaces: Vec<GrantInput>| PersonalTokenInput {
+            label: "asked".into(),
+            expires_at: None,
+            workspaces,
+        };
+        let refused = |input| async { field(personal_tokens::create(&ada, input).await.unwrap_err()) };
+        assert_eq!(refused(ask(vec![])).await, "workspaces");
+        assert_eq!(refused(ask(vec![grant(p.gamma, Role::Viewer)])).await, "workspaces");
+        assert_eq!(refused(ask(vec![grant(p.beta, Role::Administrator)])).await, "workspaces");
+        assert_eq!(refused(ask(vec![grant(p.acme, Role::Viewer), grant(p.acme, Role::Viewer)])).await, "workspaces");
+        let mut empty = ask(vec![grant(p.acme, Role::Viewer)]);
+        empty.workspaces[0].permissions = Some(Default::default());
+        assert_eq!(refused(empty).await, "permissions");
+        let mut stale = ask(vec![grant(p.acme, Role::Viewer)]);
+        stale.expires_at = Some(ada.now - 1);
+        assert_eq!(refused(stale).await, "expires_at");
+        // Nothing half-made: no token, no record.
+        assert!(personal_tokens::page(&ada).await.unwrap().tokens.is_empty());
+
+        adas_token(db, &p).await;
+        let again = PersonalTokenInput { label: "LAPTOP".into(), ..ask(vec![grant(p.acme, Role::Viewer)]) };
+        assert_eq!(refused(again).await, "label");
+        test.remove().await;
+    }
+
+    async fn only_the_owner_manages_a_personal_token(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (id, secret) = adas_token(db, &p).await;
+        let ada = person(db, &p.ada);
+        let olive = person(db, &p.owner);
+        // Someone else's token id finds nothing, whatever their role.
+        assert_eq!(personal_tokens::copy(&olive, id).await, Err(AppError::NotFound));
+        assert_eq!(personal_tokens::delete(&olive, id).await, Err(AppError::NotFound));
+        let patch = personal_tokens::PersonalPatch { enabled: Some(false), ..Default::default() };
+        assert_eq!(personal_tokens::update(&olive, id, patch.clone()).await, Err(AppError::NotFound));
+        assert_eq!(personal_tokens::copy(&ada, id).await.unwrap(), secret);
+
+        let site = ApiServer::start(db).await;
+        let acme = format!("/workspaces/{}", p.acme);
+        assert_eq!(site.get(&acme, &secret).await.0, StatusCode::OK);
+        let off = personal_tokens::update(&ada, id, patch).await.unwrap();
+        assert_eq!(off.status, tessera::domain::token::TokenStatus::Disabled);
+        assert_eq!(site.get(&acme, &secret).await.0, StatusCode::UNAUTHORIZED);
+        let on = personal_tokens::PersonalPatch { enabled: Some(true), ..Default::default() };
+        personal_tokens::update(&ada, id, on).await.unwrap();
+        assert_eq!(site.get(&acme, &secret).await.0, StatusCode::OK);
+
+        // Each workspace it reached records what happened to it.
+        let records = |ws: Uuid| {
+            let sql = "SELECT action FROM audit_events WHERE workspace_id = $1 AND target_id = $2 ORDER BY created_at, id";
+            async move {
+                tessera::on_pool!(db, pool => sqlx::query_scalar::<_, String>(sql).bind(ws).bind(id).fetch_all(pool).await.unwrap())
+            }
+        };
+        let expected = ["personal_token.created", "personal_token.disabled", "personal_token.enabled"];
+        assert_eq!(records(p.acme).await, expected);
+        assert_eq!(records(p.beta).await, expected);
+
+        personal_tokens::delete(&ada, id).await.unwrap();
+        assert_eq!(site.get(&acme, &secret).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(records(p.beta).await.last().unwrap(), "personal_token.deleted");
+        test.remove().await;
+    }
+
+    async fn an_administrator_sees_and_removes_a_personal_token_and_the_owner_is_told(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (id, secret) = adas_token(db, &p).await;
+        let site = ApiServer::start(db).await;
+        // The Owner's token in Beta lists what reaches Beta; it sees no secret.
+        let (_, owners) = support::mint(&acting(db, &p.owner), p.beta, "admin", Role::Owner, None, None).await;
+        let (status, listed) = site.get(&format!("/workspaces/{}/personal-tokens", p.beta), &owners).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["owner_email"], "ada@example.com");
+        assert_eq!(listed[0]["scope"], "team_member");
+        assert_eq!(listed[0]["approval"], "approved");
+        assert!(!listed.to_string().contains(&secret[4..]));
+
+        // A Team Member's token may not; another workspace's id finds nothing.
+        let (_, member) = support::mint(&acting(db, &p.owner), p.beta, "reader", Role::TeamMember, Some(&[ApiPermission::TokensRead]), None).await;
+        assert_eq!(site.get(&format!("/workspaces/{}/personal-tokens", p.beta), &member).await.0, StatusCode::FORBIDDEN);
+        let elsewhere = format!("/workspaces/{}/personal-tokens/{id}", p.gamma);
+        assert_eq!(site.call(Method::DELETE, &elsewhere, &owners, None).await.0, StatusCode::NOT_FOUND);
+
+        let remove = format!("/workspaces/{}/personal-tokens/{id}", p.beta);
+        assert_eq!(site.call(Method::DELETE, &remove, &owners, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(site.call(Method::DELETE, &remove, &owners, None).await.0, StatusCode::NOT_FOUND, "once only");
+        assert_eq!(site.get(&format!("/workspaces/{}", p.beta), &secret).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(site.get(&format!("/workspaces/{}", p.acme), &secret).await.0, StatusCode::OK);
+
+        let mail = tessera::server::services::notifications::outbox(&acting(db, &p.owner), p.beta).await.unwrap();
+        let told: Vec<_> = mail.entries.iter().filter(|m| m.kind == "personal_token.removed").collect();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].recipient, "ada@example.com");
+        assert!(told[0].body.contains("laptop") && told[0].body.contains("Beta"), "{}", told[0].body);
+        test.remove().await;
+    }
+
+    async fn introspection_sees_a_personal_token_only_where_it_reaches(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (_, secret) = adas_token(db, &p).await;
+        let site = ApiServer::start(db).await;
+        let owner = acting(db, &p.owner);
+        let verifier = |ws: Uuid, label: &'static str| {
+            let owner = owner.clone();
+            async move { support::mint(&owner, ws, label, Role::Viewer, Some(&[ApiPermission::Introspect]), None).await.1 }
+        };
+        let ask = |caller: String| {
+            let site = &site;
+            let secret = secret.clone();
+            async move { site.call(Method::POST, "/introspect", &caller, Some(json!({"token": secret}))).await.2 }
+        };
+        let in_acme = ask(verifier(p.acme, "verify-acme").await).await;
+        assert_eq!(in_acme["active"], true);
+        assert_eq!(in_acme["scope"], "administrator");
+        assert_eq!(in_acme["owner"], json!(p.ada.id));
+        let in_gamma = ask(verifier(p.gamma, "verify-gamma").await).await;
+        assert_eq!((in_gamma["active"].clone(), in_gamma["reason"].clone()), (json!(false), json!("NOT_FOUND")));
+        test.remove().await;
+    }
+
+    async fn a_personal_token_revokes_itself_everywhere(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let (id, secret) = adas_token(db, &p).await;
+        let site = ApiServer::start(db).await;
+        assert_eq!(site.call(Method::DELETE, "/access-token", &secret, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(site.get("/access-token", &secret).await.0, StatusCode::UNAUTHORIZED);
+        let revoked = "SELECT COUNT(*) FROM audit_events WHERE action = 'token.revoked' AND target_id = $1";
+        let count: i64 = tessera::on_pool!(db, pool => sqlx::query_scalar(revoked).bind(id).fetch_one(pool).await.unwrap());
+        assert_eq!(count, 2, "one record in each workspace it reached");
+        test.remove().await;
+    }
+
+    async fn a_deleted_account_takes_its_tokens_along(test: TestDb) {
+        // There is no account deletion in the product yet; the schema already makes a
+        // personal token die with its owner's account.
+        let db = &test.db;
+        let p = people(db).await;
+        let (_, secret) = adas_token(db, &p).await;
+        tessera::on_pool!(db, pool => sqlx::query("DELETE FROM users WHERE id = $1").bind(p.ada.id).execute(pool).await.map(|d| d.rows_affected()).unwrap());
+        let found = token_check::check(db, &keys(), &secret, now_ms()).await.unwrap();
+        assert_eq!(found, token_check::TokenCheck::NotFound);
+        test.remove().await;
+    }
+}
