@@ -5,6 +5,7 @@
 pub mod access_audit;
 pub mod accounts;
 pub mod audit;
+pub mod bulk_revoke;
 pub mod invitations;
 pub mod notifications;
 pub mod password_changes;

@@ -64,6 +64,8 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
     Ok(TokensPage {
         workspace,
         can_create,
+        can_disable: may_ever(role, TokenAction::Disable),
+        can_delete: may_ever(role, TokenAction::Delete),
         grantable_scopes: if can_create {
             role.at_or_below().collect()
         } else {

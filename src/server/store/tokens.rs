@@ -13,7 +13,7 @@ use super::{
     token_cache::{AuthToken, Digest, Stale, TOKEN_CHANGES},
 };
 use crate::{
-    domain::{api_permission::PermissionSet, role::Role},
+    domain::{api_permission::PermissionSet, revoke::RevokeAction, role::Role},
     on_pool,
 };
 
@@ -393,6 +393,47 @@ impl Db {
                 .execute(&mut *tx).await;
             token_write(deleted.map(|done| done.rows_affected()))?
         }, TokenWrite::Done => audit, Stale::Token(id));
+        Ok(written)
+    }
+
+    /// Disables (those still enabled) or deletes every token of `ids` in the workspace, in
+    /// one transaction with every record of `audits`, each token announced to other
+    /// instances and dropped from the cache. All or nothing: when one of them is gone, or
+    /// already disabled, by the time the transaction reaches it (another write came
+    /// between the service's read and this), nothing is changed and the answer is
+    /// `NotFound`.
+    pub async fn revoke_tokens(
+        &self,
+        workspace_id: Uuid,
+        ids: &[Uuid],
+        action: RevokeAction,
+        now: i64,
+        audits: &[AuditEvent],
+    ) -> Result<TokenWrite, StoreError> {
+        let stale: Vec<Stale> = ids.iter().copied().map(Stale::Token).collect();
+        let written = audited_write!(self, tx => {
+            let mut outcome = TokenWrite::Done;
+            for id in ids {
+                let changed = match action {
+                    RevokeAction::Disable => sqlx::query(
+                        "UPDATE access_tokens SET disabled_at = $3, updated_at = $3
+                         WHERE workspace_id = $1 AND id = $2 AND disabled_at IS NULL",
+                    )
+                    .bind(workspace_id).bind(id).bind(now)
+                    .execute(&mut *tx).await?,
+                    RevokeAction::Delete => sqlx::query(
+                        "DELETE FROM access_tokens WHERE workspace_id = $1 AND id = $2",
+                    )
+                    .bind(workspace_id).bind(id)
+                    .execute(&mut *tx).await?,
+                };
+                if changed.rows_affected() == 0 {
+                    outcome = TokenWrite::NotFound;
+                    break;
+                }
+            }
+            outcome
+        }, TokenWrite::Done => audits, &stale[..]);
         Ok(written)
     }
 }
