@@ -805,6 +805,7 @@ mod contract {
                 ("/workspaces/{workspace}", &["get"]),
                 ("/workspaces/{workspace}/tokens", &["get", "post"]),
                 ("/workspaces/{workspace}/tokens/{token}", &["get", "patch", "delete"]),
+                ("/workspaces/{workspace}/tokens/revoke", &["post"]),
                 ("/workspaces/{workspace}/members", &["get", "post"]),
                 ("/workspaces/{workspace}/members/{user}", &["patch", "delete"]),
                 ("/introspect", &["post"]),
@@ -839,6 +840,9 @@ mod contract {
             check(&doc, "/workspaces/{workspace}/members", "get", 200, "application/json", &body);
             let (_, body) = server.get(&format!("/workspaces/{ws}"), &admin).await;
             check(&doc, "/workspaces/{workspace}", "get", 200, "application/json", &body);
+            let (status, _, body) = server.call(Method::POST, &format!("/workspaces/{ws}/tokens/revoke"), &admin, Some(json!({"ids": [token_id], "action": "delete", "dry_run": true}))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            check(&doc, "/workspaces/{workspace}/tokens/revoke", "post", 200, "application/json", &body);
             let (_, body) = server.get("/access-token", "tsr_bad").await;
             check(&doc, "/access-token", "get", 401, "application/problem+json", &body);
         // The checker itself catches a wrong type, a missing field and an unknown one.
@@ -848,6 +852,103 @@ mod contract {
         assert!(problems.iter().any(|p| p.contains("body.id")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("`extra`")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("required `label`")), "{problems:?}");
+            test.remove().await;
+        }
+    }
+}
+
+/// `POST /workspaces/{ws}/tokens/revoke`: the contract over HTTP (the rules themselves are
+/// in `bulk_revoke.rs`).
+mod bulk_revoke {
+    use super::*;
+
+    on_both_engines! {
+        async fn tokens_are_revoked_in_bulk_and_a_cached_one_is_refused_at_once(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let path = format!("/workspaces/{ws}/tokens/revoke");
+            let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+            let (a, a_secret) = world.token(db, ws, "a", Role::Viewer, None).await;
+            let (b, _) = world.token(db, ws, "b", Role::Owner, None).await;
+            let (c, _) = world.token(db, ws, "c", Role::Viewer, None).await;
+            // a is in this instance's memory before it is disabled.
+            assert_eq!(server.get("/access-token", &a_secret).await.0, StatusCode::OK);
+
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({"ids": [a, b], "action": "disable"}))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["action"], "disable");
+            assert_eq!(body["dry_run"], false);
+            assert_eq!(body["count"], 2);
+            assert_eq!(body["tokens"], json!([{"id": a, "label": "a"}, {"id": b, "label": "b"}]));
+            let (status, headers, body) = server.call(Method::GET, "/access-token", &a_secret, None).await;
+            assert_invalid_token(status, &headers, &body, "bulk-disabled while cached");
+
+            // By criteria, as a dry run: counted, nothing deleted.
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({
+                "unused_since": "2999-01-01T00:00:00Z", "scope": "viewer", "action": "delete", "dry_run": true
+            }))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!((body["count"].clone(), body["dry_run"].clone()), (json!(2), json!(true)), "{body}");
+            assert!(db.token(ws, a).await.unwrap().is_some() && db.token(ws, c).await.unwrap().is_some());
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({"ids": [c], "action": "delete"}))).await;
+            assert_eq!((status, body["count"].clone()), (StatusCode::OK, json!(1)), "{body}");
+            assert!(db.token(ws, c).await.unwrap().is_none());
+            let bulk = db.audit_events(ws, 100).await.unwrap().into_iter().filter(|e| e.action.starts_with("token.bulk_")).count();
+            assert_eq!(bulk, 2, "one record per request that changed something");
+            test.remove().await;
+        }
+
+        async fn a_bulk_revocation_is_refused_whole(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let path = format!("/workspaces/{ws}/tokens/revoke");
+            let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+            let (_, reader) = world.token(db, ws, "reader", Role::Owner, Some(&[ApiPermission::TokensRead])).await;
+            let (_, manager) = world.token(db, ws, "manager", Role::WorkspaceManager, None).await;
+            let (mine, _) = world.token(db, ws, "mine", Role::Viewer, None).await;
+            let (theirs, _) = world.token(db, world.other_workspace, "theirs", Role::Viewer, None).await;
+            let before = db.audit_events(ws, 1000).await.unwrap().len();
+
+            let too_many: Vec<Uuid> = (0..1001).map(|_| Uuid::now_v7()).collect();
+            for (case, body, field) in [
+                ("neither ids nor criteria", json!({"action": "disable"}), "ids"),
+                ("ids and criteria", json!({"ids": [mine], "scope": "viewer", "action": "disable"}), "ids"),
+                ("no ids", json!({"ids": [], "action": "delete"}), "ids"),
+                ("over the cap", json!({"ids": too_many, "action": "delete"}), "ids"),
+                ("no action", json!({"ids": [mine]}), "action"),
+                ("an unknown action", json!({"ids": [mine], "action": "explode"}), "action"),
+                ("an unknown field", json!({"ids": [mine], "action": "delete", "force": true}), "force"),
+                ("a time that is not one", json!({"unused_since": "last week", "action": "delete"}), "unused_since"),
+            ] {
+                let (status, headers, body) = server.call(Method::POST, &path, &admin, Some(body)).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {body}");
+                assert_eq!(headers["content-type"], "application/problem+json", "{case}");
+                assert_eq!(body["errors"][0]["field"], field, "{case}: {body}");
+            }
+
+            // Another workspace's token beside one of this workspace's: 404, nothing changed.
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({"ids": [mine, theirs], "action": "delete"}))).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+            assert!(body["detail"].as_str().unwrap().contains("Nothing was changed"), "{body}");
+            assert!(db.token(world.other_workspace, theirs).await.unwrap().is_some());
+            // Without tokens:write, or with a scope that may not disable: 403.
+            let (status, _, body) = server.call(Method::POST, &path, &reader, Some(json!({"ids": [mine], "action": "delete"}))).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert_eq!(body["detail"], "This token lacks the tokens:write permission.");
+            let (status, _, body) = server.call(Method::POST, &path, &manager, Some(json!({"scope": "viewer", "action": "disable"}))).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            // Another workspace's path is not found at all.
+            let elsewhere = format!("/workspaces/{}/tokens/revoke", world.other_workspace);
+            let (status, _, _) = server.call(Method::POST, &elsewhere, &admin, Some(json!({"ids": [theirs], "action": "delete"}))).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+
+            assert!(db.tokens(ws).await.unwrap().iter().all(|t| t.disabled_at.is_none()));
+            assert_eq!(db.tokens(ws).await.unwrap().len(), 4);
+            assert_eq!(db.audit_events(ws, 1000).await.unwrap().len(), before);
             test.remove().await;
         }
     }

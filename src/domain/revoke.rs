@@ -113,14 +113,39 @@ impl TokenCriteria {
     }
 }
 
-/// Which tokens a bulk revocation takes.
+/// Which tokens a bulk revocation takes. Only made through the rules below (from the wire,
+/// [`Selection::ids`] or [`Selection::matching`]): a selection of no criteria would take
+/// every token, so none can be built around them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "SelectionFields", into = "SelectionFields")]
-pub enum Selection {
+pub struct Selection(Chosen);
+
+/// What a [`Selection`] takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Chosen {
     /// These tokens, each once, in the order first given (1 to [`MAX_IDS`]).
     Ids(Vec<Uuid>),
     /// Every token of the workspace that matches (at least one criterion).
     Matching(TokenCriteria),
+}
+
+impl Selection {
+    /// These tokens.
+    pub fn ids(ids: Vec<Uuid>) -> Result<Selection, FieldError> {
+        Selection::try_from(SelectionFields {
+            ids: Some(ids),
+            ..SelectionFields::default()
+        })
+    }
+
+    /// Every token that matches `criteria`.
+    pub fn matching(criteria: TokenCriteria) -> Result<Selection, FieldError> {
+        Selection::try_from(SelectionFields::from(Chosen::Matching(criteria)))
+    }
+
+    pub fn chosen(&self) -> &Chosen {
+        &self.0
+    }
 }
 
 /// A selection as a request states it: ids, or criteria, never both.
@@ -152,7 +177,7 @@ impl TryFrom<SelectionFields> for Selection {
                     "Choose the tokens: a list of ids, or at least one of unused_since, created_by and scope.",
                 ))
             } else {
-                Ok(Selection::Matching(criteria))
+                Ok(Selection(Chosen::Matching(criteria)))
             };
         };
         if !criteria.is_empty() {
@@ -179,18 +204,24 @@ impl TryFrom<SelectionFields> for Selection {
                 unique.push(id);
             }
         }
-        Ok(Selection::Ids(unique))
+        Ok(Selection(Chosen::Ids(unique)))
     }
 }
 
 impl From<Selection> for SelectionFields {
     fn from(selection: Selection) -> SelectionFields {
-        match selection {
-            Selection::Ids(ids) => SelectionFields {
+        selection.0.into()
+    }
+}
+
+impl From<Chosen> for SelectionFields {
+    fn from(chosen: Chosen) -> SelectionFields {
+        match chosen {
+            Chosen::Ids(ids) => SelectionFields {
                 ids: Some(ids),
                 ..SelectionFields::default()
             },
-            Selection::Matching(criteria) => SelectionFields {
+            Chosen::Matching(criteria) => SelectionFields {
                 ids: None,
                 unused_since: criteria.unused_since,
                 created_by: criteria.created_by,
@@ -228,15 +259,15 @@ mod tests {
         let b = Uuid::now_v7();
         assert_eq!(
             Selection::try_from(fields(Some(vec![a, b, a]), None)),
-            Ok(Selection::Ids(vec![a, b])),
+            Ok(Selection(Chosen::Ids(vec![a, b]))),
             "each id once, in the order first given"
         );
         assert_eq!(
             Selection::try_from(fields(None, Some(Role::Viewer))),
-            Ok(Selection::Matching(TokenCriteria {
+            Ok(Selection(Chosen::Matching(TokenCriteria {
                 scope: Some(Role::Viewer),
                 ..TokenCriteria::default()
-            }))
+            })))
         );
         for (case, refused) in [
             ("neither", fields(None, None)),
@@ -253,7 +284,11 @@ mod tests {
         assert!(serde_json::from_str::<RevokeRequest>(json).is_err());
         let json = format!(r#"{{"selection": {{"ids": ["{a}"]}}, "action": "disable"}}"#);
         let request: RevokeRequest = serde_json::from_str(&json).unwrap();
-        assert_eq!(request.selection, Selection::Ids(vec![a]));
+        assert_eq!(request.selection.chosen(), &Chosen::Ids(vec![a]));
+        assert!(
+            Selection::matching(TokenCriteria::default()).is_err(),
+            "no criterion would take every token"
+        );
         assert!(!request.dry_run);
     }
 

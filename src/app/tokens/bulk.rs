@@ -76,12 +76,13 @@ pub fn BulkDialog(
 ) -> impl IntoView {
     let count = count_tokens(ids.len());
     let revoke = Action::new(move |_: &()| {
-        let request = RevokeRequest {
-            selection: Selection::Ids(ids.clone()),
-            action,
-            dry_run: false,
-        };
+        let selection = Selection::ids(ids.clone());
         async move {
+            let request = RevokeRequest {
+                selection: selection?,
+                action,
+                dry_run: false,
+            };
             let revoked = revoke_tokens(workspace_id, request).await.map_err(worded)?;
             on_done.run(revoked.clone());
             Ok::<_, AppError>(revoked)
@@ -125,11 +126,13 @@ pub fn UnusedDialog(
 ) -> impl IntoView {
     let date = RwSignal::new(String::new());
     let request = move |date: &str, dry_run: bool| {
-        start_of_local_day(date, timezone_offset_minutes()).map(|since| RevokeRequest {
-            selection: Selection::Matching(TokenCriteria {
-                unused_since: Some(since),
-                ..TokenCriteria::default()
-            }),
+        let since = start_of_local_day(date, timezone_offset_minutes())?;
+        let selection = Selection::matching(TokenCriteria {
+            unused_since: Some(since),
+            ..TokenCriteria::default()
+        });
+        Some(RevokeRequest {
+            selection: selection.ok()?,
             action: RevokeAction::Disable,
             dry_run,
         })

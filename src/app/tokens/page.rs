@@ -155,7 +155,9 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
         selected,
     };
 
-    view! {
+    // Type-erased parts: the page as one nested view type is deeper than the compiler
+    // follows.
+    let toolbar = view! {
         <div class="mb-4 flex flex-wrap items-center gap-3">
             <input
                 type="search"
@@ -211,6 +213,47 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                 </button>
             </Show>
         </div>
+    }
+    .into_any();
+    let listing = view! {
+    <Show
+        when=move || !tokens.with(Vec::is_empty)
+        fallback=move || {
+            view! {
+                <div class="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center" data-testid="empty-state">
+                    <p class="font-medium">"No access tokens yet"</p>
+                    <p class="mt-1 text-sm text-slate-600">
+                        {if can_create {
+                            "Create one for each service or script that calls the API, so each can be revoked on its own."
+                        } else {
+                            "Workspace Managers, Administrators and Owners can create them."
+                        }}
+                    </p>
+                </div>
+            }
+        }
+    >
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="w-full text-left text-sm" data-testid="token-table">
+                <thead class="bg-slate-50 text-xs text-slate-500">
+                    <tr>
+                        {select_all(table, shown)}
+                        {TokenColumn::ALL.into_iter().map(|column| header(table, column)).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-200">
+                    {move || rows.get().into_iter().map(|token| row(table, now, token)).collect_view()}
+                </tbody>
+            </table>
+            <Show when=move || rows.with(Vec::is_empty)>
+                <p class="p-4 text-sm text-slate-600">"No token's label matches your search."</p>
+            </Show>
+        </div>
+    </Show>
+    }
+    .into_any();
+    view! {
+        {toolbar}
         <SelectionBar
             count=Signal::derive(move || chosen.with(Vec::len))
             can_disable
@@ -218,40 +261,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
             on_act=move |action| open.set(Open::Bulk(action, chosen.get_untracked()))
             on_clear=move || selected.set(Vec::new())
         />
-        <Show
-            when=move || !tokens.with(Vec::is_empty)
-            fallback=move || {
-                view! {
-                    <div class="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center" data-testid="empty-state">
-                        <p class="font-medium">"No access tokens yet"</p>
-                        <p class="mt-1 text-sm text-slate-600">
-                            {if can_create {
-                                "Create one for each service or script that calls the API, so each can be revoked on its own."
-                            } else {
-                                "Workspace Managers, Administrators and Owners can create them."
-                            }}
-                        </p>
-                    </div>
-                }
-            }
-        >
-            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                <table class="w-full text-left text-sm" data-testid="token-table">
-                    <thead class="bg-slate-50 text-xs text-slate-500">
-                        <tr>
-                            {select_all(table, shown)}
-                            {TokenColumn::ALL.into_iter().map(|column| header(table, column)).collect_view()}
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-200">
-                        {move || rows.get().into_iter().map(|token| row(table, now, token)).collect_view()}
-                    </tbody>
-                </table>
-                <Show when=move || rows.with(Vec::is_empty)>
-                    <p class="p-4 text-sm text-slate-600">"No token's label matches your search."</p>
-                </Show>
-            </div>
-        </Show>
+        {listing}
         {move || match open.get() {
             Open::Nothing => ().into_any(),
             Open::Create => view! {

@@ -17,7 +17,7 @@ use crate::{
     domain::{
         error::AppError,
         permission::{Action, Denied},
-        revoke::{RevokeAction, RevokeRequest, Selection},
+        revoke::{Chosen, RevokeAction, RevokeRequest},
         role::Role,
     },
     model::{Revoked, RevokedToken},
@@ -53,7 +53,7 @@ pub async fn revoke(
         &workspace,
         Action::Token(action.token_action(), Role::Viewer),
     )?;
-    let chosen = choose(ctx.db().tokens(workspace_id).await?, &selection)?;
+    let chosen = choose(ctx.db().tokens(workspace_id).await?, selection.chosen())?;
     let chosen: Vec<TokenRow> = chosen
         .into_iter()
         .filter(|row| action.applies_to(row.disabled_at.is_some()))
@@ -88,9 +88,9 @@ pub async fn revoke(
             .changes(json!({
                 "count": ids.len(),
                 "ids": ids,
-                "criteria": match selection {
-                    Selection::Ids(_) => Value::Null,
-                    Selection::Matching(criteria) => json!({
+                "criteria": match selection.chosen() {
+                    Chosen::Ids(_) => Value::Null,
+                    Chosen::Matching(criteria) => json!({
                         "unused_since": criteria.unused_since.map(rfc3339),
                         "created_by": criteria.created_by,
                         "scope": criteria.scope.map(Role::as_str),
@@ -110,13 +110,14 @@ pub async fn revoke(
 
 /// The workspace's tokens that `selection` takes: the listed ones (every id must be one
 /// of them), or those that match.
-fn choose(rows: Vec<TokenRow>, selection: &Selection) -> Result<Vec<TokenRow>, AppError> {
-    match selection {
-        Selection::Matching(criteria) => Ok(rows
+fn choose(rows: Vec<TokenRow>, chosen: &Chosen) -> Result<Vec<TokenRow>, AppError> {
+    match chosen {
+        Chosen::Matching(criteria) => Ok(rows
             .into_iter()
             .filter(|row| criteria.matches(row.scope, row.created_by, row.last_used_at))
             .collect()),
-        Selection::Ids(ids) => {
+        // Each id once (the selection's rule), so each finds its row once.
+        Chosen::Ids(ids) => {
             let mut rows = rows;
             ids.iter()
                 .map(|id| {
