@@ -998,6 +998,55 @@ mod cache {
         }
     }
 
+    /// A bulk revocation announces every token it changed, as single writes do.
+    #[tokio::test]
+    async fn another_instance_drops_every_token_revoked_here_in_bulk() {
+        use tessera::{
+            domain::revoke::{RevokeAction, RevokeRequest, Selection},
+            server::services::bulk_revoke,
+        };
+        let test = support::TestDb::postgres().await;
+        let here = &test.db;
+        let there = Db::connect(&test.url).await.unwrap();
+        let world = world(here).await;
+        let ws = world.workspace;
+        let (a, a_secret) = world.token(here, ws, "a", Role::Viewer, None).await;
+        let (b, b_secret) = world.token(here, ws, "b", Role::Viewer, None).await;
+        let server = Server::start(&there).await;
+        for secret in [&a_secret, &b_secret] {
+            assert_eq!(server.get("/access-token", secret).await.0, StatusCode::OK);
+        }
+        assert_eq!(there.token_cache().len(), 2);
+
+        let request = RevokeRequest {
+            selection: Selection::ids(vec![a, b]).unwrap(),
+            action: RevokeAction::Disable,
+            dry_run: false,
+        };
+        let by_owner = support::acting(
+            here,
+            &keys(),
+            &world.owner,
+            &RequestMeta::default(),
+            now_ms(),
+        );
+        bulk_revoke::revoke(&by_owner, ws, request).await.unwrap();
+        let mut waited = 0;
+        while !there.token_cache().is_empty() && waited < 5_000 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            waited += 5;
+        }
+        for (case, secret) in [("a", &a_secret), ("b", &b_secret)] {
+            let (status, headers, body) = server
+                .call(Method::GET, "/access-token", secret, None)
+                .await;
+            assert_invalid_token(status, &headers, &body, case);
+        }
+        drop(server);
+        there.close().await;
+        test.remove().await;
+    }
+
     /// Two instances on one PostgreSQL database, each with its own cache.
     #[tokio::test]
     async fn another_instance_drops_a_token_changed_here() {
