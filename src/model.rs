@@ -182,7 +182,10 @@ pub struct TokenView {
     /// The first characters of the secret (the table adds the dots).
     pub display_prefix: String,
     pub created_at: i64,
+    /// Who made it, as the UI names them: the person, and the token they made it through.
     pub created_by: Option<String>,
+    /// The label of the token it was made through (the API), if it was.
+    pub created_by_token: Option<String>,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
@@ -199,12 +202,31 @@ pub struct TokenView {
 pub struct TokensPage {
     pub workspace: WorkspaceSummary,
     pub can_create: bool,
+    /// Whether the viewer may disable, and delete, tokens: the table's selection column
+    /// and bulk actions.
+    pub can_disable: bool,
+    pub can_delete: bool,
     /// Scopes the viewer may give a token (their own role and below).
     pub grantable_scopes: Vec<Role>,
     pub hidden_columns: HiddenColumns,
     pub tokens: Vec<TokenView>,
     /// The server's clock when the page was read, for status and relative times.
     pub now: i64,
+}
+
+/// What a bulk revocation did (or, on a dry run, would do): the tokens it took, each with
+/// its label as it was.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    pub action: crate::domain::revoke::RevokeAction,
+    pub dry_run: bool,
+    pub tokens: Vec<RevokedToken>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedToken {
+    pub id: Uuid,
+    pub label: String,
 }
 
 /// What creating or editing a token asks for.

@@ -239,6 +239,48 @@ async fn count(db: &Db, sql: &str) -> i64 {
 }
 
 attacks! {
+    // 0. Personal tokens through the UI's server functions are one's own: a visitor gets
+    // nothing, another person's token id finds nothing, nobody asks above their role.
+    async fn personal_tokens_through_server_functions_are_ones_own(test: TestDb) {
+        let db = &test.db;
+        let (owner, acme) = acme(db).await;
+        let by_owner = support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms());
+        support::join(&by_owner, acme, "bob@acme.example", "Bob", Role::Viewer).await;
+        let site = Site::start(db, &[]).await;
+        let mut olive = site.browser("198.51.100.70");
+        assert_eq!(olive.login(OWNER_EMAIL, OWNER_PASSWORD).await, StatusCode::OK);
+        let ask = |scope: &str| json!({"input": {"label": "laptop", "expires_at": null,
+            "workspaces": [{"workspace_id": acme, "scope": scope}]}});
+        let (status, made) = olive.rpc("create_personal_token", ask("owner")).await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        let (id, secret) = (made["token"]["id"].clone(), made["secret"].as_str().unwrap().to_owned());
+        let workspace = format!("/workspaces/{acme}");
+        assert_eq!(site.api(reqwest::Method::GET, &workspace, &secret, None).await.0, StatusCode::OK);
+
+        let mut visitor = site.browser("198.51.100.71");
+        assert_eq!(visitor.rpc("personal_tokens", json!({})).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(visitor.rpc("copy_personal_token", json!({"token": id})).await.0, StatusCode::UNAUTHORIZED);
+
+        let mut bob = site.browser("198.51.100.72");
+        assert_eq!(bob.login("bob@acme.example", support::JOINED_PASSWORD).await, StatusCode::OK);
+        let (_, page) = bob.rpc("personal_tokens", json!({})).await;
+        assert_eq!(page["tokens"], json!([]));
+        for call in ["copy_personal_token", "delete_personal_token"] {
+            assert_eq!(bob.rpc(call, json!({"token": id})).await.0, StatusCode::NOT_FOUND, "{call}");
+        }
+        assert_eq!(bob.rpc("create_personal_token", ask("owner")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        // A Viewer does not see the personal tokens reaching the workspace; its Owner does.
+        let reaching = json!({"workspace": acme});
+        assert_eq!(bob.rpc("workspace_personal_tokens", reaching.clone()).await.0, StatusCode::FORBIDDEN);
+        let (status, seen) = olive.rpc("workspace_personal_tokens", reaching).await;
+        assert_eq!((status, seen.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+        assert!(!seen.to_string().contains(&secret[4..]), "never the secret");
+        assert_eq!(site.api(reqwest::Method::GET, &workspace, &secret, None).await.0, StatusCode::OK);
+        let (status, copied) = olive.rpc("copy_personal_token", json!({"token": id})).await;
+        assert_eq!((status, copied), (StatusCode::OK, json!(secret)));
+        test.remove().await;
+    }
+
     // 1. Account pre-hijack: inviting an address makes no account and hands out nothing;
     // the real owner of the mailbox makes the account with their own password, and an
     // invitation to an existing account needs that account's password to accept.

@@ -746,6 +746,7 @@ mod contract {
                 ("/workspaces/{workspace}", &["get"]),
                 ("/workspaces/{workspace}/tokens", &["get", "post"]),
                 ("/workspaces/{workspace}/tokens/{token}", &["get", "patch", "delete"]),
+                ("/workspaces/{workspace}/tokens/revoke", &["post"]),
                 ("/workspaces/{workspace}/members", &["get", "post"]),
                 ("/workspaces/{workspace}/members/{user}", &["patch", "delete"]),
                 ("/introspect", &["post"]),
@@ -780,6 +781,9 @@ mod contract {
             check(&doc, "/workspaces/{workspace}/members", "get", 200, "application/json", &body);
             let (_, body) = server.get(&format!("/workspaces/{ws}"), &admin).await;
             check(&doc, "/workspaces/{workspace}", "get", 200, "application/json", &body);
+            let (status, _, body) = server.call(Method::POST, &format!("/workspaces/{ws}/tokens/revoke"), &admin, Some(json!({"ids": [token_id], "action": "delete", "dry_run": true}))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            check(&doc, "/workspaces/{workspace}/tokens/revoke", "post", 200, "application/json", &body);
             let (_, body) = server.get("/access-token", "tsr_bad").await;
             check(&doc, "/access-token", "get", 401, "application/problem+json", &body);
         // The checker itself catches a wrong type, a missing field and an unknown one.
@@ -789,6 +793,138 @@ mod contract {
         assert!(problems.iter().any(|p| p.contains("body.id")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("`extra`")), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("required `label`")), "{problems:?}");
+            test.remove().await;
+        }
+    }
+}
+
+/// Who made a token is always true: a token made through the API by another token names
+/// both that token and the person behind it.
+mod ownership {
+    use super::*;
+
+    on_both_engines! {
+        async fn a_token_made_by_a_token_names_the_token_and_the_person_behind_it(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let (maker, secret) = world.token(db, ws, "deployer", Role::Administrator, None).await;
+            let (status, _, made) = server
+                .call(Method::POST, &format!("/workspaces/{ws}/tokens"), &secret, Some(json!({"label": "child", "scope": "viewer"})))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{made}");
+            assert_eq!(made["token"]["created_by"], "Owner (through the token “deployer”)");
+            assert_eq!(made["token"]["created_by_token"], "deployer");
+            // The record names the token as the actor and the person behind it.
+            let child: Uuid = made["token"]["id"].as_str().unwrap().parse().unwrap();
+            let sql = "SELECT actor_kind, actor_token_id, actor_user_id FROM audit_events
+                       WHERE action = 'token.created' AND target_id = $1";
+            let (kind, token, person): (String, Option<Uuid>, Option<Uuid>) = tessera::on_pool!(db, pool =>
+                sqlx::query_as(sql).bind(child).fetch_one(pool).await.unwrap());
+            assert_eq!((kind.as_str(), token, person), ("token", Some(maker), Some(world.owner.id)));
+            // The person behind it leaving does not erase that a token made it.
+            tessera::on_pool!(db, pool => sqlx::query("UPDATE access_tokens SET created_by = NULL WHERE id = $1")
+                .bind(child).execute(pool).await.map(|d| d.rows_affected()).unwrap());
+            let (_, listed) = server.get(&format!("/workspaces/{ws}/tokens/{child}"), &secret).await;
+            assert_eq!(listed["created_by"], "the token “deployer”");
+            test.remove().await;
+        }
+    }
+}
+
+/// `POST /workspaces/{ws}/tokens/revoke`: the contract over HTTP (the rules themselves are
+/// in `bulk_revoke.rs`).
+mod bulk_revoke {
+    use super::*;
+
+    on_both_engines! {
+        async fn tokens_are_revoked_in_bulk_and_a_cached_one_is_refused_at_once(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let path = format!("/workspaces/{ws}/tokens/revoke");
+            let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+            let (a, a_secret) = world.token(db, ws, "a", Role::Viewer, None).await;
+            let (b, _) = world.token(db, ws, "b", Role::Owner, None).await;
+            let (c, _) = world.token(db, ws, "c", Role::Viewer, None).await;
+            // a is in this instance's memory before it is disabled.
+            assert_eq!(server.get("/access-token", &a_secret).await.0, StatusCode::OK);
+
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({"ids": [a, b], "action": "disable"}))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["action"], "disable");
+            assert_eq!(body["dry_run"], false);
+            assert_eq!(body["count"], 2);
+            assert_eq!(body["tokens"], json!([{"id": a, "label": "a"}, {"id": b, "label": "b"}]));
+            let (status, headers, body) = server.call(Method::GET, "/access-token", &a_secret, None).await;
+            assert_invalid_token(status, &headers, &body, "bulk-disabled while cached");
+
+            // By criteria, as a dry run: counted, nothing deleted.
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({
+                "unused_since": "2999-01-01T00:00:00Z", "scope": "viewer", "action": "delete", "dry_run": true
+            }))).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!((body["count"].clone(), body["dry_run"].clone()), (json!(2), json!(true)), "{body}");
+            assert!(db.token(ws, a).await.unwrap().is_some() && db.token(ws, c).await.unwrap().is_some());
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({"ids": [c], "action": "delete"}))).await;
+            assert_eq!((status, body["count"].clone()), (StatusCode::OK, json!(1)), "{body}");
+            assert!(db.token(ws, c).await.unwrap().is_none());
+            let bulk = db.audit_events(ws, 100).await.unwrap().into_iter().filter(|e| e.action.starts_with("token.bulk_")).count();
+            assert_eq!(bulk, 2, "one record per request that changed something");
+            test.remove().await;
+        }
+
+        async fn a_bulk_revocation_is_refused_whole(test: TestDb) {
+            let db = &test.db;
+            let world = world(db).await;
+            let server = Server::start(db).await;
+            let ws = world.workspace;
+            let path = format!("/workspaces/{ws}/tokens/revoke");
+            let (_, admin) = world.token(db, ws, "admin", Role::Administrator, None).await;
+            let (_, reader) = world.token(db, ws, "reader", Role::Owner, Some(&[ApiPermission::TokensRead])).await;
+            let (_, manager) = world.token(db, ws, "manager", Role::WorkspaceManager, None).await;
+            let (mine, _) = world.token(db, ws, "mine", Role::Viewer, None).await;
+            let (theirs, _) = world.token(db, world.other_workspace, "theirs", Role::Viewer, None).await;
+            let before = db.audit_events(ws, 1000).await.unwrap().len();
+
+            let too_many: Vec<Uuid> = (0..1001).map(|_| Uuid::now_v7()).collect();
+            for (case, body, field) in [
+                ("neither ids nor criteria", json!({"action": "disable"}), "ids"),
+                ("ids and criteria", json!({"ids": [mine], "scope": "viewer", "action": "disable"}), "ids"),
+                ("no ids", json!({"ids": [], "action": "delete"}), "ids"),
+                ("over the cap", json!({"ids": too_many, "action": "delete"}), "ids"),
+                ("no action", json!({"ids": [mine]}), "action"),
+                ("an unknown action", json!({"ids": [mine], "action": "explode"}), "action"),
+                ("an unknown field", json!({"ids": [mine], "action": "delete", "force": true}), "force"),
+                ("a time that is not one", json!({"unused_since": "last week", "action": "delete"}), "unused_since"),
+            ] {
+                let (status, headers, body) = server.call(Method::POST, &path, &admin, Some(body)).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {body}");
+                assert_eq!(headers["content-type"], "application/problem+json", "{case}");
+                assert_eq!(body["errors"][0]["field"], field, "{case}: {body}");
+            }
+
+            // Another workspace's token beside one of this workspace's: 404, nothing changed.
+            let (status, _, body) = server.call(Method::POST, &path, &admin, Some(json!({"ids": [mine, theirs], "action": "delete"}))).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+            assert!(body["detail"].as_str().unwrap().contains("Nothing was changed"), "{body}");
+            assert!(db.token(world.other_workspace, theirs).await.unwrap().is_some());
+            // Without tokens:write, or with a scope that may not disable: 403.
+            let (status, _, body) = server.call(Method::POST, &path, &reader, Some(json!({"ids": [mine], "action": "delete"}))).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert_eq!(body["detail"], "This token lacks the tokens:write permission.");
+            let (status, _, body) = server.call(Method::POST, &path, &manager, Some(json!({"scope": "viewer", "action": "disable"}))).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            // Another workspace's path is not found at all.
+            let elsewhere = format!("/workspaces/{}/tokens/revoke", world.other_workspace);
+            let (status, _, _) = server.call(Method::POST, &elsewhere, &admin, Some(json!({"ids": [theirs], "action": "delete"}))).await;
+            assert_eq!(status, StatusCode::NOT_FOUND);
+
+            assert!(db.tokens(ws).await.unwrap().iter().all(|t| t.disabled_at.is_none()));
+            assert_eq!(db.tokens(ws).await.unwrap().len(), 4);
+            assert_eq!(db.audit_events(ws, 1000).await.unwrap().len(), before);
             test.remove().await;
         }
     }
@@ -836,6 +972,55 @@ mod cache {
             drop(server);
             test.remove().await;
         }
+    }
+
+    /// A bulk revocation announces every token it changed, as single writes do.
+    #[tokio::test]
+    async fn another_instance_drops_every_token_revoked_here_in_bulk() {
+        use tessera::{
+            domain::revoke::{RevokeAction, RevokeRequest, Selection},
+            server::services::bulk_revoke,
+        };
+        let test = support::TestDb::postgres().await;
+        let here = &test.db;
+        let there = Db::connect(&test.url).await.unwrap();
+        let world = world(here).await;
+        let ws = world.workspace;
+        let (a, a_secret) = world.token(here, ws, "a", Role::Viewer, None).await;
+        let (b, b_secret) = world.token(here, ws, "b", Role::Viewer, None).await;
+        let server = Server::start(&there).await;
+        for secret in [&a_secret, &b_secret] {
+            assert_eq!(server.get("/access-token", secret).await.0, StatusCode::OK);
+        }
+        assert_eq!(there.token_cache().len(), 2);
+
+        let request = RevokeRequest {
+            selection: Selection::ids(vec![a, b]).unwrap(),
+            action: RevokeAction::Disable,
+            dry_run: false,
+        };
+        let by_owner = support::acting(
+            here,
+            &keys(),
+            &world.owner,
+            &RequestMeta::default(),
+            now_ms(),
+        );
+        bulk_revoke::revoke(&by_owner, ws, request).await.unwrap();
+        let mut waited = 0;
+        while !there.token_cache().is_empty() && waited < 5_000 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            waited += 5;
+        }
+        for (case, secret) in [("a", &a_secret), ("b", &b_secret)] {
+            let (status, headers, body) = server
+                .call(Method::GET, "/access-token", secret, None)
+                .await;
+            assert_invalid_token(status, &headers, &body, case);
+        }
+        drop(server);
+        there.close().await;
+        test.remove().await;
     }
 
     /// Two instances on one PostgreSQL database, each with its own cache.

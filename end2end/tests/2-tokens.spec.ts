@@ -162,3 +162,32 @@ test("a token narrowed to “Verify only” shows its one permission", async ({ 
   await page.reload();
   await expect(row(page, "Gateway verifier").getByTestId("token-permissions")).toHaveText("introspect");
 });
+
+test("bulk delete: three selected rows go after a confirmation that counts them", async ({ page }) => {
+  for (const label of ["Bulk one", "Bulk two", "Bulk three"]) await createToken(page, label);
+  const before = await page.getByTestId("token-row").count();
+  // The search narrows the rows; "Select all" takes exactly the three it shows.
+  await page.getByLabel("Search by label").fill("bulk");
+  await expect(page.getByTestId("token-row")).toHaveCount(3);
+  await page.getByRole("checkbox", { name: "Select all" }).check();
+  for (const label of ["Bulk one", "Bulk two", "Bulk three"]) {
+    await expect(page.getByRole("checkbox", { name: `Select ${label}` })).toBeChecked();
+  }
+  await page.getByRole("checkbox", { name: "Select Bulk two" }).uncheck();
+  await expect(page.getByTestId("selected-count")).toHaveText("2 tokens selected");
+  await page.getByRole("checkbox", { name: "Select Bulk two" }).check();
+  await expect(page.getByTestId("selected-count")).toHaveText("3 tokens selected");
+
+  await page.getByRole("region", { name: "Selected tokens" }).getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete 3 tokens?" });
+  await expect(dialog).toContainText("This cannot be undone");
+  await dialog.getByRole("button", { name: "Delete 3 tokens" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("toast").last()).toContainText("3 tokens deleted.");
+  await expect(page.getByTestId("token-row")).toHaveCount(0);
+  await page.getByLabel("Search by label").fill("");
+  await expect(page.getByTestId("token-row")).toHaveCount(before - 3);
+  await page.reload();
+  for (const label of ["Bulk one", "Bulk two", "Bulk three"]) await expect(row(page, label)).toHaveCount(0);
+  await expect(page.getByTestId("token-row")).toHaveCount(before - 3);
+});

@@ -7,6 +7,7 @@ mod account;
 mod audit;
 mod frame;
 mod members;
+mod personal_tokens;
 mod reference;
 mod tokens;
 mod workspaces;

@@ -68,6 +68,12 @@ pub fn end_of_local_day(date: &str, offset_minutes: i64) -> Option<i64> {
     Some(start + DAY - 1 + offset_minutes * MINUTE)
 }
 
+/// The first millisecond of a `YYYY-MM-DD` date where the user is (see
+/// [`end_of_local_day`]).
+pub fn start_of_local_day(date: &str, offset_minutes: i64) -> Option<i64> {
+    end_of_local_day(date, offset_minutes).map(|end| end + 1 - DAY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +100,11 @@ mod tests {
             Some(1_795_391_999_999 - HOUR)
         );
         assert_eq!(end_of_local_day("2024-02-29", 0), Some(1_709_251_199_999));
+        assert_eq!(
+            start_of_local_day("2026-11-22", -60),
+            Some(1_795_391_999_999 + 1 - DAY - HOUR)
+        );
+        assert_eq!(start_of_local_day("2026-02-30", 0), None);
         // utc() and end_of_local_day() agree on the calendar, from before the epoch to the
         // last day either handles.
         assert_eq!(utc(-1), "1969-12-31 23:59 UTC");

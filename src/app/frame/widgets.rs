@@ -60,19 +60,26 @@ pub fn LocalTime(ms: i64, now: i64) -> impl IntoView {
     }
 }
 
-/// A dialog form's last row: "Cancel", and the submit button, disabled while `pending`.
+/// A dialog form's last row: "Cancel", and the submit button, disabled while `pending`
+/// (or while `blocked`, when the form is not ready); red when it destroys (`danger`).
 #[component]
 pub fn FormButtons(
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] pending: Signal<bool>,
-    submit: &'static str,
+    #[prop(into)] submit: Signal<String>,
+    #[prop(optional)] danger: bool,
+    #[prop(optional, into)] blocked: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <div class="flex justify-end gap-3 pt-2">
             <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
                 "Cancel"
             </button>
-            <button type="submit" class=PRIMARY disabled=move || pending.get()>
+            <button
+                type="submit"
+                class=if danger { DANGER } else { PRIMARY }
+                disabled=move || pending.get() || blocked.get()
+            >
                 {submit}
             </button>
         </div>

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
+    bulk::{BulkDialog, SelectionBar, UnusedDialog},
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
     rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
-    table::{Open, TableState, compare, header, row},
+    table::{Open, TableState, compare, header, row, select_all},
 };
 use crate::{
     app::frame::{
@@ -15,8 +16,11 @@ use crate::{
         widgets::{PRIMARY, SECONDARY, Toasts, copy_to_clipboard},
         workspace::use_workspace,
     },
-    domain::token::{HiddenColumns, TokenColumn, TokenStatus},
-    model::{TokenView, TokensPage},
+    domain::{
+        revoke::count_tokens,
+        token::{HiddenColumns, TokenColumn, TokenStatus},
+    },
+    model::{Revoked, TokenView, TokensPage},
 };
 
 #[component]
@@ -41,6 +45,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
     let workspace_id = data.workspace.id;
     let now = data.now;
     let can_create = data.can_create;
+    let (can_disable, can_delete) = (data.can_disable, data.can_delete);
     let scopes = StoredValue::new(data.grantable_scopes.clone());
     let tokens = RwSignal::new(data.tokens);
     let hidden = RwSignal::new(data.hidden_columns);
@@ -71,6 +76,37 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
         });
         rows
     });
+    // A bulk action takes the selected rows the search shows, nothing hidden from view.
+    let shown = Memo::new(move |_| rows.with(|rows| rows.iter().map(|t| t.id).collect::<Vec<_>>()));
+    let selected = RwSignal::new(Vec::<Uuid>::new());
+    let chosen = Memo::new(move |_| {
+        shown.with(|shown| {
+            selected.with(|s| {
+                shown
+                    .iter()
+                    .filter(|id| s.contains(id))
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    // After a bulk action: the table as the server now has it.
+    let refresh = Action::new(move |_: &()| async move {
+        match get_tokens(workspace_id).await {
+            Ok(page) => tokens.set(page.tokens),
+            Err(error) => toasts.error(error.to_string()),
+        }
+    });
+    let revoked = move |revoked: Revoked| {
+        toasts.success(format!(
+            "{} {}.",
+            count_tokens(revoked.tokens.len()),
+            revoked.action.done()
+        ));
+        selected.set(Vec::new());
+        open.set(Open::Nothing);
+        refresh.dispatch(());
+    };
 
     let replace = move |view: TokenView| {
         tokens.update(|list| {
@@ -115,9 +151,13 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
         open,
         toggle,
         copy,
+        selectable: can_disable || can_delete,
+        selected,
     };
 
-    view! {
+    // Type-erased parts: the page as one nested view type is deeper than the compiler
+    // follows.
+    let toolbar = view! {
         <div class="mb-4 flex flex-wrap items-center gap-3">
             <input
                 type="search"
@@ -162,43 +202,66 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     </div>
                 </Show>
             </div>
+            <Show when=move || can_disable>
+                <button type="button" class=SECONDARY on:click=move |_| open.set(Open::Unused)>
+                    "Revoke unused…"
+                </button>
+            </Show>
             <Show when=move || can_create>
                 <button type="button" class=format!("{PRIMARY} ml-auto") on:click=move |_| open.set(Open::Create)>
                     "New token"
                 </button>
             </Show>
         </div>
-        <Show
-            when=move || !tokens.with(Vec::is_empty)
-            fallback=move || {
-                view! {
-                    <div class="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center" data-testid="empty-state">
-                        <p class="font-medium">"No access tokens yet"</p>
-                        <p class="mt-1 text-sm text-slate-600">
-                            {if can_create {
-                                "Create one for each service or script that calls the API, so each can be revoked on its own."
-                            } else {
-                                "Workspace Managers, Administrators and Owners can create them."
-                            }}
-                        </p>
-                    </div>
-                }
+    }
+    .into_any();
+    let listing = view! {
+    <Show
+        when=move || !tokens.with(Vec::is_empty)
+        fallback=move || {
+            view! {
+                <div class="rounded-lg border border-dashed border-slate-300 bg-white p-10 text-center" data-testid="empty-state">
+                    <p class="font-medium">"No access tokens yet"</p>
+                    <p class="mt-1 text-sm text-slate-600">
+                        {if can_create {
+                            "Create one for each service or script that calls the API, so each can be revoked on its own."
+                        } else {
+                            "Workspace Managers, Administrators and Owners can create them."
+                        }}
+                    </p>
+                </div>
             }
-        >
-            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                <table class="w-full text-left text-sm" data-testid="token-table">
-                    <thead class="bg-slate-50 text-xs text-slate-500">
-                        <tr>{TokenColumn::ALL.into_iter().map(|column| header(table, column)).collect_view()}</tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-200">
-                        {move || rows.get().into_iter().map(|token| row(table, now, token)).collect_view()}
-                    </tbody>
-                </table>
-                <Show when=move || rows.with(Vec::is_empty)>
-                    <p class="p-4 text-sm text-slate-600">"No token's label matches your search."</p>
-                </Show>
-            </div>
-        </Show>
+        }
+    >
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="w-full text-left text-sm" data-testid="token-table">
+                <thead class="bg-slate-50 text-xs text-slate-500">
+                    <tr>
+                        {select_all(table, shown)}
+                        {TokenColumn::ALL.into_iter().map(|column| header(table, column)).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-200">
+                    {move || rows.get().into_iter().map(|token| row(table, now, token)).collect_view()}
+                </tbody>
+            </table>
+            <Show when=move || rows.with(Vec::is_empty)>
+                <p class="p-4 text-sm text-slate-600">"No token's label matches your search."</p>
+            </Show>
+        </div>
+    </Show>
+    }
+    .into_any();
+    view! {
+        {toolbar}
+        <SelectionBar
+            count=Signal::derive(move || chosen.with(Vec::len))
+            can_disable
+            can_delete
+            on_act=move |action| open.set(Open::Bulk(action, chosen.get_untracked()))
+            on_clear=move || selected.set(Vec::new())
+        />
+        {listing}
         {move || match open.get() {
             Open::Nothing => ().into_any(),
             Open::Create => view! {
@@ -234,6 +297,14 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                         open.set(Open::Nothing);
                     }
                 />
+            }
+            .into_any(),
+            Open::Bulk(action, ids) => view! {
+                <BulkDialog workspace_id action ids on_close=move || open.set(Open::Nothing) on_done=revoked />
+            }
+            .into_any(),
+            Open::Unused => view! {
+                <UnusedDialog workspace_id on_close=move || open.set(Open::Nothing) on_done=revoked />
             }
             .into_any(),
         }}

@@ -6,8 +6,8 @@ use server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::{
-    domain::{error::AppError, token::HiddenColumns},
-    model::{CreatedToken, TokenInput, TokenView, TokensPage},
+    domain::{error::AppError, revoke::RevokeRequest, token::HiddenColumns},
+    model::{CreatedToken, Revoked, TokenInput, TokenView, TokensPage},
 };
 
 #[server(prefix = "/rpc", endpoint = "tokens", input = Json)]
@@ -50,6 +50,14 @@ pub async fn set_token_enabled(
 pub async fn delete_token(workspace: Uuid, token: Uuid) -> Result<(), AppError> {
     use crate::server::{services::tokens, web};
     web::acting(async |ctx| tokens::delete(&ctx, workspace, token).await).await
+}
+
+/// Disables or deletes many tokens at once, or (`dry_run`) counts them: the table's
+/// selection and "Revoke unused…".
+#[server(prefix = "/rpc", endpoint = "revoke_tokens", input = Json)]
+pub async fn revoke_tokens(workspace: Uuid, request: RevokeRequest) -> Result<Revoked, AppError> {
+    use crate::server::{services::bulk_revoke, web};
+    web::acting(async |ctx| bulk_revoke::revoke(&ctx, workspace, request).await).await
 }
 
 #[server(prefix = "/rpc", endpoint = "copy_token", input = Json)]

@@ -4,10 +4,12 @@
 use std::cmp::Ordering;
 
 use leptos::prelude::*;
+use uuid::Uuid;
 
 use crate::{
     app::frame::widgets::{LocalTime, SMALL},
     domain::{
+        revoke::RevokeAction,
         token::{HiddenColumns, TokenColumn, TokenStatus},
         token_format::masked,
     },
@@ -21,10 +23,15 @@ pub enum Open {
     Create,
     Edit(TokenView),
     Delete(TokenView),
+    /// Disable or delete the selected tokens (these ids).
+    Bulk(RevokeAction, Vec<Uuid>),
+    /// Disable the tokens unused since a date.
+    Unused,
 }
 
 /// What the headers and rows share with the page: the columns shown, the sort, the open
-/// dialog, and the row buttons' actions.
+/// dialog, the row buttons' actions, and the rows selected for a bulk action (with their
+/// column only for those who may disable or delete tokens).
 #[derive(Clone, Copy)]
 pub struct TableState {
     pub hidden: RwSignal<HiddenColumns>,
@@ -32,6 +39,8 @@ pub struct TableState {
     pub open: RwSignal<Open>,
     pub toggle: Action<TokenView, ()>,
     pub copy: Action<TokenView, ()>,
+    pub selectable: bool,
+    pub selected: RwSignal<Vec<Uuid>>,
 }
 
 impl TableState {
@@ -107,6 +116,65 @@ pub fn header(state: TableState, column: TokenColumn) -> impl IntoView {
             }}
         </th>
     }
+}
+
+/// The selection column's header: selects every row the search shows, or clears them.
+pub fn select_all(state: TableState, shown: Memo<Vec<Uuid>>) -> impl IntoView {
+    let all = move || {
+        shown.with(|shown| {
+            !shown.is_empty()
+                && state
+                    .selected
+                    .with(|s| shown.iter().all(|id| s.contains(id)))
+        })
+    };
+    state.selectable.then(|| {
+        view! {
+            <th class="w-8 px-3 py-2">
+                <input
+                    type="checkbox"
+                    aria-label="Select all"
+                    prop:checked=all
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        let shown = shown.get_untracked();
+                        state.selected.update(|selected| {
+                            selected.retain(|id| !shown.contains(id));
+                            if on {
+                                selected.extend(shown);
+                            }
+                        });
+                    }
+                />
+            </th>
+        }
+    })
+}
+
+/// A row's selection cell.
+fn select_one(state: TableState, token: &TokenView) -> impl IntoView + use<> {
+    let id = token.id;
+    let label = format!("Select {}", token.label);
+    state.selectable.then(|| {
+        view! {
+            <td class="w-8 px-3 py-3 align-top">
+                <input
+                    type="checkbox"
+                    aria-label=label
+                    prop:checked=move || state.selected.with(|s| s.contains(&id))
+                    on:change=move |event| {
+                        let on = event_target_checked(&event);
+                        state.selected.update(|selected| {
+                            selected.retain(|other| *other != id);
+                            if on {
+                                selected.push(id);
+                            }
+                        });
+                    }
+                />
+            </td>
+        }
+    })
 }
 
 /// A token's row; its buttons only for what the viewer may do (the server checks again).
@@ -219,6 +287,7 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
     };
     view! {
         <tr class=row_class data-testid="token-row" data-status=status.label()>
+            {select_one(state, &token)}
             {cell(TokenColumn::Label)(view! { <span class="font-medium">{token.label.clone()}</span> }.into_any())}
             {cell(TokenColumn::Token)(view! {
                 <code class="font-mono text-xs" data-testid="masked-token">{masked(&token.display_prefix)}</code>

@@ -67,6 +67,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route(
+            &workspace("/tokens/revoke"),
+            // A list of ids is larger than any other body (see `REVOKE_BODY_LIMIT`); this
+            // layer is inside the shared one below, so its limit is the one that holds.
+            post(tokens::revoke_tokens).layer(DefaultBodyLimit::max(tokens::REVOKE_BODY_LIMIT)),
+        )
+        .route(
             &workspace("/tokens/{token}"),
             get(tokens::get_token)
                 .patch(tokens::patch_token)

@@ -19,7 +19,7 @@ use crate::domain::role::Role;
     paths(
         access_token::get_self, access_token::revoke_self,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token,
-        tokens::delete_token,
+        tokens::delete_token, tokens::revoke_tokens,
         personal_tokens::list_personal_tokens, personal_tokens::remove_personal_token,
         workspaces::get_workspace, workspaces::patch_workspace, workspaces::list_members,
         invitations::invite_member, workspaces::patch_member, workspaces::delete_member,

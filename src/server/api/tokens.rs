@@ -7,15 +7,22 @@ use uuid::Uuid;
 
 use super::{
     Problem,
-    door::{ApiQuery, ApiResult, BodyRefused, Ids, QueryRefused, Refused},
+    door::{ApiQuery, ApiResult, BodyRefused, Conflict, Ids, QueryRefused, Refused},
     json::{ApiJson, Json, Time, parse_rfc3339, present},
 };
 use crate::{
-    domain::{api_permission::PermissionSet, role::Role, token::TokenStatus},
-    model::{TokenInput, TokenView},
+    domain::{
+        api_permission::PermissionSet,
+        error::AppError,
+        revoke::{self, RevokeAction, RevokeRequest, Selection, SelectionFields},
+        role::Role,
+        token::TokenStatus,
+    },
+    model::{Revoked, TokenInput, TokenView},
     server::{
         context::Ctx,
         services::{
+            bulk_revoke,
             token_views::{self, TokenFilter},
             tokens::{self, TokenPatch},
         },
@@ -37,7 +44,10 @@ pub struct TokenJson {
     pub status: &'static str,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Time,
+    /// Who made it: the person, and the token they made it through, if any.
     pub created_by: Option<String>,
+    /// The label of the token it was made through (the API), if it was.
+    pub created_by_token: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Time>,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -71,6 +81,7 @@ impl From<TokenView> for TokenJson {
             status: status_name(view.status),
             created_at: Time(view.created_at),
             created_by: view.created_by,
+            created_by_token: view.created_by_token,
             expires_at: view.expires_at.map(Time),
             last_used_at: view.last_used_at.map(Time),
             last_used_ip: view.last_used_ip,
@@ -253,4 +264,96 @@ pub async fn delete_token(
 ) -> ApiResult<StatusCode> {
     tokens::delete(&ctx, workspace, token).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The largest body `POST …/tokens/revoke` reads: room for [`revoke::MAX_IDS`] ids (38
+/// bytes each, quoted and separated) and the rest, so that a list over the cap is told so
+/// (422) instead of being cut off as too large.
+pub const REVOKE_BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeTokens {
+    /// These tokens (1 to 1000 ids). Leave out to choose by the criteria below instead.
+    #[serde(default)]
+    pub ids: Option<Vec<Uuid>>,
+    /// Tokens never used, or last used before this time.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub unused_since: Option<String>,
+    /// Tokens made by this person (a user id).
+    #[serde(default)]
+    pub created_by: Option<Uuid>,
+    /// Tokens of exactly this scope.
+    #[serde(default)]
+    pub scope: Option<Role>,
+    pub action: RevokeAction,
+    /// Only say which tokens it would take; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokedJson {
+    pub action: RevokeAction,
+    pub dry_run: bool,
+    /// How many tokens were (on a dry run: would be) disabled or deleted.
+    pub count: usize,
+    pub tokens: Vec<RevokedTokenJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokedTokenJson {
+    pub id: Uuid,
+    pub label: String,
+}
+
+impl From<Revoked> for RevokedJson {
+    fn from(revoked: Revoked) -> Self {
+        RevokedJson {
+            action: revoked.action,
+            dry_run: revoked.dry_run,
+            count: revoked.tokens.len(),
+            tokens: revoked
+                .tokens
+                .into_iter()
+                .map(|token| RevokedTokenJson {
+                    id: token.id,
+                    label: token.label,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/workspaces/{workspace}/tokens/revoke", tag = "tokens",
+    description = "Disables or deletes many tokens at once: those listed in `ids`, or every token matching all the criteria given (`unused_since`, `created_by`, `scope`). All or nothing: an id that is not a token of this workspace (404), or a token the caller may not disable or delete (403), refuses the whole request and nothing changes. Disabling skips tokens already disabled. Each token is recorded as a single disable or delete is, and the request once more (`token.bulk_disabled`, `token.bulk_deleted`). With `dry_run` nothing changes: the answer says what would be done.",
+    params(("workspace" = Uuid, Path, description = "Workspace id")),
+    request_body = RevokeTokens,
+    responses((status = 200, description = "The tokens disabled or deleted (on a dry run: that would be)", body = RevokedJson), Refused, BodyRefused, Conflict),
+    security(("bearer" = [])))]
+pub async fn revoke_tokens(
+    ctx: Ctx,
+    Ids(workspace): Ids<Uuid>,
+    ApiJson(body): ApiJson<RevokeTokens>,
+) -> ApiResult<Json<RevokedJson>> {
+    let fields = SelectionFields {
+        ids: body.ids,
+        unused_since: body
+            .unused_since
+            .map(|text| parse_rfc3339("unused_since", &text))
+            .transpose()?,
+        created_by: body.created_by,
+        scope: body.scope,
+    };
+    let request = RevokeRequest {
+        selection: Selection::try_from(fields).map_err(AppError::from)?,
+        action: body.action,
+        dry_run: body.dry_run,
+    };
+    match bulk_revoke::revoke(&ctx, workspace, request).await {
+        Ok(revoked) => Ok(Json(revoked.into())),
+        Err(AppError::NotFound) => Err(Problem::not_found(revoke::NOT_FOUND)),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -78,7 +78,12 @@ fn entry(row: AuditRow) -> AuditEntry {
     AuditEntry {
         id: row.id,
         at: row.created_at,
-        actor_id: row.actor_user_id.or(row.actor_token_id),
+        // A token's record also names the person behind it; the actor is the token.
+        actor_id: if row.actor_kind == "token" {
+            row.actor_token_id
+        } else {
+            row.actor_user_id
+        },
         actor_kind: row.actor_kind,
         actor: row.actor_label,
         action: row.action,

@@ -5,6 +5,7 @@
 pub mod access_audit;
 pub mod accounts;
 pub mod audit;
+pub mod bulk_revoke;
 pub mod invitations;
 pub mod notifications;
 pub mod password_changes;
@@ -62,6 +63,22 @@ impl From<&Principal> for Principal {
 }
 
 impl Principal {
+    /// The person acting, or the person behind the acting token.
+    pub fn person(&self) -> Option<Uuid> {
+        match self {
+            Principal::User(user) => Some(user.id),
+            Principal::Token(token) => token.reach.person(),
+        }
+    }
+
+    /// The acting token and its label, when a token acts.
+    pub fn token(&self) -> Option<(Uuid, &str)> {
+        match self {
+            Principal::User(_) => None,
+            Principal::Token(token) => Some((token.id, &token.label)),
+        }
+    }
+
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Principal::User(user) => Some(user.id),
@@ -104,6 +121,7 @@ impl TokenPrincipal {
         Actor::Token {
             id: self.id,
             label: self.label.clone(),
+            person: self.reach.person(),
         }
     }
 }

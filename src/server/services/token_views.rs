@@ -31,7 +31,12 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
         scope,
         display_prefix: row.display_prefix,
         created_at: row.created_at,
-        created_by: row.created_by_name,
+        created_by: match (row.created_by_name, &row.created_by_token_label) {
+            (Some(name), Some(token)) => Some(format!("{name} (through the token “{token}”)")),
+            (None, Some(token)) => Some(format!("the token “{token}”")),
+            (name, None) => name,
+        },
+        created_by_token: row.created_by_token_label,
         expires_at: row.expires_at,
         last_used_at: row.last_used_at,
         last_used_ip: row.last_used_ip,
@@ -64,6 +69,8 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
     Ok(TokensPage {
         workspace,
         can_create,
+        can_disable: may_ever(role, TokenAction::Disable),
+        can_delete: may_ever(role, TokenAction::Delete),
         grantable_scopes: if can_create {
             role.at_or_below().collect()
         } else {

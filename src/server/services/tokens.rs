@@ -14,15 +14,19 @@ use crate::{
         error::AppError,
         notify::TokenChange,
         permission::{Action, Denied, TokenAction, authorize_expiry_change},
+        revoke::RevokeAction,
         role::Role,
         validation,
     },
-    model::{CreatedToken, TokenInput, TokenView},
+    model::{CreatedToken, TokenInput, TokenView, WorkspaceSummary},
     server::{
         clock::rfc3339,
         context::Ctx,
         secrets,
-        store::tokens::{NewToken, TokenEdit, TokenHolder, TokenWrite},
+        store::{
+            audit::AuditEvent,
+            tokens::{NewToken, TokenEdit, TokenHolder, TokenRow, TokenWrite},
+        },
     },
 };
 
@@ -125,7 +129,9 @@ pub async fn create(
         digest: &digest,
         display_prefix: secret.display_prefix(),
         sealed_secret: &sealed,
-        created_by: ctx.user_id(),
+        // Whoever made it is recorded truly: the person, or the token and the person behind it.
+        created_by: ctx.principal.person(),
+        created_by_token: ctx.principal.token(),
         expires_at: input.expires_at,
     };
     let told = notifications::token_created(ctx, &workspace, &label, input.scope, input.expires_at)
@@ -310,16 +316,38 @@ pub async fn update(
     reread(ctx, role, workspace_id, token_id).await
 }
 
+/// The record of a token disabled (switched off and nothing else, as [`update`] records
+/// it) or deleted, with the news to its creator: a single deletion's, and each token's in
+/// a bulk revocation.
+pub(super) fn revocation_record(
+    ctx: &Ctx,
+    workspace: &WorkspaceSummary,
+    row: &TokenRow,
+    action: RevokeAction,
+) -> AuditEvent {
+    let (name, change, changes) = match action {
+        RevokeAction::Disable => (
+            "token.disabled",
+            TokenChange::Disabled,
+            json!({ "enabled": { "from": true, "to": false } }),
+        ),
+        RevokeAction::Delete => (
+            "token.deleted",
+            TokenChange::Deleted,
+            json!({ "scope": row.scope.as_str() }),
+        ),
+    };
+    let told = notifications::token_changed(ctx, workspace, row, change);
+    ctx.audit(Some(workspace.id), name)
+        .target("token", row.id, &row.label)
+        .changes(changes)
+        .notify(told)
+}
+
 pub async fn delete(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<(), AppError> {
     let (workspace, row) = visible_token(ctx, workspace_id, token_id).await?;
-    let scope = row.scope;
-    ctx.allow(&workspace, Action::Token(TokenAction::Delete, scope))?;
-    let told = notifications::token_changed(ctx, &workspace, &row, TokenChange::Deleted);
-    let audit = ctx
-        .audit(Some(workspace_id), "token.deleted")
-        .target("token", token_id, &row.label)
-        .changes(json!({ "scope": scope.as_str() }))
-        .notify(told);
+    ctx.allow(&workspace, Action::Token(TokenAction::Delete, row.scope))?;
+    let audit = revocation_record(ctx, &workspace, &row, RevokeAction::Delete);
     match ctx
         .db()
         .delete_token(TokenHolder::Workspace(workspace_id), token_id, &[audit])

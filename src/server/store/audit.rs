@@ -5,8 +5,17 @@ use uuid::Uuid;
 /// Who did something.
 #[derive(Clone, Debug)]
 pub enum Actor {
-    User { id: Uuid, email: String },
-    Token { id: Uuid, label: String },
+    User {
+        id: Uuid,
+        email: String,
+    },
+    /// A token, and the person behind it (a personal token's owner, or whoever made a
+    /// workspace's token) while their account exists.
+    Token {
+        id: Uuid,
+        label: String,
+        person: Option<Uuid>,
+    },
     System,
 }
 
@@ -40,7 +49,8 @@ impl AuditEvent {
     pub fn actor_user_id(&self) -> Option<Uuid> {
         match self.actor {
             Actor::User { id, .. } => Some(id),
-            _ => None,
+            Actor::Token { person, .. } => person,
+            Actor::System => None,
         }
     }
     pub fn actor_token_id(&self) -> Option<Uuid> {

@@ -16,17 +16,20 @@
 ///   evaluates to the write's outcome, a `Copy` value;
 /// - the write happened when the outcome matches the pattern `DONE`, whose bindings the
 ///   `audit` expression may use;
-/// - `audit` is a `&AuditEvent`, or an `Option<&AuditEvent>` for writes that record one
-///   only sometimes;
-/// - `stale`, a [`Stale`](super::token_cache::Stale), names the cached tokens the write
-///   changes: announced inside the transaction on PostgreSQL, so every instance drops them
-///   once it commits (and none if it rolls back), and dropped here after the commit.
+/// - `audit` is a `&AuditEvent`, an `Option<&AuditEvent>` for writes that record one
+///   only sometimes, or a `&[AuditEvent]` for a write that records several (a bulk
+///   revocation: one per token and one for the whole); see [`AuditRecords`];
+/// - `stale`, a [`Stale`](super::token_cache::Stale) or a `&[Stale]`, names the cached
+///   tokens the write changes: each announced inside the transaction on PostgreSQL, so
+///   every instance drops them once it commits (and none if it rolls back), and dropped
+///   here after the commit; see [`StaleTokens`].
 ///
 /// Evaluates to the outcome.
 macro_rules! audited_write {
     ($db:expr, $tx:ident => $write:block, $done:pat => $audit:expr $(, $stale:expr)?) => {{
         let db: &$crate::server::store::Db = $db;
-        let stale: Option<$crate::server::store::token_cache::Stale> = None $(.or(Some($stale)))?;
+        // `()`, nothing stale, unless the caller names it.
+        let stale = { $($stale)? };
         let (outcome, happened) = $crate::on_pool!(db, pool => {
             let mut $tx = pool.begin().await?;
             let outcome = $write;
@@ -34,20 +37,19 @@ macro_rules! audited_write {
             #[allow(unreachable_patterns)]
             let happened = match outcome {
                 $done => {
-                    // In the condition, so that an event made here lives until it is written.
-                    if let Some(audit) =
-                        Option::<&$crate::server::store::audit::AuditEvent>::from($audit)
-                    {
+                    // In the loop's head, so that an event made here lives until it is
+                    // written.
+                    for audit in $crate::server::store::audited::AuditRecords::records($audit) {
                         $crate::insert_audit!(&mut *$tx, audit)?;
                     }
-                    if let Some(stale) = stale
-                        && db.engine() == $crate::server::store::Engine::Postgres
-                    {
-                        sqlx::query("SELECT pg_notify($1, $2)")
-                            .bind($crate::server::store::token_cache::TOKEN_CHANGES)
-                            .bind(stale.payload())
-                            .execute(&mut *$tx)
-                            .await?;
+                    if db.engine() == $crate::server::store::Engine::Postgres {
+                        for stale in $crate::server::store::audited::StaleTokens::each(stale) {
+                            sqlx::query("SELECT pg_notify($1, $2)")
+                                .bind($crate::server::store::token_cache::TOKEN_CHANGES)
+                                .bind(stale.payload())
+                                .execute(&mut *$tx)
+                                .await?;
+                        }
                     }
                     $tx.commit().await?;
                     true
@@ -59,10 +61,61 @@ macro_rules! audited_write {
             };
             (outcome, happened)
         });
-        if happened && let Some(stale) = stale {
-            stale.drop_from(db.token_cache());
+        if happened {
+            for stale in $crate::server::store::audited::StaleTokens::each(stale) {
+                stale.drop_from(db.token_cache());
+            }
         }
         outcome
     }};
 }
 pub(super) use audited_write;
+
+use super::{audit::AuditEvent, token_cache::Stale};
+
+/// The audit records an audited write leaves when it happens.
+pub trait AuditRecords<'a> {
+    fn records(self) -> impl Iterator<Item = &'a AuditEvent>;
+}
+
+impl<'a> AuditRecords<'a> for &'a AuditEvent {
+    fn records(self) -> impl Iterator<Item = &'a AuditEvent> {
+        std::iter::once(self)
+    }
+}
+
+impl<'a> AuditRecords<'a> for Option<&'a AuditEvent> {
+    fn records(self) -> impl Iterator<Item = &'a AuditEvent> {
+        self.into_iter()
+    }
+}
+
+impl<'a> AuditRecords<'a> for &'a [AuditEvent] {
+    fn records(self) -> impl Iterator<Item = &'a AuditEvent> {
+        self.iter()
+    }
+}
+
+/// The cached tokens an audited write changes: none (`()`, a write that changes no
+/// token), one, or several.
+pub trait StaleTokens: Copy {
+    fn each(self) -> impl Iterator<Item = Stale>;
+}
+
+impl StaleTokens for () {
+    fn each(self) -> impl Iterator<Item = Stale> {
+        std::iter::empty()
+    }
+}
+
+impl StaleTokens for Stale {
+    fn each(self) -> impl Iterator<Item = Stale> {
+        std::iter::once(self)
+    }
+}
+
+impl StaleTokens for &[Stale] {
+    fn each(self) -> impl Iterator<Item = Stale> {
+        self.iter().copied()
+    }
+}

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{api_permission::PermissionSet, role::Role},
-    insert_audit, on_pool,
+    on_pool,
 };
 
 /// A workspace a personal token is to act in.
@@ -96,15 +96,6 @@ const GRANT_SELECT: &str = "SELECT g.token_id, g.workspace_id, w.name AS workspa
     FROM token_workspaces g JOIN access_tokens t ON t.id = g.token_id
     JOIN workspaces w ON w.id = g.workspace_id
     LEFT JOIN memberships m ON m.workspace_id = g.workspace_id AND m.user_id = t.owner_id";
-
-/// Writes `audits` beyond the first (which `audited_write!` writes) in the open transaction.
-macro_rules! more_audits {
-    ($tx:ident, $audits:expr) => {
-        for audit in $audits.iter().skip(1) {
-            insert_audit!(&mut *$tx, audit)?;
-        }
-    };
-}
 
 /// Inserts a token's workspaces in the open transaction.
 macro_rules! insert_grants {
@@ -206,10 +197,9 @@ impl Db {
             let outcome = token_write(inserted.map(|done| done.rows_affected()))?;
             if outcome == TokenWrite::Done {
                 insert_grants!(tx, token.id, token.grants, now);
-                more_audits!(tx, audits);
             }
             outcome
-        }, TokenWrite::Done => audits.first());
+        }, TokenWrite::Done => audits);
         Ok(written)
     }
 
@@ -236,10 +226,9 @@ impl Db {
                 sqlx::query("DELETE FROM token_workspaces WHERE token_id = $1")
                     .bind(id).execute(&mut *tx).await?;
                 insert_grants!(tx, id, edit.grants, now);
-                more_audits!(tx, audits);
             }
             outcome
-        }, TokenWrite::Done => audits.first(), Stale::Token(id));
+        }, TokenWrite::Done => audits, Stale::Token(id));
         Ok(written)
     }
 

@@ -49,8 +49,9 @@ impl Grant {
 /// Where a token may act.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reach {
-    /// A workspace's token acts in that workspace only.
-    Workspace(Grant),
+    /// A workspace's token acts in that workspace only; `made_by` is the person who made
+    /// it (or the person behind the token that did), while their account exists.
+    Workspace { grant: Grant, made_by: Option<Uuid> },
     /// A person's token acts in the workspaces they chose, where they are still members.
     Personal { owner_id: Uuid, grants: Vec<Grant> },
 }
@@ -58,7 +59,7 @@ pub enum Reach {
 impl Reach {
     pub fn grants(&self) -> &[Grant] {
         match self {
-            Reach::Workspace(grant) => std::slice::from_ref(grant),
+            Reach::Workspace { grant, .. } => std::slice::from_ref(grant),
             Reach::Personal { grants, .. } => grants,
         }
     }
@@ -72,7 +73,15 @@ impl Reach {
 
     pub fn owner_id(&self) -> Option<Uuid> {
         match self {
-            Reach::Workspace(_) => None,
+            Reach::Workspace { .. } => None,
+            Reach::Personal { owner_id, .. } => Some(*owner_id),
+        }
+    }
+
+    /// The person behind the token: a personal token's owner, or who made a workspace's.
+    pub fn person(&self) -> Option<Uuid> {
+        match self {
+            Reach::Workspace { made_by, .. } => *made_by,
             Reach::Personal { owner_id, .. } => Some(*owner_id),
         }
     }
@@ -80,7 +89,7 @@ impl Reach {
     /// The workspace a workspace token belongs to.
     pub fn home(&self) -> Option<&Grant> {
         match self {
-            Reach::Workspace(grant) => Some(grant),
+            Reach::Workspace { grant, .. } => Some(grant),
             Reach::Personal { .. } => None,
         }
     }
@@ -340,7 +349,14 @@ mod tests {
     }
 
     fn token(id: Uuid) -> Arc<AuthToken> {
-        with_reach(id, Reach::Workspace(grant(Uuid::nil())))
+        with_reach(id, workspace_reach(Uuid::nil()))
+    }
+
+    fn workspace_reach(workspace_id: Uuid) -> Reach {
+        Reach::Workspace {
+            grant: grant(workspace_id),
+            made_by: None,
+        }
     }
 
     fn with_reach(id: Uuid, reach: Reach) -> Arc<AuthToken> {
@@ -413,7 +429,7 @@ mod tests {
             cache.insert(
                 cache.epoch(),
                 [1; 32],
-                with_reach(workspace_token, Reach::Workspace(grant(acme))),
+                with_reach(workspace_token, workspace_reach(acme)),
             );
             let grants = vec![grant(acme), grant(beta)];
             cache.insert(

@@ -13,7 +13,9 @@ use super::{
     token_cache::{AuthToken, Digest, Grant, Reach, Stale, TOKEN_CHANGES},
 };
 use crate::{
-    domain::{api_permission::PermissionSet, permission::personal_scope, role::Role},
+    domain::{
+        api_permission::PermissionSet, permission::personal_scope, revoke::RevokeAction, role::Role,
+    },
     on_pool,
 };
 
@@ -29,6 +31,9 @@ pub struct TokenRow {
     pub created_by: Option<Uuid>,
     pub created_by_name: Option<String>,
     pub created_by_email: Option<String>,
+    /// The token that made it through the API (its label then), the person behind that
+    /// token being `created_by`.
+    pub created_by_token_label: Option<String>,
     /// The creator's email while they are a member of the token's workspace: news of the
     /// token goes there, and not to someone who has left.
     pub member_creator_email: Option<String>,
@@ -46,6 +51,7 @@ pub struct TokenRow {
 const TOKEN_SELECT: &str =
     "SELECT t.id, t.workspace_id, t.label, t.scope, t.permissions, t.display_prefix,
         t.created_by, u.name AS created_by_name, u.email AS created_by_email,
+        t.created_by_token_label,
         CASE WHEN m.user_id IS NOT NULL THEN u.email END AS member_creator_email,
         t.created_at, t.updated_at, t.expires_at,
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
@@ -54,8 +60,9 @@ const TOKEN_SELECT: &str =
     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
 
 const AUTH_SELECT: &str =
-    "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.owner_id, t.label, t.scope,
-        t.permissions, t.created_at, t.expires_at, t.disabled_at, t.last_used_at
+    "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.owner_id, t.created_by,
+        t.label, t.scope, t.permissions, t.created_at, t.expires_at, t.disabled_at,
+        t.last_used_at
     FROM access_tokens t LEFT JOIN workspaces w ON w.id = t.workspace_id
     WHERE t.digest = $1";
 
@@ -76,6 +83,7 @@ struct AuthRow {
     workspace_id: Option<Uuid>,
     workspace_name: Option<String>,
     owner_id: Option<Uuid>,
+    created_by: Option<Uuid>,
     label: String,
     scope: Option<Role>,
     permissions: Option<PermissionSet>,
@@ -121,6 +129,8 @@ pub struct NewToken<'a> {
     pub display_prefix: &'a str,
     pub sealed_secret: &'a [u8],
     pub created_by: Option<Uuid>,
+    /// The token that made it through the API, and its label.
+    pub created_by_token: Option<(Uuid, &'a str)>,
     pub expires_at: Option<i64>,
 }
 
@@ -189,7 +199,7 @@ pub enum TokenHolder {
 impl TokenHolder {
     pub fn of(reach: &Reach) -> TokenHolder {
         match reach {
-            Reach::Workspace(grant) => TokenHolder::Workspace(grant.workspace_id),
+            Reach::Workspace { grant, .. } => TokenHolder::Workspace(grant.workspace_id),
             Reach::Personal { owner_id, .. } => TokenHolder::Owner(*owner_id),
         }
     }
@@ -285,13 +295,16 @@ impl Db {
             row.scope,
             row.owner_id,
         ) {
-            (Some(workspace_id), Some(workspace_name), Some(scope), _) => Reach::Workspace(Grant {
-                workspace_id,
-                workspace_name,
-                scope,
-                chosen: row.permissions,
-                pending: false,
-            }),
+            (Some(workspace_id), Some(workspace_name), Some(scope), _) => Reach::Workspace {
+                grant: Grant {
+                    workspace_id,
+                    workspace_name,
+                    scope,
+                    chosen: row.permissions,
+                    pending: false,
+                },
+                made_by: row.created_by,
+            },
             (_, _, _, Some(owner_id)) => {
                 // A second read on a miss only, for personal tokens: a write between the two
                 // bumps the epoch, and then the token is not kept.
@@ -469,12 +482,15 @@ impl Db {
         let written = audited_write!(self, tx => {
             let inserted = sqlx::query(
                 "INSERT INTO access_tokens (id, workspace_id, label, scope, permissions, digest,
-                     display_prefix, sealed_secret, created_by, created_at, updated_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+                     display_prefix, sealed_secret, created_by, created_at, updated_at, expires_at,
+                     created_by_token, created_by_token_label)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)",
             )
             .bind(token.id).bind(token.workspace_id).bind(token.label).bind(token.scope)
             .bind(token.permissions).bind(token.digest).bind(token.display_prefix)
             .bind(token.sealed_secret).bind(token.created_by).bind(now).bind(token.expires_at)
+            .bind(token.created_by_token.map(|(id, _)| id))
+            .bind(token.created_by_token.map(|(_, label)| label))
             .execute(&mut *tx).await;
             token_write(inserted.map(|done| done.rows_affected()))?
         }, TokenWrite::Done => audit);
@@ -514,19 +530,51 @@ impl Db {
             "DELETE FROM access_tokens WHERE {} = $1 AND id = $2",
             holder.column()
         );
-        let (first, more) = audits
-            .split_first()
-            .map_or((None, &[][..]), |(a, m)| (Some(a), m));
         let written = audited_write!(self, tx => {
             let deleted = sqlx::query(&sql).bind(holder.id()).bind(id).execute(&mut *tx).await;
-            let outcome = token_write(deleted.map(|done| done.rows_affected()))?;
-            if outcome == TokenWrite::Done {
-                for audit in more {
-                    crate::insert_audit!(&mut *tx, audit)?;
+            token_write(deleted.map(|done| done.rows_affected()))?
+        }, TokenWrite::Done => audits, Stale::Token(id));
+        Ok(written)
+    }
+
+    /// Disables (those still enabled) or deletes every token of `ids` in the workspace, in
+    /// one transaction with every record of `audits`, each token announced to other
+    /// instances and dropped from the cache. All or nothing: when one of them is gone, or
+    /// already disabled, by the time the transaction reaches it (another write came
+    /// between the service's read and this), nothing is changed and the answer is
+    /// `NotFound`.
+    pub async fn revoke_tokens(
+        &self,
+        workspace_id: Uuid,
+        ids: &[Uuid],
+        action: RevokeAction,
+        now: i64,
+        audits: &[AuditEvent],
+    ) -> Result<TokenWrite, StoreError> {
+        let stale: Vec<Stale> = ids.iter().copied().map(Stale::Token).collect();
+        let written = audited_write!(self, tx => {
+            let mut outcome = TokenWrite::Done;
+            for id in ids {
+                let changed = match action {
+                    RevokeAction::Disable => sqlx::query(
+                        "UPDATE access_tokens SET disabled_at = $3, updated_at = $3
+                         WHERE workspace_id = $1 AND id = $2 AND disabled_at IS NULL",
+                    )
+                    .bind(workspace_id).bind(id).bind(now)
+                    .execute(&mut *tx).await?,
+                    RevokeAction::Delete => sqlx::query(
+                        "DELETE FROM access_tokens WHERE workspace_id = $1 AND id = $2",
+                    )
+                    .bind(workspace_id).bind(id)
+                    .execute(&mut *tx).await?,
+                };
+                if changed.rows_affected() == 0 {
+                    outcome = TokenWrite::NotFound;
+                    break;
                 }
             }
             outcome
-        }, TokenWrite::Done => first, Stale::Token(id));
+        }, TokenWrite::Done => audits, &stale[..]);
         Ok(written)
     }
 }

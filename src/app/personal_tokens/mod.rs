@@ -1,0 +1,3 @@
+//! People's own tokens (see `services::personal_tokens`).
+
+pub mod rpc;

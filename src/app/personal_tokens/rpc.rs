@@ -1,0 +1,74 @@
+//! People's own tokens: the account's server functions (only for the signed-in person's own
+//! tokens), and what a workspace's Administrators see and do with those reaching it. Each
+//! calls the same service as the REST API.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::{
+    domain::error::AppError,
+    model::{CreatedPersonalToken, PersonalTokenInput, PersonalTokenView, PersonalTokensPage},
+};
+
+#[server(prefix = "/rpc", endpoint = "personal_tokens", input = Json)]
+pub async fn get_personal_tokens() -> Result<PersonalTokensPage, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::person(async |ctx| personal_tokens::page(&ctx).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "create_personal_token", input = Json)]
+pub async fn create_personal_token(
+    input: PersonalTokenInput,
+) -> Result<CreatedPersonalToken, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::person(async |ctx| personal_tokens::create(&ctx, input).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "edit_personal_token", input = Json)]
+pub async fn edit_personal_token(
+    token: Uuid,
+    input: PersonalTokenInput,
+) -> Result<PersonalTokenView, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::person(async |ctx| personal_tokens::update(&ctx, token, input.into()).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_personal_token_enabled", input = Json)]
+pub async fn set_personal_token_enabled(
+    token: Uuid,
+    enabled: bool,
+) -> Result<PersonalTokenView, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    let patch = personal_tokens::PersonalPatch {
+        enabled: Some(enabled),
+        ..Default::default()
+    };
+    web::person(async |ctx| personal_tokens::update(&ctx, token, patch).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_personal_token", input = Json)]
+pub async fn delete_personal_token(token: Uuid) -> Result<(), AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::person(async |ctx| personal_tokens::delete(&ctx, token).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "copy_personal_token", input = Json)]
+pub async fn copy_personal_token(token: Uuid) -> Result<String, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::person(async |ctx| personal_tokens::copy(&ctx, token).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "workspace_personal_tokens", input = Json)]
+pub async fn get_workspace_personal_tokens(
+    workspace: Uuid,
+) -> Result<Vec<PersonalTokenView>, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::acting(async |ctx| personal_tokens::reaching(&ctx, workspace).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "remove_personal_token", input = Json)]
+pub async fn remove_personal_token(workspace: Uuid, token: Uuid) -> Result<(), AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::acting(async |ctx| personal_tokens::remove_workspace(&ctx, workspace, token).await).await
+}
