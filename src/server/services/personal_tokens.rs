@@ -10,7 +10,10 @@ use std::collections::HashSet;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{notifications, tokens::check_permissions};
+use super::{
+    notifications,
+    tokens::{check_expiry, check_permissions, open_secret},
+};
 use crate::{
     domain::{
         api_permission::PermissionSet,
@@ -160,11 +163,6 @@ async fn grants(
         ));
     }
     Ok(grants)
-}
-
-/// Checks an expiry: none, or a moment in the future (or the one it has, on an edit).
-fn check_expiry(asked: Option<i64>, unchanged: Option<i64>, now: i64) -> Result<(), AppError> {
-    super::tokens::check_expiry(asked, unchanged, now)
 }
 
 /// The person's record in one workspace of something done to their token.
@@ -400,17 +398,7 @@ pub async fn delete(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<(), AppError> {
 
 /// The full secret of one of the person's own tokens, for the clipboard.
 pub async fn copy(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<String, AppError> {
-    let sealed = ctx
-        .db()
-        .sealed_secret(TokenHolder::Owner(ctx.principal.id), id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .ok_or_else(|| AppError::Conflict(super::tokens::SECRET_NOT_KEPT.into()))?;
-    let secret = ctx.keys().open(id, &sealed).map_err(|error| {
-        tracing::error!(token = %id, "{error}");
-        AppError::Internal
-    })?;
-    Ok(secret.expose().to_owned())
+    open_secret(ctx, TokenHolder::Owner(ctx.principal.id), id).await
 }
 
 /// The personal tokens that can reach a workspace, for its Administrators: each with its
@@ -439,10 +427,8 @@ pub async fn remove_workspace(
         .await?;
     let (row, grant) = ctx
         .db()
-        .personal_tokens_reaching(workspace_id)
+        .personal_token_reaching(workspace_id, token_id)
         .await?
-        .into_iter()
-        .find(|(row, _)| row.id == token_id)
         .ok_or(AppError::NotFound)?;
     let by = notifications::actor_name(&ctx.principal);
     let notice = notify::personal_token_removed(&workspace.name, &row.label, &by);

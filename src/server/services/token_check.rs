@@ -15,7 +15,7 @@ use crate::{
         token_format::PresentedToken,
     },
     server::{
-        context::Ctx,
+        context::{self, Ctx},
         secrets::Keys,
         store::{
             Db,
@@ -176,9 +176,7 @@ pub async fn introspect(
     let caller = &ctx.principal;
     let mut asking = caller.reach.grants().iter().filter(|grant| !grant.pending);
     let Some(first) = asking.next() else {
-        return Err(AppError::Forbidden(
-            super::super::context::PENDING_APPROVAL.into(),
-        ));
+        return Err(AppError::Forbidden(context::PENDING_APPROVAL.into()));
     };
     let allowed = |grant: &Grant| {
         authorize(

@@ -362,9 +362,24 @@ pub async fn delete(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<(),
 pub async fn copy(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<String, AppError> {
     let (workspace, row) = visible_token(ctx, workspace_id, token_id).await?;
     ctx.allow(&workspace, Action::Token(TokenAction::Copy, row.scope))?;
+    let secret = open_secret(ctx, TokenHolder::Workspace(workspace_id), token_id).await?;
+    let audit = ctx
+        .audit(Some(workspace_id), "token.copied")
+        .target("token", token_id, &row.label);
+    ctx.db().record(&audit).await?;
+    Ok(secret)
+}
+
+/// The secret of a token of `holder`, opened from its sealed copy: what every Copy button
+/// gives. Not found for a token elsewhere; a conflict when none was kept.
+pub(super) async fn open_secret<P>(
+    ctx: &Ctx<P>,
+    holder: TokenHolder,
+    token_id: Uuid,
+) -> Result<String, AppError> {
     let sealed = ctx
         .db()
-        .sealed_secret(TokenHolder::Workspace(workspace_id), token_id)
+        .sealed_secret(holder, token_id)
         .await?
         .ok_or(AppError::NotFound)?
         .ok_or_else(|| AppError::Conflict(SECRET_NOT_KEPT.into()))?;
@@ -372,9 +387,5 @@ pub async fn copy(ctx: &Ctx, workspace_id: Uuid, token_id: Uuid) -> Result<Strin
         tracing::error!(token = %token_id, "{error}");
         AppError::Internal
     })?;
-    let audit = ctx
-        .audit(Some(workspace_id), "token.copied")
-        .target("token", token_id, &row.label);
-    ctx.db().record(&audit).await?;
     Ok(secret.expose().to_owned())
 }

@@ -177,6 +177,24 @@ impl Db {
             .collect())
     }
 
+    /// One personal token that can reach a workspace, with its standing there.
+    pub async fn personal_token_reaching(
+        &self,
+        workspace_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<(PersonalTokenRow, GrantRow)>, StoreError> {
+        let token = format!(
+            "{PERSONAL_SELECT} JOIN token_workspaces g ON g.token_id = t.id
+             WHERE g.workspace_id = $1 AND t.id = $2"
+        );
+        let grant = format!("{GRANT_SELECT} WHERE g.workspace_id = $1 AND g.token_id = $2");
+        let (token, grant): (Option<PersonalTokenRow>, Option<GrantRow>) = on_pool!(self, pool => (
+            sqlx::query_as(&token).bind(workspace_id).bind(id).fetch_optional(pool).await?,
+            sqlx::query_as(&grant).bind(workspace_id).bind(id).fetch_optional(pool).await?,
+        ));
+        Ok(token.zip(grant))
+    }
+
     /// Makes a personal token with its workspaces; `audits` are one record per workspace.
     pub async fn insert_personal_token(
         &self,
