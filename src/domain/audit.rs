@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::error::AppError;
 
 /// Every action the audit log records, with how the UI names it.
-pub const ACTIONS: [(&str, &str); 24] = [
+pub const ACTIONS: [(&str, &str); 25] = [
     ("token.created", "Token created"),
     ("token.edited", "Token edited"),
     ("token.disabled", "Token disabled"),
@@ -14,6 +14,7 @@ pub const ACTIONS: [(&str, &str); 24] = [
     ("token.deleted", "Token deleted"),
     ("token.copied", "Token copied"),
     ("token.revoked", "Token revoked itself"),
+    ("token.rotated", "Token rotated"),
     ("member.added", "Member added"),
     ("member.role_changed", "Member's role changed"),
     ("member.removed", "Member removed"),

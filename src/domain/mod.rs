@@ -7,6 +7,7 @@ pub mod error;
 pub mod notify;
 pub mod permission;
 pub mod role;
+pub mod rotation;
 pub mod sign_in;
 pub mod time;
 pub mod token;
