@@ -8,6 +8,7 @@ pub mod audit;
 mod audited;
 pub mod invitations;
 pub mod outbox;
+pub mod rotation;
 pub mod token_cache;
 pub mod tokens;
 mod types;
