@@ -9,7 +9,7 @@ use tessera::{
     domain::{api_permission::ApiPermission, role::Role},
     model::{CurrentUser, TokenInput},
     server::{
-        config::{Config, SecretKey},
+        config::SecretKey,
         secrets::Keys,
         services::{RequestMeta, accounts, now_ms, token_views, tokens, workspaces},
         state::AppState,
@@ -35,11 +35,9 @@ impl Server {
     /// The server's router on a random port, following other instances' token writes as
     /// `tessera` does (on PostgreSQL the token cache is in use once that has started).
     async fn start(db: &Db) -> Server {
-        let config = Config::from_sources("Leptos.toml", "", |_| None).unwrap();
-        let state = AppState::new(config, db.clone(), keys());
-        let served = support::serve(state.clone()).await;
+        let (state, base, served) = support::serve_api(db, keys()).await;
         Server {
-            base: format!("http://{}/api/v1", served.addr),
+            base,
             state,
             client: Client::new(),
             _served: served,

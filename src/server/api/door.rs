@@ -119,9 +119,9 @@ problem_answers!(
 );
 
 problem_answers!(
-    /// A change that would leave a workspace without an Owner, or an invitation answered
-    /// meanwhile.
+    /// A change that would leave a workspace without an Owner, an invitation answered
+    /// meanwhile, or a token that cannot be rotated (already rotated, disabled, expired).
     Conflict {
-        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an invitation already answered)",
+        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an invitation already answered, a token already rotated, disabled or expired)",
     }
 );

@@ -3,7 +3,7 @@
 
 use axum::response::{IntoResponse, Response};
 
-use super::{Problem, access_token, audit, invitations, json::Json, tokens, workspaces};
+use super::{Problem, access_token, audit, invitations, json::Json, rotation, tokens, workspaces};
 use crate::domain::role::Role;
 
 /// The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' annotations.
@@ -17,7 +17,7 @@ use crate::domain::role::Role;
     paths(
         access_token::get_self, access_token::revoke_self,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token,
-        tokens::delete_token,
+        tokens::delete_token, rotation::rotate_token, rotation::rotate_self,
         workspaces::get_workspace, workspaces::patch_workspace, workspaces::list_members,
         invitations::invite_member, workspaces::patch_member, workspaces::delete_member,
         invitations::list_invitations, invitations::resend_invitation,

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod notifications;
 pub mod password_changes;
 pub mod passwords;
+pub mod rotation;
 pub mod token_check;
 pub mod token_views;
 pub mod tokens;
