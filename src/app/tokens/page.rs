@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
+    rotate::RotateDialog,
     rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
     table::{Open, TableState, compare, header, row},
 };
@@ -16,7 +17,7 @@ use crate::{
         workspace::use_workspace,
     },
     domain::token::{HiddenColumns, TokenColumn, TokenStatus},
-    model::{TokenView, TokensPage},
+    model::{RotatedToken, TokenView, TokensPage},
 };
 
 #[component]
@@ -232,6 +233,21 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     on_deleted=move |id: Uuid| {
                         tokens.update(|list| list.retain(|t| t.id != id));
                         open.set(Open::Nothing);
+                    }
+                />
+            }
+            .into_any(),
+            Open::Rotate(token) => view! {
+                <RotateDialog
+                    workspace_id
+                    token
+                    now
+                    on_close=move || open.set(Open::Nothing)
+                    on_rotated=move |rotated: RotatedToken| {
+                        if let Some(old) = rotated.old {
+                            replace(old);
+                        }
+                        tokens.update(|list| list.insert(0, rotated.created.token));
                     }
                 />
             }
