@@ -196,6 +196,12 @@ pub struct TokenView {
     /// For a disabled token: whether the viewer may enable it.
     pub may_disable: bool,
     pub may_delete: bool,
+    /// Whether the viewer may rotate it (a live token not already rotated).
+    #[serde(default)]
+    pub may_rotate: bool,
+    /// Set while it is being rotated out: it works until its grace ends.
+    #[serde(default)]
+    pub rotating: Option<Rotating>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +383,10 @@ pub struct AuditEntry {
     pub changes: Option<String>,
     /// `changes` for people: `role: viewer → owner; label: ci`.
     pub changes_summary: String,
+    /// Other tokens the change names, as `(how, token id)`: a rotation's `rotated to` and
+    /// `rotated from`, shown as links to those tokens.
+    #[serde(default)]
+    pub token_links: Vec<(String, Uuid)>,
 }
 
 /// A page of the workspace's audit log, newest first.
@@ -474,4 +484,39 @@ pub struct OutboxPage {
     pub workspace: WorkspaceSummary,
     pub entries: Vec<OutboxEntry>,
     pub now: i64,
+}
+
+/// A token being rotated out: its successor, when the rotation began, when the old token
+/// stops, and where it was still used from since the rotation began (so whoever rotated
+/// can see what has not switched yet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotating {
+    pub successor: Uuid,
+    pub rotated_at: i64,
+    pub grace_ends_at: i64,
+    /// Newest first, as of the last write of the tokens' requests.
+    pub places: Vec<TokenPlace>,
+}
+
+/// Where a token was used from: an address and user agent, how often, and how lately.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPlace {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub last_at: i64,
+    pub requests: i64,
+}
+
+/// A token just rotated: its successor with the secret (the only time it is sent, or sent
+/// again to a retry under the same `Idempotency-Key`), and the token it replaced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatedToken {
+    pub created: CreatedToken,
+    pub rotated_from: Uuid,
+    /// When the old token stops working.
+    pub grace_ends_at: i64,
+    /// The old token as it is now (None once deleted).
+    pub old: Option<TokenView>,
+    /// This answer repeats an earlier rotation made under the same key.
+    pub replayed: bool,
 }

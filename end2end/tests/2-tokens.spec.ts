@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
-import { OWNER, createToken, openTokens, row } from "./helpers";
+import { OWNER, TOKEN_PATTERN, createToken, openTokens, row } from "./helpers";
 
 test.beforeEach(async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -190,4 +190,35 @@ test("bulk delete: three selected rows go after a confirmation that counts them"
   await page.reload();
   for (const label of ["Bulk one", "Bulk two", "Bulk three"]) await expect(row(page, label)).toHaveCount(0);
   await expect(page.getByTestId("token-row")).toHaveCount(before - 3);
+});
+
+test("rotate: a 1-hour grace, the new secret once, and the old row says it is rotating", async ({ page }) => {
+  await createToken(page, "Rotated deploy");
+  const both = row(page, "Rotated deploy");
+  await both.getByRole("button", { name: "Rotate Rotated deploy" }).click();
+  const dialog = page.getByRole("dialog", { name: "Rotate “Rotated deploy”" });
+  await dialog.getByLabel("In 1 hour").check();
+  await dialog.getByRole("button", { name: "Rotate token" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("It is a secret");
+  const secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  expect(secret).toMatch(TOKEN_PATTERN);
+  await expect(dialog.getByTestId("grace-end")).toContainText("The old token keeps working until");
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(dialog).toBeHidden();
+
+  // Two rows with the label: the successor, and the old token counting down its grace.
+  await expect(both).toHaveCount(2);
+  const old = both.filter({ has: page.getByTestId("rotating") });
+  await expect(old.getByTestId("rotating")).toHaveText(/^rotating — ends in (59 minutes|1 hour)$/);
+  await expect(old).toHaveAttribute("data-status", "Active");
+  await expect(old.getByRole("button", { name: "Rotate Rotated deploy" })).toHaveCount(0);
+  await expect(old.getByTestId("rotating-places")).toContainText("Not used since the rotation began");
+
+  // The same after a reload, as the server renders it; the new secret works at once.
+  await page.reload();
+  await expect(row(page, "Rotated deploy").filter({ has: page.getByTestId("rotating") })).toHaveCount(1);
+  await expect(page.getByTestId("rotating")).toHaveText(/^rotating — ends in (59 minutes|1 hour)$/);
+  const me = await page.request.get("/api/v1/access-token", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).label).toBe("Rotated deploy");
 });

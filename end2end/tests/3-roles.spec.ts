@@ -16,8 +16,8 @@ const buttons = (page: Page, label: string) => row(page, label).getByRole("butto
 test("an Owner may do everything, and invites members who choose their own passwords", async ({ page }) => {
   await openTokens(page, OWNER.email, OWNER.password);
   await createToken(page, "Owner only", "Owner");
-  await expect(buttons(page, "Owner only")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
-  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
+  await expect(buttons(page, "Owner only")).toHaveText(["Copy", "Edit", "Rotate", "Disable", "Delete"]);
+  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Rotate", "Disable", "Delete"]);
   await page.getByRole("link", { name: "Members" }).click();
   await expect(page.getByTestId("member-row")).toHaveCount(1);
   for (const person of people) await addMember(page, person);
@@ -37,7 +37,8 @@ test("an Owner may do everything, and invites members who choose their own passw
 test("an Administrator manages tokens but cannot copy or edit an Owner-scoped one", async ({ browser }) => {
   const page = await as(browser, people[0]);
   await expect(page.getByRole("button", { name: "New token" })).toBeVisible();
-  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Disable", "Delete"]);
+  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Rotate", "Disable", "Delete"]);
+  // Rotating an Owner-scoped token would hand its fresh secret to an Administrator.
   await expect(buttons(page, "Owner only")).toHaveText(["Disable", "Delete"]);
   await page.getByRole("button", { name: "New token" }).click();
   const scopes = page.getByRole("dialog").getByLabel("Scope").locator("option");
@@ -48,10 +49,10 @@ test("an Administrator manages tokens but cannot copy or edit an Owner-scoped on
   await page.context().close();
 });
 
-test("a Workspace Manager creates, edits and copies, but never disables or deletes", async ({ browser }) => {
+test("a Workspace Manager creates, edits, copies and rotates, but never disables or deletes", async ({ browser }) => {
   const page = await as(browser, people[1]);
   await expect(page.getByRole("button", { name: "New token" })).toBeVisible();
-  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit"]);
+  await expect(buttons(page, "CI deploy")).toHaveText(["Copy", "Edit", "Rotate"]);
   await expect(buttons(page, "Owner only")).toHaveCount(0);
   await page.getByRole("button", { name: "New token" }).click();
   const scopes = page.getByRole("dialog").getByLabel("Scope").locator("option");

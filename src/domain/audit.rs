@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::error::AppError;
 
 /// Every action the audit log records, with how the UI names it.
-pub const ACTIONS: [(&str, &str); 26] = [
+pub const ACTIONS: [(&str, &str); 27] = [
     ("token.created", "Token created"),
     ("token.edited", "Token edited"),
     ("token.disabled", "Token disabled"),
@@ -16,6 +16,7 @@ pub const ACTIONS: [(&str, &str); 26] = [
     ("token.revoked", "Token revoked itself"),
     ("token.bulk_disabled", "Tokens disabled in bulk"),
     ("token.bulk_deleted", "Tokens deleted in bulk"),
+    ("token.rotated", "Token rotated"),
     ("member.added", "Member added"),
     ("member.role_changed", "Member's role changed"),
     ("member.removed", "Member removed"),

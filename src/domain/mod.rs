@@ -8,6 +8,7 @@ pub mod notify;
 pub mod permission;
 pub mod revoke;
 pub mod role;
+pub mod rotation;
 pub mod sign_in;
 pub mod time;
 pub mod token;

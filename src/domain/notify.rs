@@ -110,8 +110,14 @@ pub fn expiry_reminder(workspace: &str, label: &str, days: i64, expires_at: i64)
         subject: format!("[Tessera] Your access token “{label}” expires {when}"),
         body: format!(
             "Your access token “{label}” in the workspace {workspace} expires at {expires}.\n\
-             After that every request with it is refused. If it is still needed, edit its expiry or \
-             create a replacement in Tessera before then.\n\n\
+             After that every request with it is refused. If it is still needed, rotate it before then: \
+             a successor with the same label, scope and permissions and a fresh secret, while the old \
+             token keeps working for a grace of up to 7 days.\n\n\
+             - In Tessera: the workspace's Access tokens page, \"Rotate\" on the token's row.\n\
+             - Through the API, with the token itself: POST /api/v1/access-token/rotate \
+             with the body {{\"grace_seconds\": 3600}} and an Idempotency-Key header; the answer holds \
+             the new secret.\n\
+             - Or as someone allowed to create tokens: POST /api/v1/workspaces/<workspace>/tokens/<token>/rotate.\n\n\
              You receive this because you created the token.\n",
             expires = utc(expires_at),
         ),
@@ -293,9 +299,20 @@ mod tests {
             "{}",
             changed.body
         );
+        let reminder = expiry_reminder("Acme", "ci", 1, DAY);
         assert_eq!(
-            expiry_reminder("Acme", "ci", 1, DAY).subject,
+            reminder.subject,
             "[Tessera] Your access token “ci” expires tomorrow"
         );
+        for part in [
+            "rotate it before then",
+            "\"Rotate\" on the token's row",
+            "POST /api/v1/access-token/rotate",
+            "{\"grace_seconds\": 3600}",
+            "Idempotency-Key",
+            "/tokens/<token>/rotate",
+        ] {
+            assert!(reminder.body.contains(part), "{part} in {}", reminder.body);
+        }
     }
 }

@@ -18,10 +18,12 @@ pub enum TokenAction {
     Enable,
     Delete,
     Copy,
+    /// Replace it by a successor with a fresh secret (the old one may keep a grace).
+    Rotate,
 }
 
 impl TokenAction {
-    pub const ALL: [TokenAction; 7] = [
+    pub const ALL: [TokenAction; 8] = [
         TokenAction::View,
         TokenAction::Create,
         TokenAction::Edit,
@@ -29,25 +31,34 @@ impl TokenAction {
         TokenAction::Enable,
         TokenAction::Delete,
         TokenAction::Copy,
+        TokenAction::Rotate,
     ];
 
     /// The lowest role that may do this at all.
     fn minimum_role(self) -> Role {
         match self {
             TokenAction::View => Role::Viewer,
-            TokenAction::Create | TokenAction::Edit | TokenAction::Copy => Role::WorkspaceManager,
+            // Rotating makes a token, so it takes what creating one takes.
+            TokenAction::Create | TokenAction::Edit | TokenAction::Copy | TokenAction::Rotate => {
+                Role::WorkspaceManager
+            }
             TokenAction::Disable | TokenAction::Enable | TokenAction::Delete => Role::Administrator,
         }
     }
 
     /// Whether the token's scope must not exceed the actor's role: nobody creates, edits,
-    /// copies or re-enables a token more powerful than themselves (so a token an Owner
-    /// disabled stays disabled until an Owner says otherwise). Disabling and deleting are
-    /// not capped: revoking a stronger token is a safety act.
+    /// copies, rotates or re-enables a token more powerful than themselves (so a token an
+    /// Owner disabled stays disabled until an Owner says otherwise, and nobody obtains a
+    /// stronger token's fresh secret by rotating it). Disabling and deleting are not
+    /// capped: revoking a stronger token is a safety act.
     fn capped_by_role(self) -> bool {
         matches!(
             self,
-            TokenAction::Create | TokenAction::Edit | TokenAction::Copy | TokenAction::Enable
+            TokenAction::Create
+                | TokenAction::Edit
+                | TokenAction::Copy
+                | TokenAction::Enable
+                | TokenAction::Rotate
         )
     }
 }
@@ -134,6 +145,10 @@ impl Action {
             Action::ReadTokens | Action::Token(TokenAction::View, _) => TokensRead,
             // Secrets leave Tessera once, at creation; copying is for people in the UI.
             Action::Token(TokenAction::Copy, _) => return ApiRule::PeopleOnly,
+            // Rotating another token makes one, as creating does. A token rotating itself
+            // is no action here: any valid token may (`services::rotation::rotate_self`),
+            // as it may revoke itself, since its successor holds exactly what it held.
+            Action::Token(TokenAction::Rotate, _) => TokensWrite,
             Action::Token(_, _) => TokensWrite,
             Action::ReadMembers
             | Action::ReadInvitations

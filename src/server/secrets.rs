@@ -111,6 +111,17 @@ impl Keys {
         hmac(&self.link_digest, &input)
     }
 
+    /// The look-up digest of an `Idempotency-Key` as `caller` sent it: a key is only ever
+    /// the same key for the same caller, and is never stored as sent. Under the link key
+    /// with a prefix of its own, which no link kind shares.
+    pub fn idempotency_digest(&self, caller: Uuid, key: &str) -> [u8; 32] {
+        let mut input = Vec::with_capacity(32 + key.len());
+        input.extend_from_slice(b"idempotency:");
+        input.extend_from_slice(caller.as_bytes());
+        input.extend_from_slice(key.as_bytes());
+        hmac(&self.link_digest, &input)
+    }
+
     /// `nonce || ciphertext || tag`, bound to `token_id` so a sealed secret moved to
     /// another row does not open.
     pub fn seal(&self, token_id: Uuid, secret: &TokenSecret) -> Vec<u8> {

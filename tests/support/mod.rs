@@ -242,6 +242,16 @@ impl Drop for Served {
     }
 }
 
+/// The site as `tessera` configures it from Leptos.toml, with `keys`, served on a random
+/// port: its state, the API's base URL, and the server (stops when dropped).
+pub async fn serve_api(db: &Db, keys: Keys) -> (AppState, String, Served) {
+    let config = Config::from_sources("Leptos.toml", "", |_| None).expect("Leptos.toml");
+    let state = AppState::new(config, db.clone(), keys);
+    let served = serve(state.clone()).await;
+    let base = format!("http://{}/api/v1", served.addr);
+    (state, base, served)
+}
+
 /// Makes a token in `workspace` through the service, as `by` acts; returns its id and
 /// secret. `permissions`: None for the whole scope.
 pub async fn mint(
@@ -348,7 +358,7 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
 }
 
 /// The newest migration.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Applies the migrations up to `version` only, as a database last started by an older
 /// Tessera would have them.
@@ -384,12 +394,9 @@ impl ApiServer {
     /// The server's router on a random port, following other instances' token writes as
     /// `tessera` does (on PostgreSQL the token cache is in use once that has started).
     pub async fn start(db: &Db) -> ApiServer {
-        let config =
-            tessera::server::config::Config::from_sources("Leptos.toml", "", |_| None).unwrap();
-        let state = AppState::new(config, db.clone(), api_keys());
-        let served = serve(state.clone()).await;
+        let (state, base, served) = serve_api(db, api_keys()).await;
         ApiServer {
-            base: format!("http://{}/api/v1", served.addr),
+            base,
             state,
             client: reqwest::Client::new(),
             _served: served,

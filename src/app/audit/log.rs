@@ -204,7 +204,33 @@ fn AuditRow(entry: AuditEntry, now: i64) -> impl IntoView {
                 <span class="block font-mono">{from[0].clone().unwrap_or_else(|| "—".into())}</span>
                 <span class="block max-w-48 truncate" title=from[1].clone()>{from[1].clone()}</span>
             </td>
-            <td class="px-4 py-3 font-mono text-xs text-slate-600">{entry.changes_summary.clone()}</td>
+            <td class="px-4 py-3 font-mono text-xs text-slate-600">
+                {entry.changes_summary.clone()}
+                <TokenLinks links=entry.token_links.clone() />
+            </td>
         </tr>
     }
+}
+
+/// The tokens a record names (a rotation's successor or predecessor), as links to their
+/// page in the API access audit.
+#[component]
+fn TokenLinks(links: Vec<(String, uuid::Uuid)>) -> impl IntoView {
+    let workspace = use_workspace().id();
+    links
+        .into_iter()
+        .map(|(how, id)| {
+            view! {
+                <a
+                    class="block font-sans text-indigo-700 hover:underline"
+                    data-testid="audit-token-link"
+                    href=format!("/workspace/{workspace}/api-access/{id}")
+                >
+                    // The end of the id: a v7 id begins with its time, alike for tokens
+                    // made together.
+                    {format!("{how} token …{}", &id.simple().to_string()[24..])}
+                </a>
+            }
+        })
+        .collect_view()
 }

@@ -23,7 +23,6 @@ pub fn CreateDialog(
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_created: Callback<TokenView>,
 ) -> impl IntoView {
-    let toasts = Toasts::use_();
     let label = RwSignal::new(String::new());
     let scope = RwSignal::new(scopes.first().copied().unwrap_or(Role::Viewer));
     let expiry = RwSignal::new(String::new());
@@ -38,51 +37,12 @@ pub fn CreateDialog(
         }
     });
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let copy = Action::new_local(move |secret: &String| {
-        let secret = secret.clone();
-        async move {
-            match copy_to_clipboard(secret).await {
-                Ok(()) => toasts.success("The new token is on your clipboard."),
-                Err(error) => toasts.error(error),
-            }
-        }
-    });
     view! {
         <Dialog title="New access token".to_owned() on_close>
             {move || match create.value().get() {
                 Some(Ok(created)) => {
-                    let secret = created.secret.clone();
-                    view! {
-                        <div class="space-y-4">
-                            <div role="alert" class="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
-                                <p class="font-medium">"Copy this token now. It is a secret."</p>
-                                <p class="mt-1">
-                                    {format!(
-                                        "Anyone who has it can call the API as {} in this workspace. Store it in a secret manager; do not paste it into code, tickets or chat.",
-                                        created.token.scope.label(),
-                                    )}
-                                </p>
-                            </div>
-                            <code class="block break-all rounded-md bg-slate-900 p-3 font-mono text-sm text-white" data-testid="new-secret">
-                                {created.secret.clone()}
-                            </code>
-                            <div class="flex justify-end gap-3">
-                                <button
-                                    type="button"
-                                    class=SECONDARY
-                                    on:click=move |_| {
-                                        copy.dispatch(secret.clone());
-                                    }
-                                >
-                                    "Copy token"
-                                </button>
-                                <button type="button" class=PRIMARY on:click=move |_| on_close.run(())>
-                                    "Done"
-                                </button>
-                            </div>
-                        </div>
-                    }
-                    .into_any()
+                    view! { <SecretOnce secret=created.secret scope=created.token.scope on_close /> }
+                        .into_any()
                 }
                 _ => {
                     let scopes = scopes.clone();
@@ -100,6 +60,57 @@ pub fn CreateDialog(
                 }
             }}
         </Dialog>
+    }
+}
+
+/// A new secret, shown this once (after creating or rotating a token): the warning, the
+/// secret, a copy button and "Done".
+#[component]
+pub fn SecretOnce(
+    secret: String,
+    scope: Role,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let copy = Action::new_local(move |secret: &String| {
+        let secret = secret.clone();
+        async move {
+            match copy_to_clipboard(secret).await {
+                Ok(()) => toasts.success("The new token is on your clipboard."),
+                Err(error) => toasts.error(error),
+            }
+        }
+    });
+    let shown = secret.clone();
+    view! {
+        <div class="space-y-4">
+            <div role="alert" class="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+                <p class="font-medium">"Copy this token now. It is a secret."</p>
+                <p class="mt-1">
+                    {format!(
+                        "Anyone who has it can call the API as {} in this workspace. Store it in a secret manager; do not paste it into code, tickets or chat.",
+                        scope.label(),
+                    )}
+                </p>
+            </div>
+            <code class="block break-all rounded-md bg-slate-900 p-3 font-mono text-sm text-white" data-testid="new-secret">
+                {shown}
+            </code>
+            <div class="flex justify-end gap-3">
+                <button
+                    type="button"
+                    class=SECONDARY
+                    on:click=move |_| {
+                        copy.dispatch(secret.clone());
+                    }
+                >
+                    "Copy token"
+                </button>
+                <button type="button" class=PRIMARY on:click=move |_| on_close.run(())>
+                    "Done"
+                </button>
+            </div>
+        </div>
     }
 }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{
     bulk::{BulkDialog, SelectionBar, UnusedDialog},
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
+    rotate::RotateDialog,
     rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
     table::{Open, TableState, compare, header, row, select_all},
 };
@@ -20,7 +21,7 @@ use crate::{
         revoke::count_tokens,
         token::{HiddenColumns, TokenColumn, TokenStatus},
     },
-    model::{Revoked, TokenView, TokensPage},
+    model::{Revoked, RotatedToken, TokenView, TokensPage},
 };
 
 #[component]
@@ -305,6 +306,21 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
             .into_any(),
             Open::Unused => view! {
                 <UnusedDialog workspace_id on_close=move || open.set(Open::Nothing) on_done=revoked />
+            }
+            .into_any(),
+            Open::Rotate(token) => view! {
+                <RotateDialog
+                    workspace_id
+                    token
+                    now
+                    on_close=move || open.set(Open::Nothing)
+                    on_rotated=move |rotated: RotatedToken| {
+                        if let Some(old) = rotated.old {
+                            replace(old);
+                        }
+                        tokens.update(|list| list.insert(0, rotated.created.token));
+                    }
+                />
             }
             .into_any(),
         }}

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::{error::AppError, revoke::RevokeRequest, token::HiddenColumns},
-    model::{CreatedToken, Revoked, TokenInput, TokenView, TokensPage},
+    model::{CreatedToken, Revoked, RotatedToken, TokenInput, TokenView, TokensPage},
 };
 
 #[server(prefix = "/rpc", endpoint = "tokens", input = Json)]
@@ -64,6 +64,21 @@ pub async fn revoke_tokens(workspace: Uuid, request: RevokeRequest) -> Result<Re
 pub async fn copy_token(workspace: Uuid, token: Uuid) -> Result<String, AppError> {
     use crate::server::{services::tokens, web};
     web::acting(async |ctx| tokens::copy(&ctx, workspace, token).await).await
+}
+
+/// The same rotation as the API's, without a retry key: a person sees the answer at once.
+#[server(prefix = "/rpc", endpoint = "rotate_token", input = Json)]
+pub async fn rotate_token(
+    workspace: Uuid,
+    token: Uuid,
+    grace_seconds: i64,
+) -> Result<RotatedToken, AppError> {
+    use crate::server::{services::rotation, web};
+    let request = rotation::RotateRequest {
+        grace_seconds,
+        key: None,
+    };
+    web::acting(async |ctx| rotation::rotate(&ctx, workspace, token, request).await).await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_hidden_columns", input = Json)]

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::rotate::RotatingNote;
 use crate::{
     app::frame::widgets::{LocalTime, SMALL},
     domain::{
@@ -27,6 +28,7 @@ pub enum Open {
     Bulk(RevokeAction, Vec<Uuid>),
     /// Disable the tokens unused since a date.
     Unused,
+    Rotate(TokenView),
 }
 
 /// What the headers and rows share with the page: the columns shown, the sort, the open
@@ -195,8 +197,7 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
             }
         }
     };
-    let (edit_token, delete_token, toggle_token, copy_token) =
-        (token.clone(), token.clone(), token.clone(), token.clone());
+    let (delete_token, toggle_token, copy_token) = (token.clone(), token.clone(), token.clone());
     let actions = view! {
         <div class="flex flex-wrap gap-1">
             {token
@@ -215,20 +216,8 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
                         </button>
                     }
                 })}
-            {token
-                .may_edit
-                .then(|| {
-                    view! {
-                        <button
-                            type="button"
-                            class=SMALL
-                            aria-label=format!("Edit {}", token.label)
-                            on:click=move |_| state.open.set(Open::Edit(edit_token.clone()))
-                        >
-                            "Edit"
-                        </button>
-                    }
-                })}
+            {dialog_button(state, token.may_edit, "Edit", &token.label, Open::Edit(token.clone()))}
+            {dialog_button(state, token.may_rotate, "Rotate", &token.label, Open::Rotate(token.clone()))}
             {token
                 .may_disable
                 .then(|| {
@@ -306,8 +295,34 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
             }.into_any())}
             {cell(TokenColumn::Expires)(expires)}
             {cell(TokenColumn::LastUsed)(last_used)}
-            {cell(TokenColumn::Status)(view! { <span class=status_class>{status.label()}</span> }.into_any())}
+            {cell(TokenColumn::Status)(view! {
+                <span class=status_class>{status.label()}</span>
+                {token.rotating.clone().filter(|_| status == TokenStatus::Active).map(|rotating| view! { <RotatingNote rotating now /> })}
+            }.into_any())}
             {cell(TokenColumn::Actions)(actions.into_any())}
         </tr>
     }
+}
+
+/// A row button that opens a dialog about the token (`verb` names both), when the viewer
+/// may use it.
+fn dialog_button(
+    state: TableState,
+    allowed: bool,
+    verb: &'static str,
+    label: &str,
+    open: Open,
+) -> Option<impl IntoView> {
+    allowed.then(|| {
+        view! {
+            <button
+                type="button"
+                class=SMALL
+                aria-label=format!("{verb} {label}")
+                on:click=move |_| state.open.set(open.clone())
+            >
+                {verb}
+            </button>
+        }
+    })
 }

@@ -6,8 +6,10 @@ use TokenAction::*;
 /// The matrix as the product defines it: which actions each role has.
 fn granted(role: Role) -> &'static [TokenAction] {
     match role {
-        Role::Owner | Role::Administrator => &[View, Create, Edit, Disable, Enable, Delete, Copy],
-        Role::WorkspaceManager => &[View, Create, Edit, Copy],
+        Role::Owner | Role::Administrator => {
+            &[View, Create, Edit, Disable, Enable, Delete, Copy, Rotate]
+        }
+        Role::WorkspaceManager => &[View, Create, Edit, Copy, Rotate],
         Role::TeamMember | Role::Viewer => &[View],
     }
 }
@@ -20,7 +22,7 @@ fn every_role_action_and_scope_in_the_own_workspace() {
                 let result = authorize_token(Some(role), action, scope);
                 let expected = if !granted(role).contains(&action) {
                     Err(Denied::Forbidden(Action::Token(action, scope)))
-                } else if matches!(action, Create | Edit | Copy | Enable) && scope > role {
+                } else if matches!(action, Create | Edit | Copy | Enable | Rotate) && scope > role {
                     Err(Denied::ScopeAboveRole)
                 } else {
                     Ok(())
@@ -206,4 +208,31 @@ fn a_personal_token_acts_with_at_most_its_owners_live_role() {
             role >= Role::Administrator
         );
     }
+}
+
+/// Rotating a token makes one with the same scope and permissions and a fresh secret, so
+/// it takes exactly what creating a token of that scope takes, for people and tokens.
+#[test]
+fn rotating_takes_what_creating_takes() {
+    let all: PermissionSet = ApiPermission::ALL.into_iter().collect();
+    for role in Role::ALL {
+        for scope in Role::ALL {
+            let rotate = Action::Token(Rotate, scope);
+            let create = Action::Token(Create, scope);
+            assert_eq!(
+                rotate.role_allows(role).is_ok(),
+                create.role_allows(role).is_ok(),
+                "{role:?} {scope:?}"
+            );
+            assert_eq!(rotate.api_rule(), create.api_rule());
+            assert_eq!(
+                authorize(Actor::token(role, all), rotate).is_ok(),
+                authorize(Actor::token(role, all), create).is_ok()
+            );
+        }
+    }
+    assert_eq!(
+        Action::Token(Rotate, Role::Viewer).api_rule(),
+        ApiRule::Needs(ApiPermission::TokensWrite)
+    );
 }

@@ -120,8 +120,10 @@ problem_answers!(
 
 problem_answers!(
     /// A change that would leave a workspace without an Owner, an invitation answered
-    /// meanwhile, or tokens of a bulk revocation changed meanwhile.
+    /// A change that would leave a workspace without an Owner, an invitation answered
+    /// meanwhile, tokens of a bulk revocation changed meanwhile, or a token that cannot be
+    /// rotated (already rotated, disabled, expired).
     Conflict {
-        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an invitation already answered, a selected token changed meanwhile)",
+        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an invitation already answered, a selected token changed meanwhile, a token already rotated, disabled or expired)",
     }
 );

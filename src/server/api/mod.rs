@@ -10,6 +10,7 @@ pub mod json;
 pub mod openapi;
 mod personal_tokens;
 mod problem;
+mod rotation;
 mod tokens;
 mod workspaces;
 
@@ -86,6 +87,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             &workspace("/personal-tokens/{token}"),
             delete(personal_tokens::remove_personal_token),
         )
+        .route(
+            &workspace("/tokens/{token}/rotate"),
+            post(rotation::rotate_token),
+        )
         .route(&workspace("/audit-events"), get(audit::list_audit_events))
         // Only the routes above authenticate and take bodies; unknown paths answer the
         // JSON 404 below. One stacked layer: each `route_layer` call boxes the routes again.
@@ -93,10 +98,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             tower::ServiceBuilder::new()
                 .layer(DefaultBodyLimit::max(json::BODY_LIMIT))
                 .layer(axum::middleware::from_fn_with_state(
-                    state,
+                    state.clone(),
                     auth::bearer_auth,
                 )),
         )
+        // Its own stack: a retry may outlive the token it rotated (api/rotation.rs).
+        .route(&path("/access-token/rotate"), rotation::self_route(state))
         .route(&path("/openapi.json"), get(openapi::openapi_json))
         // Without these an unknown /api/v1 path would get the HTML 404 page.
         .route(PREFIX, any(not_found))

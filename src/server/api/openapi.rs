@@ -4,7 +4,8 @@
 use axum::response::{IntoResponse, Response};
 
 use super::{
-    Problem, access_token, audit, invitations, json::Json, personal_tokens, tokens, workspaces,
+    Problem, access_token, audit, invitations, json::Json, personal_tokens, rotation, tokens,
+    workspaces,
 };
 use crate::domain::role::Role;
 
@@ -19,7 +20,7 @@ use crate::domain::role::Role;
     paths(
         access_token::get_self, access_token::revoke_self,
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token,
-        tokens::delete_token, tokens::revoke_tokens,
+        tokens::delete_token, tokens::revoke_tokens, rotation::rotate_token, rotation::rotate_self,
         personal_tokens::list_personal_tokens, personal_tokens::remove_personal_token,
         workspaces::get_workspace, workspaces::patch_workspace, workspaces::list_members,
         invitations::invite_member, workspaces::patch_member, workspaces::delete_member,

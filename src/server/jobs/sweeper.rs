@@ -4,7 +4,8 @@ use crate::server::{clock::now_ms, store::Db};
 
 /// Every ten minutes: deletes expired sessions (they are refused anyway), failed-sign-in
 /// counters no longer slowing anyone, old sign-in networks and dead reset links, so none of
-/// these tables grows without bound under attack.
+/// these tables grows without bound under attack; and rotations past their ten-minute
+/// retry window, whose sealed secrets have no business staying.
 pub async fn sweep(db: Db) {
     use crate::domain::sign_in::{FAILURES_FORGOTTEN_AFTER_MS, KNOWN_NETWORK_MS};
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -27,6 +28,11 @@ pub async fn sweep(db: Db) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "removed old sign-in records"),
             Err(error) => tracing::warn!("could not remove old sign-in records: {error}"),
+        }
+        match db.delete_expired_rotation_keys(now).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "forgot rotations past their retry window"),
+            Err(error) => tracing::warn!("could not forget old rotation keys: {error}"),
         }
     }
 }

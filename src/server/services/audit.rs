@@ -93,8 +93,28 @@ fn entry(row: AuditRow) -> AuditEntry {
         ip: row.ip,
         user_agent: row.user_agent,
         changes_summary: changes_summary(row.changes.as_deref()),
+        token_links: token_links(row.changes.as_deref()),
         changes: row.changes,
     }
+}
+
+/// The tokens a change links to: a rotation names the successor (`rotated_to`) on the old
+/// token's record and the predecessor (`rotated_from`) on the new token's.
+fn token_links(changes: Option<&str>) -> Vec<(String, Uuid)> {
+    let Some(value) = changes.and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+    else {
+        return Vec::new();
+    };
+    [
+        ("rotated_to", "rotated to"),
+        ("rotated_from", "rotated from"),
+    ]
+    .into_iter()
+    .filter_map(|(field, how)| {
+        let id = value.get(field)?.as_str()?.parse().ok()?;
+        Some((how.to_owned(), id))
+    })
+    .collect()
 }
 
 /// `{"role":{"from":"viewer","to":"owner"}}` as `role: viewer → owner`.
@@ -132,5 +152,22 @@ mod tests {
         );
         assert_eq!(super::changes_summary(None), "");
         assert_eq!(super::changes_summary(Some("[1]")), "[1]");
+    }
+
+    #[test]
+    fn rotations_link_both_ways() {
+        let id = uuid::Uuid::now_v7();
+        let rotated = format!(r#"{{"rotated_to":"{id}","grace_ends_at":"2027-01-01T00:00:00Z"}}"#);
+        assert_eq!(
+            super::token_links(Some(&rotated)),
+            vec![("rotated to".to_owned(), id)]
+        );
+        let created = format!(r#"{{"label":"ci","rotated_from":"{id}"}}"#);
+        assert_eq!(
+            super::token_links(Some(&created)),
+            vec![("rotated from".to_owned(), id)]
+        );
+        assert!(super::token_links(Some(r#"{"rotated_to":"nonsense"}"#)).is_empty());
+        assert!(super::token_links(None).is_empty());
     }
 }

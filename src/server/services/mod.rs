@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod password_changes;
 pub mod passwords;
 pub mod personal_tokens;
+pub mod rotation;
 pub mod token_check;
 pub mod token_views;
 pub mod tokens;

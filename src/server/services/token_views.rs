@@ -52,19 +52,25 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
             TokenAction::Disable
         }),
         may_delete: allowed(TokenAction::Delete),
+        may_rotate: allowed(TokenAction::Rotate)
+            && status == TokenStatus::Active
+            && row.rotated_to.is_none(),
+        // Filled in by `rotation::attach` where the page shows it.
+        rotating: None,
     }
 }
 
 pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError> {
     let workspace = ctx.workspace(workspace_id, Action::ReadTokens).await?;
     let role = workspace.role;
-    let tokens = ctx
+    let mut tokens: Vec<TokenView> = ctx
         .db()
         .tokens(workspace_id)
         .await?
         .into_iter()
         .map(|row| view(row, role, ctx.now))
         .collect();
+    super::rotation::attach(ctx, workspace_id, &mut tokens).await?;
     let can_create = may_ever(role, TokenAction::Create);
     Ok(TokensPage {
         workspace,

@@ -9,6 +9,7 @@ mod audited;
 pub mod invitations;
 pub mod outbox;
 pub mod personal_tokens;
+pub mod rotation;
 pub mod token_cache;
 pub mod tokens;
 mod types;

@@ -169,6 +169,7 @@ impl Db {
 
     /// Enabled tokens that expire after `now` and by `until`, whose creator is still a
     /// member of the token's workspace: someone who has left is no longer told about it.
+    /// A token rotated out is left alone: its end is its grace, chosen by whoever rotated.
     pub async fn expiring_tokens(
         &self,
         now: i64,
@@ -180,7 +181,8 @@ impl Db {
                    JOIN workspaces w ON w.id = t.workspace_id
                    JOIN users u ON u.id = t.created_by
                    JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by
-                   WHERE t.disabled_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2";
+                   WHERE t.disabled_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2
+                     AND t.rotated_to IS NULL";
         Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(now).bind(until).fetch_all(pool).await?))
     }
 }

@@ -46,6 +46,8 @@ pub struct TokenRow {
     pub last_used_user_agent: Option<String>,
     pub last_used_method: Option<String>,
     pub last_used_path: Option<String>,
+    /// Its successor, once rotated (it works on until its `expires_at`, the grace end).
+    pub rotated_to: Option<Uuid>,
 }
 
 const TOKEN_SELECT: &str =
@@ -55,7 +57,7 @@ const TOKEN_SELECT: &str =
         CASE WHEN m.user_id IS NOT NULL THEN u.email END AS member_creator_email,
         t.created_at, t.updated_at, t.expires_at,
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
-        t.last_used_method, t.last_used_path
+        t.last_used_method, t.last_used_path, t.rotated_to
     FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by
     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
 

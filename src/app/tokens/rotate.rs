@@ -1,0 +1,158 @@
+//! Rotating a token from the table: the dialog that asks how long the old token may keep
+//! working and then shows the new secret once, and the note a token being rotated out
+//! carries ("rotating — ends in …", with where it is still used from).
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{dialogs::SecretOnce, rpc::rotate_token};
+use crate::{
+    app::frame::widgets::{Dialog, FormButtons, FormError, LABEL, format_time},
+    domain::{
+        error::AppError,
+        rotation::{GRACE_CHOICES, rotating_hint},
+        time::relative,
+    },
+    model::{RotatedToken, Rotating, TokenView},
+};
+
+/// The grace the dialog starts with: an hour, time enough for most deployments to pick
+/// up the new secret.
+const SUGGESTED_GRACE_SECONDS: i64 = 3600;
+
+#[component]
+pub fn RotateDialog(
+    workspace_id: Uuid,
+    token: TokenView,
+    /// The server's clock when the page was read.
+    now: i64,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_rotated: Callback<RotatedToken>,
+) -> impl IntoView {
+    let grace = RwSignal::new(SUGGESTED_GRACE_SECONDS);
+    let token_id = token.id;
+    let rotate = Action::new(move |grace: &i64| {
+        let grace = *grace;
+        async move {
+            let rotated = rotate_token(workspace_id, token_id, grace).await?;
+            on_rotated.run(rotated.clone());
+            Ok::<_, AppError>(rotated)
+        }
+    });
+    let error = Signal::derive(move || rotate.value().get().and_then(Result::err));
+    // The grace never outlasts the token: say so when a choice would.
+    let expires_at = token.expires_at;
+    let capped = move || {
+        expires_at
+            .filter(|at| *at < now + grace.get() * 1000)
+            .map(|at| {
+                format!(
+                    "This token expires {} anyway; it stops then.",
+                    relative(at, now)
+                )
+            })
+    };
+    view! {
+        <Dialog title=format!("Rotate \u{201c}{}\u{201d}", token.label) on_close>
+            {move || match rotate.value().get() {
+                Some(Ok(rotated)) => {
+                    view! {
+                        <p class="mb-4 text-sm text-slate-700" data-testid="grace-end">
+                            {format!(
+                                "The old token keeps working until {}.",
+                                format_time(rotated.grace_ends_at, true),
+                            )}
+                        </p>
+                        <SecretOnce
+                            secret=rotated.created.secret
+                            scope=rotated.created.token.scope
+                            on_close
+                        />
+                    }
+                        .into_any()
+                }
+                _ => {
+                    view! {
+                        <form
+                            class="space-y-3"
+                            on:submit=move |event| {
+                                event.prevent_default();
+                                rotate.dispatch(grace.get());
+                            }
+                        >
+                            <p class="text-sm text-slate-700">
+                                "A new token with the same label, scope and permissions replaces this one, with a new secret, shown once."
+                            </p>
+                            <fieldset>
+                                <legend class=LABEL>"When should the old token stop working?"</legend>
+                                {GRACE_CHOICES
+                                    .into_iter()
+                                    .map(|(seconds, words)| {
+                                        view! {
+                                            <label class="mt-2 flex items-center gap-2 text-sm">
+                                                <input
+                                                    type="radio"
+                                                    name="grace"
+                                                    value=seconds.to_string()
+                                                    prop:checked=move || grace.get() == seconds
+                                                    on:change=move |_| grace.set(seconds)
+                                                />
+                                                {words}
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </fieldset>
+                            {move || capped().map(|text| view! { <p class="text-xs text-slate-500">{text}</p> })}
+                            <FormError error />
+                            <FormButtons on_close pending=rotate.pending() submit="Rotate token" />
+                        </form>
+                    }
+                        .into_any()
+                }
+            }}
+        </Dialog>
+    }
+}
+
+/// Under a token's status while it is rotated out: when it stops (from the page's `now`,
+/// so the server's HTML and the browser's first render agree) and, on hover or opened,
+/// where it was used from since the rotation began: what has not switched yet.
+#[component]
+pub fn RotatingNote(rotating: Rotating, now: i64) -> impl IntoView {
+    let places: Vec<String> = rotating
+        .places
+        .iter()
+        .map(|place| {
+            format!(
+                "{} — {}: {} request{}, last {}",
+                place.ip.as_deref().unwrap_or("unknown address"),
+                place.user_agent.as_deref().unwrap_or("no user agent"),
+                place.requests,
+                if place.requests == 1 { "" } else { "s" },
+                relative(place.last_at, now),
+            )
+        })
+        .collect();
+    let summary = match places.len() {
+        0 => "Not used since the rotation began".to_owned(),
+        1 => "Still used from 1 place".to_owned(),
+        n => format!("Still used from {n} places"),
+    };
+    let tooltip = if places.is_empty() {
+        summary.clone()
+    } else {
+        places.join("\n")
+    };
+    view! {
+        <span class="mt-1 block text-xs text-amber-800" data-testid="rotating" title=tooltip>
+            {rotating_hint(rotating.grace_ends_at, now)}
+        </span>
+        <details class="text-xs text-slate-600" data-testid="rotating-places">
+            <summary class="cursor-pointer">{summary}</summary>
+            <ul class="mt-1 space-y-0.5">
+                {places.into_iter().map(|place| view! { <li>{place}</li> }).collect_view()}
+            </ul>
+        </details>
+    }
+}
