@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{
     api_permission::PermissionSet,
+    policy::TokenPolicy,
     role::Role,
     token::{HiddenColumns, TokenStatus},
 };
@@ -44,6 +45,13 @@ pub struct WorkspaceSummary {
     pub name: String,
     /// The viewer's role in it.
     pub role: Role,
+}
+
+/// A workspace's settings page: its name (in the summary) and its token policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSettings {
+    pub workspace: WorkspaceSummary,
+    pub policy: TokenPolicy,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +209,8 @@ pub struct TokenView {
     pub may_rotate: bool,
     /// Set while it is being rotated out: it works until its grace ends.
     #[serde(default)]
+    /// Over the workspace's maximum lifetime: the moment from which the API refuses it.
+    pub over_policy: Option<i64>,
     pub rotating: Option<Rotating>,
 }
 
@@ -214,6 +224,8 @@ pub struct TokensPage {
     pub can_delete: bool,
     /// Scopes the viewer may give a token (their own role and below).
     pub grantable_scopes: Vec<Role>,
+    /// The workspace's token policy (the create dialog shows its limits).
+    pub policy: TokenPolicy,
     pub hidden_columns: HiddenColumns,
     pub tokens: Vec<TokenView>,
     /// The server's clock when the page was read, for status and relative times.

@@ -524,7 +524,7 @@ on_both_engines! {
         let sealed = keys().seal(new_id, &secret);
         let rotation = Rotation {
             old_id, new_id, digest: &[2u8; 32], display_prefix: secret.display_prefix(),
-            sealed_secret: &sealed, created_by: Some(owner), created_by_token: None,
+            sealed_secret: &sealed, keep_secret: true, created_by: Some(owner), created_by_token: None,
             expires_at: None, grace_ends_at: now + HOUR,
         };
         let event = |action: &'static str| AuditEvent {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::error::AppError;
 
 /// Every action the audit log records, with how the UI names it.
-pub const ACTIONS: [(&str, &str); 27] = [
+pub const ACTIONS: [(&str, &str); 36] = [
     ("token.created", "Token created"),
     ("token.edited", "Token edited"),
     ("token.disabled", "Token disabled"),
@@ -17,6 +17,17 @@ pub const ACTIONS: [(&str, &str); 27] = [
     ("token.bulk_disabled", "Tokens disabled in bulk"),
     ("token.bulk_deleted", "Tokens deleted in bulk"),
     ("token.rotated", "Token rotated"),
+    ("personal_token.created", "Personal token created"),
+    ("personal_token.changed", "Personal token changed"),
+    ("personal_token.disabled", "Personal token disabled"),
+    ("personal_token.enabled", "Personal token enabled"),
+    ("personal_token.deleted", "Personal token deleted"),
+    (
+        "personal_token.removed",
+        "Workspace removed from a personal token",
+    ),
+    ("personal_token.approved", "Personal token approved"),
+    ("personal_token.denied", "Personal token denied"),
     ("member.added", "Member added"),
     ("member.role_changed", "Member's role changed"),
     ("member.removed", "Member removed"),
@@ -29,6 +40,7 @@ pub const ACTIONS: [(&str, &str); 27] = [
     ("login.failed", "Sign-in failed"),
     ("workspace.created", "Workspace created"),
     ("workspace.settings_changed", "Workspace settings changed"),
+    ("workspace.token_policy_changed", "Token policy changed"),
     ("password.changed", "Password changed"),
     ("password.change_failed", "Password change refused"),
     ("password.reset_requested", "Password reset asked for"),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod error;
 pub mod notify;
 pub mod permission;
+pub mod policy;
 pub mod revoke;
 pub mod role;
 pub mod rotation;

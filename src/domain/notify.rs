@@ -173,6 +173,31 @@ pub fn personal_token_removed(workspace: &str, label: &str, by: &str) -> Notice 
     }
 }
 
+/// To the owner of a personal token, when an Administrator of a workspace that asks for
+/// approval decides on it (as GitHub tells the requester of a fine-grained token).
+pub fn personal_token_decided(workspace: &str, label: &str, by: &str, approved: bool) -> Notice {
+    if approved {
+        Notice {
+            subject: format!("[Tessera] Your token “{label}” may act in {workspace}"),
+            body: format!(
+                "{by} approved your personal token “{label}” in the workspace {workspace}.\n\n\
+                 It may act there from now on, with the scope you gave it.\n"
+            ),
+        }
+    } else {
+        Notice {
+            subject: format!("[Tessera] Your token “{label}” was not approved in {workspace}"),
+            body: format!(
+                "{by} denied your personal token “{label}” in the workspace {workspace}, so \
+                 the workspace was taken from it.\n\n\
+                 It still works in its other workspaces. Ask an Administrator of {workspace} \
+                 why, and add the workspace again on your account's Access tokens page to ask \
+                 once more.\n"
+            ),
+        }
+    }
+}
+
 /// To a person who asked to reset their password.
 pub fn password_reset(name: &str, link: &str, valid_ms: i64) -> Notice {
     Notice {

@@ -72,6 +72,8 @@ pub enum Action {
     ReadWorkspace,
     /// Change the workspace's settings (its name).
     ChangeSettings,
+    /// Change the workspace's token policy (approval, secrets shown once, lifetime, scope).
+    ChangeTokenPolicy,
     /// List and read the workspace's tokens.
     ReadTokens,
     /// Do something to a token of this scope (for `Create` and `Edit`, the scope asked for).
@@ -102,6 +104,7 @@ impl Action {
         let plain = [
             Action::ReadWorkspace,
             Action::ChangeSettings,
+            Action::ChangeTokenPolicy,
             Action::ReadTokens,
             Action::ReadMembers,
             Action::ReadInvitations,
@@ -141,7 +144,7 @@ impl Action {
         use ApiPermission::*;
         ApiRule::Needs(match self {
             Action::ReadWorkspace => WorkspaceRead,
-            Action::ChangeSettings => WorkspaceWrite,
+            Action::ChangeSettings | Action::ChangeTokenPolicy => WorkspaceWrite,
             Action::ReadTokens | Action::Token(TokenAction::View, _) => TokensRead,
             // Secrets leave Tessera once, at creation; copying is for people in the UI.
             Action::Token(TokenAction::Copy, _) => return ApiRule::PeopleOnly,
@@ -187,7 +190,9 @@ impl Action {
             // Any member may, for no more than their own role.
             Action::PersonalToken(scope) if scope > role => Err(Denied::ScopeAboveRole),
             Action::PersonalToken(_) => Ok(()),
-            Action::ReadOutbox => at_least(Role::Owner),
+            // The rules every token of the workspace lives by, as GitHub leaves its
+            // organisations' token policies to their owners.
+            Action::ReadOutbox | Action::ChangeTokenPolicy => at_least(Role::Owner),
             Action::Token(action, scope) => {
                 at_least(action.minimum_role())?;
                 if action.capped_by_role() && scope > role {
@@ -214,6 +219,7 @@ impl Action {
             }
             Action::ReadAudit => "Only Administrators and Owners can read the audit log.",
             Action::ReadOutbox => "Only the workspace's Owners can read its notification mail.",
+            Action::ChangeTokenPolicy => "Only the workspace's Owners can change its token policy.",
             Action::ReadPersonalTokens | Action::ManagePersonalTokens => {
                 "Only Administrators and Owners can see and manage the personal tokens that reach this workspace."
             }
@@ -384,6 +390,11 @@ pub fn may_audit(role: Role) -> bool {
 /// Whether `role` may change the workspace's settings (its name): Administrators and Owners.
 pub fn may_change_settings(role: Role) -> bool {
     Actor::person(role).may(Action::ChangeSettings)
+}
+
+/// Whether `role` may change the workspace's token policy: Owners.
+pub fn may_change_token_policy(role: Role) -> bool {
+    Actor::person(role).may(Action::ChangeTokenPolicy)
 }
 
 #[cfg(test)]

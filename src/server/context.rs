@@ -13,7 +13,7 @@ use super::{
     store::{
         Db,
         audit::{Actor as AuditActor, AuditEvent},
-        token_cache::Grant,
+        token_cache::{Grant, Standing},
     },
 };
 use crate::{
@@ -130,15 +130,18 @@ impl Ctx {
                 .ok_or(AppError::NotFound),
             // A token acts with its scope there as its role; a personal token's scope is
             // already capped by its owner's role there.
-            Principal::Token(token) => match token.reach.grant(workspace_id) {
-                Some(grant) if grant.pending => Err(AppError::Forbidden(PENDING_APPROVAL.into())),
-                Some(grant) => Ok(WorkspaceSummary {
-                    id: workspace_id,
-                    name: grant.workspace_name.clone(),
-                    role: grant.scope,
-                }),
-                None => Err(AppError::NotFound),
-            },
+            Principal::Token(token) => {
+                let grant = token.reach.grant(workspace_id).ok_or(AppError::NotFound)?;
+                match grant.standing(token.expires_at, self.now) {
+                    Standing::Acts => Ok(WorkspaceSummary {
+                        id: workspace_id,
+                        name: grant.workspace_name.clone(),
+                        role: grant.scope,
+                    }),
+                    Standing::Pending => Err(AppError::Forbidden(PENDING_APPROVAL.into())),
+                    Standing::OverPolicy(limit) => Err(AppError::Forbidden(limit.refusal())),
+                }
+            }
         }
     }
 

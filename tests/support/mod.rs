@@ -358,7 +358,7 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
 }
 
 /// The newest migration.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Applies the migrations up to `version` only, as a database last started by an older
 /// Tessera would have them.

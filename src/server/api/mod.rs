@@ -88,6 +88,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             delete(personal_tokens::remove_personal_token),
         )
         .route(
+            &workspace("/personal-tokens/{token}/approve"),
+            post(personal_tokens::approve_personal_token),
+        )
+        .route(
+            &workspace("/personal-tokens/{token}/deny"),
+            post(personal_tokens::deny_personal_token),
+        )
+        .route(
             &workspace("/tokens/{token}/rotate"),
             post(rotation::rotate_token),
         )

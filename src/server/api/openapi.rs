@@ -22,6 +22,7 @@ use crate::domain::role::Role;
         tokens::list_tokens, tokens::create_token, tokens::get_token, tokens::patch_token,
         tokens::delete_token, tokens::revoke_tokens, rotation::rotate_token, rotation::rotate_self,
         personal_tokens::list_personal_tokens, personal_tokens::remove_personal_token,
+        personal_tokens::approve_personal_token, personal_tokens::deny_personal_token,
         workspaces::get_workspace, workspaces::patch_workspace, workspaces::list_members,
         invitations::invite_member, workspaces::patch_member, workspaces::delete_member,
         invitations::list_invitations, invitations::resend_invitation,

@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    door::{ApiResult, Ids, Refused},
+    door::{ApiResult, Conflict, Ids, Refused},
     json::{Json, Time},
 };
 use crate::{
-    domain::{api_permission::PermissionSet, role::Role},
+    domain::{api_permission::PermissionSet, error::AppError, role::Role},
     model::PersonalTokenView,
     server::{context::Ctx, services::personal_tokens},
 };
@@ -96,5 +96,32 @@ pub async fn remove_personal_token(
     Ids((workspace, token)): Ids<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     personal_tokens::remove_workspace(&ctx, workspace, token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/workspaces/{workspace}/personal-tokens/{token}/approve", tag = "personal tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Personal token id")),
+    responses((status = 200, description = "Approved: the token acts here from its next request; its owner is told by mail", body = PersonalTokenJson),
+        Refused, Conflict),
+    security(("bearer" = [])))]
+pub async fn approve_personal_token(
+    ctx: Ctx,
+    Ids((workspace, token)): Ids<(Uuid, Uuid)>,
+) -> ApiResult<Json<PersonalTokenJson>> {
+    let view = personal_tokens::decide(&ctx, workspace, token, true).await?;
+    let json = PersonalTokenJson::of(view, workspace).ok_or(AppError::NotFound)?;
+    Ok(Json(json))
+}
+
+#[utoipa::path(post, path = "/workspaces/{workspace}/personal-tokens/{token}/deny", tag = "personal tokens",
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ("token" = Uuid, Path, description = "Personal token id")),
+    responses((status = 204, description = "Denied: the workspace is taken from the token; its owner is told by mail"),
+        Refused, Conflict),
+    security(("bearer" = [])))]
+pub async fn deny_personal_token(
+    ctx: Ctx,
+    Ids((workspace, token)): Ids<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    personal_tokens::decide(&ctx, workspace, token, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -53,6 +53,10 @@ pub struct TokenJson {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_used_at: Option<Time>,
     pub last_used_ip: Option<String>,
+    /// Set when the token does not expire within the workspace's maximum token lifetime:
+    /// the moment from which the API refuses it (past: refused now).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub over_policy_from: Option<Time>,
 }
 
 /// A status as the API names it.
@@ -85,6 +89,7 @@ impl From<TokenView> for TokenJson {
             expires_at: view.expires_at.map(Time),
             last_used_at: view.last_used_at.map(Time),
             last_used_ip: view.last_used_ip,
+            over_policy_from: view.over_policy.map(Time),
         }
     }
 }

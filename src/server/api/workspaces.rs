@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use super::{
     door::{ApiResult, BodyRefused, Conflict, Ids, Refused},
-    json::{ApiJson, Json, Time},
+    json::{ApiJson, Json, Time, parse_rfc3339, present},
 };
 use crate::{
-    domain::role::Role,
-    model::{Member, WorkspaceSummary},
+    domain::{policy::PolicyPatch, role::Role},
+    model::{Member, WorkspaceSettings},
     server::{context::Ctx, services::workspaces},
 };
 
@@ -21,14 +21,40 @@ pub struct WorkspaceJson {
     pub name: String,
     /// The presented token's scope, its role here.
     pub role: Role,
+    pub token_policy: TokenPolicyJson,
 }
 
-impl From<WorkspaceSummary> for WorkspaceJson {
-    fn from(workspace: WorkspaceSummary) -> Self {
+/// The rules every token of the workspace lives by (see README "Token policy").
+#[derive(Serialize, ToSchema)]
+pub struct TokenPolicyJson {
+    /// Personal tokens wait for an Administrator's approval before acting here.
+    pub approve_personal_tokens: bool,
+    /// New tokens keep no copy of their secret: shown once, never copied.
+    pub secret_shown_once: bool,
+    /// New tokens must expire within this many days (null: no limit).
+    #[schema(minimum = 1, maximum = 3650)]
+    pub max_token_lifetime_days: Option<i64>,
+    /// From this moment, tokens over the lifetime limit are refused.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub token_lifetime_grace_until: Option<Time>,
+    /// No new token above this scope (null: up to owner).
+    pub max_token_scope: Option<Role>,
+}
+
+impl From<WorkspaceSettings> for WorkspaceJson {
+    fn from(settings: WorkspaceSettings) -> Self {
+        let (workspace, policy) = (settings.workspace, settings.policy);
         WorkspaceJson {
             id: workspace.id,
             name: workspace.name,
             role: workspace.role,
+            token_policy: TokenPolicyJson {
+                approve_personal_tokens: policy.approve_personal_tokens,
+                secret_shown_once: policy.secret_shown_once,
+                max_token_lifetime_days: policy.max_lifetime_days,
+                token_lifetime_grace_until: policy.lifetime_grace_until.map(Time),
+                max_token_scope: policy.max_scope,
+            },
         }
     }
 }
@@ -60,14 +86,30 @@ impl From<Member> for MemberJson {
     responses((status = 200, description = "The workspace", body = WorkspaceJson), Refused),
     security(("bearer" = [])))]
 pub async fn get_workspace(ctx: Ctx, Ids(workspace): Ids<Uuid>) -> ApiResult<Json<WorkspaceJson>> {
-    Ok(Json(workspaces::get(&ctx, workspace).await?.into()))
+    Ok(Json(workspaces::settings(&ctx, workspace).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchWorkspace {
-    /// The workspace's new name.
-    pub name: String,
+    /// The workspace's new name (Administrator scope).
+    pub name: Option<String>,
+    /// The token policy (Owner scope): each field given is set.
+    pub approve_personal_tokens: Option<bool>,
+    pub secret_shown_once: Option<bool>,
+    /// 1 to 3650; null removes the limit. Without a grace date, tokens over a new or
+    /// changed limit are refused 30 days from now.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
+    pub max_token_lifetime_days: Option<Option<i64>>,
+    /// RFC 3339: from when tokens over the lifetime limit are refused.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub token_lifetime_grace_until: Option<Option<String>>,
+    /// null allows every scope again.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Role>)]
+    pub max_token_scope: Option<Option<Role>>,
 }
 
 #[utoipa::path(patch, path = "/workspaces/{workspace}", tag = "workspaces",
@@ -80,8 +122,22 @@ pub async fn patch_workspace(
     Ids(workspace): Ids<Uuid>,
     ApiJson(body): ApiJson<PatchWorkspace>,
 ) -> ApiResult<Json<WorkspaceJson>> {
+    let policy = PolicyPatch {
+        approve_personal_tokens: body.approve_personal_tokens,
+        secret_shown_once: body.secret_shown_once,
+        max_lifetime_days: body.max_token_lifetime_days,
+        lifetime_grace_until: body
+            .token_lifetime_grace_until
+            .map(|asked| {
+                asked
+                    .map(|text| parse_rfc3339("token_lifetime_grace_until", &text))
+                    .transpose()
+            })
+            .transpose()?,
+        max_scope: body.max_token_scope,
+    };
     Ok(Json(
-        workspaces::rename(&ctx, workspace, &body.name)
+        workspaces::change(&ctx, workspace, body.name.as_deref(), policy)
             .await?
             .into(),
     ))

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{
     notifications,
     tokens::{check_expiry, check_permissions, open_secret},
+    workspaces,
 };
 use crate::{
     domain::{
@@ -35,7 +36,7 @@ use crate::{
         store::{
             audit::AuditEvent,
             personal_tokens::{
-                GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
+                Decision, GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
             },
             tokens::{TokenHolder, TokenWrite},
         },
@@ -99,12 +100,26 @@ pub async fn page(ctx: &Ctx<CurrentUser>) -> Result<PersonalTokensPage, AppError
     })
 }
 
+/// The workspaces a personal token asks for, checked, and whether its secret may be kept.
+struct Asked {
+    grants: Vec<(NewGrant, String)>,
+    /// False when any of them shows secrets once only.
+    keep_secret: bool,
+}
+
 /// Checks the workspaces asked for: at least one, each once, each one where the person is a
-/// member, with a scope no higher than their role there and permissions within it.
+/// member, with a scope no higher than their role there and permissions within it, and
+/// within each workspace's token policy. `current` are the token's grants before an edit:
+/// one asked again unchanged keeps its approval; a new or changed one waits for approval
+/// where the workspace asks for it, and must meet that workspace's lifetime limit (as must
+/// every one when `new_expiry` is a changed expiry).
 async fn grants(
     ctx: &Ctx<CurrentUser>,
     asked: &[GrantInput],
-) -> Result<Vec<(NewGrant, String)>, AppError> {
+    current: &[GrantRow],
+    expires_at: Option<i64>,
+    new_expiry: bool,
+) -> Result<Asked, AppError> {
     if asked.is_empty() {
         return Err(AppError::invalid(
             "workspaces",
@@ -113,6 +128,7 @@ async fn grants(
     }
     let mut seen = HashSet::new();
     let mut grants = Vec::with_capacity(asked.len());
+    let mut keep_secret = true;
     for grant in asked {
         if !seen.insert(grant.workspace_id) {
             return Err(AppError::invalid(
@@ -152,17 +168,45 @@ async fn grants(
             grant.scope,
             grant.permissions,
         )?;
+        let unchanged = current.iter().find(|g| {
+            g.workspace_id == grant.workspace_id
+                && g.scope == grant.scope
+                && g.permissions == grant.permissions
+        });
+        let policy = workspaces::policy_of(ctx, grant.workspace_id).await?;
+        let in_workspace = |error: AppError| match error {
+            AppError::Invalid(field) => AppError::invalid(
+                &field.field,
+                format!("In {}: {}", workspace.name, field.message),
+            ),
+            other => other,
+        };
+        if unchanged.is_none() {
+            policy.check_scope(grant.scope).map_err(in_workspace)?;
+        }
+        if unchanged.is_none() || new_expiry {
+            policy
+                .check_expiry(expires_at, ctx.now)
+                .map_err(in_workspace)?;
+        }
+        keep_secret &= !policy.secret_shown_once;
         grants.push((
             NewGrant {
                 workspace_id: grant.workspace_id,
                 scope: grant.scope,
                 permissions: grant.permissions,
-                pending: false,
+                pending: match unchanged {
+                    Some(kept) => kept.pending(),
+                    None => policy.approve_personal_tokens,
+                },
             },
             workspace.name,
         ));
     }
-    Ok(grants)
+    Ok(Asked {
+        grants,
+        keep_secret,
+    })
 }
 
 /// The person's record in one workspace of something done to their token.
@@ -186,11 +230,14 @@ pub async fn create(
 ) -> Result<CreatedPersonalToken, AppError> {
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
-    let grants = grants(ctx, &input.workspaces).await?;
+    let Asked {
+        grants,
+        keep_secret,
+    } = grants(ctx, &input.workspaces, &[], input.expires_at, true).await?;
     let secret = secrets::new_token_secret();
     let id = Uuid::now_v7();
     let digest = ctx.keys().token_digest(secret.as_presented());
-    let sealed = ctx.keys().seal(id, &secret);
+    let sealed = keep_secret.then(|| ctx.keys().seal(id, &secret));
     let audits: Vec<AuditEvent> = grants
         .iter()
         .map(|(grant, _)| {
@@ -205,6 +252,7 @@ pub async fn create(
                     "scope": grant.scope.as_str(),
                     "permissions": grant.permissions,
                     "expires_at": input.expires_at.map(rfc3339),
+                    "pending_approval": grant.pending,
                 }),
             )
         })
@@ -216,7 +264,7 @@ pub async fn create(
         label: &label,
         digest: &digest,
         display_prefix: secret.display_prefix(),
-        sealed_secret: Some(&sealed),
+        sealed_secret: sealed.as_deref(),
         expires_at: input.expires_at,
         grants: &new_grants,
     };
@@ -285,12 +333,32 @@ pub async fn update(
     };
     let expires_at = patch.expires_at.unwrap_or(row.expires_at);
     check_expiry(expires_at, row.expires_at, ctx.now)?;
+    let new_expiry = expires_at != row.expires_at;
     let grants: Vec<NewGrant> = match &patch.workspaces {
-        Some(asked) => grants(ctx, asked)
+        Some(asked) => grants(ctx, asked, &current, expires_at, new_expiry)
             .await?
+            .grants
             .into_iter()
             .map(|(grant, _)| grant)
             .collect(),
+        // A new expiry meets every workspace's lifetime limit.
+        None if new_expiry => {
+            let asked: Vec<GrantInput> = current
+                .iter()
+                .filter(|grant| grant.owner_role.is_some())
+                .map(|grant| GrantInput {
+                    workspace_id: grant.workspace_id,
+                    scope: grant.scope,
+                    permissions: grant.permissions,
+                })
+                .collect();
+            grants(ctx, &asked, &current, expires_at, true)
+                .await?
+                .grants
+                .into_iter()
+                .map(|(grant, _)| grant)
+                .collect()
+        }
         // Kept as they are, but never one its owner has left.
         None => current
             .iter()
@@ -450,4 +518,63 @@ pub async fn remove_workspace(
         TokenWrite::Done => Ok(()),
         _ => Err(AppError::NotFound),
     }
+}
+
+/// Deciding on a grant that is not waiting.
+const ALREADY_DECIDED: &str = "This token is not waiting for approval here: it was decided on (or its owner changed it) meanwhile. Reload to see it as it is.";
+
+/// An Administrator decides on a personal token waiting for their workspace's approval:
+/// approved, it acts there from its next request; denied, the workspace is taken from it.
+/// Its owner is mailed either way; a grant decided meanwhile is a 409.
+pub async fn decide(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    token_id: Uuid,
+    approve: bool,
+) -> Result<PersonalTokenView, AppError> {
+    let workspace = ctx
+        .workspace(workspace_id, Action::ManagePersonalTokens)
+        .await?;
+    let (row, grant) = ctx
+        .db()
+        .personal_token_reaching(workspace_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !grant.pending() {
+        return Err(AppError::Conflict(ALREADY_DECIDED.into()));
+    }
+    let action = if approve {
+        "personal_token.approved"
+    } else {
+        "personal_token.denied"
+    };
+    let by = notifications::actor_name(&ctx.principal);
+    let notice = notify::personal_token_decided(&workspace.name, &row.label, &by, approve);
+    let audit = ctx
+        .audit(Some(workspace_id), action)
+        .target("personal_token", token_id, &row.label)
+        .changes(json!({ "owner": row.owner_email, "scope": grant.scope.as_str() }))
+        .notify(vec![notifications::to_person(
+            workspace_id,
+            action,
+            row.owner_email.clone(),
+            notice,
+        )]);
+    let approved = approve.then(|| (ctx.principal.person(), ctx.now));
+    match ctx
+        .db()
+        .decide_token_workspace(workspace_id, token_id, approved, &audit)
+        .await?
+    {
+        Decision::Done => {}
+        Decision::NotPending => return Err(AppError::Conflict(ALREADY_DECIDED.into())),
+    }
+    // As it stands now: approved there, or (denied) no longer reaching it.
+    let grants = ctx
+        .db()
+        .personal_token_reaching(workspace_id, token_id)
+        .await?
+        .map(|(_, grant)| vec![grant])
+        .unwrap_or_default();
+    Ok(view(row, grants, ctx.now))
 }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::{
     Principal, TokenPrincipal, token_check,
     token_views::{reread, view, visible_token},
+    workspaces,
 };
 use crate::{
     domain::{
@@ -123,9 +124,25 @@ async fn rotate_row(
     let new_id = Uuid::now_v7();
     let digest = ctx.keys().token_digest(secret.as_presented());
     let sealed = ctx.keys().seal(new_id, &secret);
-    let grace_ends_at = grace.ends_at(row.expires_at, now);
-    let expires_at = successor_expiry(row.created_at, row.expires_at, now);
     let (workspace_id, old_id) = (row.workspace_id, row.id);
+    let policy = workspaces::policy_of(ctx, workspace_id).await?;
+    if policy.check_scope(row.scope).is_err() {
+        return Err(AppError::Conflict(format!(
+            "This workspace allows new tokens up to the {} scope, and rotating makes a new {} token. Make a new token with a lower scope instead.",
+            policy.max_scope.unwrap_or(Role::Owner).label(),
+            row.scope.label()
+        )));
+    }
+    let grace_ends_at = grace.ends_at(row.expires_at, now);
+    // The old lifetime again, but never past the workspace's limit: rotating is how a
+    // token over the limit comes back within it.
+    let expires_at = match (
+        successor_expiry(row.created_at, row.expires_at, now),
+        policy.latest_expiry(now),
+    ) {
+        (Some(at), Some(latest)) => Some(at.min(latest)),
+        (at, latest) => at.or(latest),
+    };
     let rotated = ctx
         .audit(Some(workspace_id), "token.rotated")
         .target("token", old_id, &row.label)
@@ -151,6 +168,7 @@ async fn rotate_row(
         digest: &digest,
         display_prefix: secret.display_prefix(),
         sealed_secret: &sealed,
+        keep_secret: !policy.secret_shown_once,
         created_by: ctx.principal.person(),
         created_by_token: ctx.principal.token(),
         expires_at,

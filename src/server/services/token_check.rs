@@ -11,6 +11,7 @@ use crate::{
         api_permission::PermissionSet,
         error::AppError,
         permission::{Action, Actor, authorize},
+        policy::OVER_POLICY,
         role::Role,
         token_format::PresentedToken,
     },
@@ -19,7 +20,7 @@ use crate::{
         secrets::Keys,
         store::{
             Db,
-            token_cache::{AuthToken, Digest, Grant, Reach},
+            token_cache::{AuthToken, Digest, Grant, Reach, Standing},
             tokens::{TokenHolder, TokenWrite},
         },
     },
@@ -167,16 +168,25 @@ pub async fn revoke_self(ctx: &Ctx<TokenPrincipal>) -> Result<(), AppError> {
 
 /// Describes `presented` to a caller holding `introspect`, as seen from the caller's
 /// workspaces (those where it holds that permission, known without a look-up): a token that
-/// reaches none of them is `NOT_FOUND`. A personal token still waiting for the workspace's
+/// reaches none of them is `NOT_FOUND`. A token over the workspace's lifetime limit past its
+/// grace is `OVER_POLICY` there; a personal token still waiting for the workspace's
 /// approval is `PENDING_APPROVAL` there.
 pub async fn introspect(
     ctx: &Ctx<TokenPrincipal>,
     presented: &str,
 ) -> Result<Introspection, AppError> {
     let caller = &ctx.principal;
-    let mut asking = caller.reach.grants().iter().filter(|grant| !grant.pending);
+    let acts = |grant: &&Grant| grant.standing(caller.expires_at, ctx.now) == Standing::Acts;
+    let mut asking = caller.reach.grants().iter().filter(acts);
     let Some(first) = asking.next() else {
-        return Err(AppError::Forbidden(context::PENDING_APPROVAL.into()));
+        // Refused as its first workspace refuses it.
+        let first = caller.reach.grants().first();
+        return Err(AppError::Forbidden(
+            match first.map(|grant| grant.standing(caller.expires_at, ctx.now)) {
+                Some(Standing::OverPolicy(limit)) => limit.refusal(),
+                _ => context::PENDING_APPROVAL.into(),
+            },
+        ));
     };
     let allowed = |grant: &Grant| {
         authorize(
@@ -209,10 +219,17 @@ pub async fn introspect(
             active: None,
         },
         (_, None) => not_found,
-        (TokenCheck::Valid(_), Some((grant, _))) if grant.pending => Introspection {
-            reason: PENDING_APPROVAL,
-            active: None,
-        },
+        (TokenCheck::Valid(token), Some((grant, _)))
+            if grant.standing(token.expires_at, ctx.now) != Standing::Acts =>
+        {
+            Introspection {
+                reason: match grant.standing(token.expires_at, ctx.now) {
+                    Standing::OverPolicy(_) => OVER_POLICY,
+                    _ => PENDING_APPROVAL,
+                },
+                active: None,
+            }
+        }
         (TokenCheck::Valid(token), Some((grant, owner_id))) => Introspection {
             reason: check.reason(),
             active: Some(ActiveGrant {

@@ -9,6 +9,7 @@ use crate::{
         api_permission::PermissionSet,
         error::AppError,
         permission::{Action, TokenAction, authorize_token, may_ever},
+        policy::Lifetime,
         role::Role,
         token::{HiddenColumns, TokenStatus},
     },
@@ -23,6 +24,13 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
     let scope = row.scope;
     let allowed = |action| authorize_token(Some(role), action, scope).is_ok();
     let status = TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now);
+    let over_policy = match row
+        .lifetime_limit()
+        .map(|limit| limit.lifetime(row.expires_at, now))
+    {
+        Some(Lifetime::OverPolicy { refused_from }) => Some(refused_from),
+        _ => None,
+    };
     TokenView {
         permissions: row.permissions,
         effective_permissions: PermissionSet::effective(scope, row.permissions),
@@ -43,7 +51,8 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
         status,
         may_edit: allowed(TokenAction::Edit),
         // Copying an expired or disabled token helps nobody; the button shows on active ones.
-        may_copy: allowed(TokenAction::Copy) && status == TokenStatus::Active,
+        may_copy: allowed(TokenAction::Copy) && status == TokenStatus::Active && row.secret_kept,
+        over_policy,
         // The table's one toggle: on a disabled token it enables, which may be refused
         // where disabling was not.
         may_disable: allowed(if row.disabled_at.is_some() {
@@ -82,6 +91,7 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
         } else {
             Vec::new()
         },
+        policy: super::workspaces::policy_of(ctx, workspace_id).await?,
         hidden_columns: match &ctx.principal {
             Principal::User(user) => hidden_columns(ctx, user).await?,
             Principal::Token(_) => HiddenColumns::default(),

@@ -8,10 +8,11 @@ use crate::{
     domain::{
         error::AppError,
         permission::{Action, MemberAction, may_manage_members},
+        policy::{PolicyPatch, TokenPolicy},
         role::Role,
         validation,
     },
-    model::{CurrentUser, Member, MembersPage, WorkspaceSummary},
+    model::{CurrentUser, Member, MembersPage, WorkspaceSettings, WorkspaceSummary},
     server::{
         context::Ctx,
         store::{
@@ -89,6 +90,91 @@ pub async fn rename(
         return Err(AppError::NotFound);
     }
     Ok(WorkspaceSummary { name, ..workspace })
+}
+
+/// The workspace with its token policy, as every member may read them.
+pub async fn settings(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSettings, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadWorkspace).await?;
+    let policy = policy_of(ctx, workspace.id).await?;
+    Ok(WorkspaceSettings { workspace, policy })
+}
+
+/// Changes the name (Administrators and Owners) and the token policy (Owners), as far as
+/// each is given. Everything asked is checked before anything is written.
+pub async fn change(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    name: Option<&str>,
+    policy: PolicyPatch,
+) -> Result<WorkspaceSettings, AppError> {
+    if name.is_none() && policy.is_empty() {
+        return Err(AppError::invalid(
+            "name",
+            "Give the workspace's new name or a token policy setting to change.",
+        ));
+    }
+    if !policy.is_empty() {
+        let workspace = ctx
+            .workspace(workspace_id, Action::ChangeTokenPolicy)
+            .await?;
+        policy.apply(policy_of(ctx, workspace.id).await?, ctx.now)?;
+    }
+    if let Some(name) = name {
+        ctx.workspace(workspace_id, Action::ChangeSettings).await?;
+        validation::workspace_name(name)?;
+        rename(ctx, workspace_id, name).await?;
+    }
+    if !policy.is_empty() {
+        set_token_policy(ctx, workspace_id, policy).await?;
+    }
+    settings(ctx, workspace_id).await
+}
+
+/// The workspace's token policy, as every member may read it (the create dialog shows
+/// its limits).
+pub async fn token_policy(ctx: &Ctx, workspace_id: Uuid) -> Result<TokenPolicy, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadWorkspace).await?;
+    policy_of(ctx, workspace.id).await
+}
+
+/// The policy of a workspace the caller was already let into.
+pub(super) async fn policy_of<P>(
+    ctx: &Ctx<P>,
+    workspace_id: Uuid,
+) -> Result<TokenPolicy, AppError> {
+    ctx.db()
+        .token_policy(workspace_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Changes the workspace's token policy: its Owners. Recorded with what changed; every
+/// token reaching the workspace meets the new rules on its next request.
+pub async fn set_token_policy(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    patch: PolicyPatch,
+) -> Result<TokenPolicy, AppError> {
+    let workspace = ctx
+        .workspace(workspace_id, Action::ChangeTokenPolicy)
+        .await?;
+    let before = policy_of(ctx, workspace.id).await?;
+    let after = patch.apply(before, ctx.now)?;
+    if after == before {
+        return Ok(before);
+    }
+    let audit = ctx
+        .audit(Some(workspace_id), "workspace.token_policy_changed")
+        .target("workspace", workspace_id, &workspace.name)
+        .changes(json!({ "from": before, "to": after }));
+    if !ctx
+        .db()
+        .set_token_policy(workspace_id, &after, ctx.now, &audit)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(after)
 }
 
 pub async fn members(ctx: &Ctx, workspace_id: Uuid) -> Result<MembersPage, AppError> {

@@ -269,6 +269,46 @@ impl Db {
     }
 }
 
+/// What an approval decision did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Done,
+    /// No such grant, or no longer pending (decided, or edited away, meanwhile).
+    NotPending,
+}
+
+impl Db {
+    /// Approves (or, denied, deletes) a personal token's pending grant in a workspace. Only
+    /// a grant still pending is decided, so two Administrators deciding at once cannot both.
+    pub async fn decide_token_workspace(
+        &self,
+        workspace_id: Uuid,
+        token_id: Uuid,
+        approve: Option<(Option<Uuid>, i64)>,
+        audit: &AuditEvent,
+    ) -> Result<Decision, StoreError> {
+        let written = audited_write!(self, tx => {
+            let done = match approve {
+                Some((by, at)) => sqlx::query(
+                    "UPDATE token_workspaces SET status = $3, decided_by = $4, decided_at = $5
+                     WHERE workspace_id = $1 AND token_id = $2 AND status = $6",
+                )
+                .bind(workspace_id).bind(token_id).bind(GRANT_APPROVED).bind(by).bind(at)
+                .bind(GRANT_PENDING)
+                .execute(&mut *tx).await?,
+                None => sqlx::query(
+                    "DELETE FROM token_workspaces
+                     WHERE workspace_id = $1 AND token_id = $2 AND status = $3",
+                )
+                .bind(workspace_id).bind(token_id).bind(GRANT_PENDING)
+                .execute(&mut *tx).await?,
+            };
+            if done.rows_affected() == 0 { Decision::NotPending } else { Decision::Done }
+        }, Decision::Done => audit, Stale::Token(token_id));
+        Ok(written)
+    }
+}
+
 /// Pairs each token with its grants (both lists read in the tokens' order or any order).
 fn with_grants(
     tokens: Vec<PersonalTokenRow>,

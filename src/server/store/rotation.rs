@@ -17,6 +17,8 @@ pub struct Rotation<'a> {
     /// The new secret sealed under the new id: kept on the successor only if the old
     /// token kept its own (a workspace may keep none: "secret shown once").
     pub sealed_secret: &'a [u8],
+    /// False when the workspace now shows secrets once only: the successor keeps none.
+    pub keep_secret: bool,
     /// The acting person, or the person behind the acting token.
     pub created_by: Option<Uuid>,
     /// The acting token and its label, when a token rotates.
@@ -133,13 +135,14 @@ impl Db {
                          digest, display_prefix, sealed_secret, created_by, created_by_token,
                          created_by_token_label, created_at, updated_at, expires_at, rotated_from)
                      SELECT $1, workspace_id, owner_id, label, scope, permissions, $2, $3,
-                         CASE WHEN sealed_secret IS NULL THEN NULL ELSE $4 END,
+                         CASE WHEN sealed_secret IS NULL OR NOT $11 THEN NULL ELSE $4 END,
                          $5, $6, $7, $8, $8, $9, id
                      FROM access_tokens WHERE id = $10",
                 )
                 .bind(rotation.new_id).bind(rotation.digest).bind(rotation.display_prefix)
                 .bind(rotation.sealed_secret).bind(rotation.created_by).bind(actor_token)
                 .bind(actor_label).bind(now).bind(rotation.expires_at).bind(rotation.old_id)
+                .bind(rotation.keep_secret)
                 .execute(&mut *tx).await?;
                 sqlx::query(
                     "INSERT INTO token_workspaces (token_id, workspace_id, scope, permissions, status,

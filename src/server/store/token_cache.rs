@@ -21,7 +21,7 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::domain::{api_permission::PermissionSet, role::Role};
+use crate::domain::{api_permission::PermissionSet, policy::LifetimeLimit, role::Role};
 
 /// One workspace a token may act in, as cached: a workspace token's own, or one a
 /// personal token's owner chose.
@@ -36,9 +36,30 @@ pub struct Grant {
     pub chosen: Option<PermissionSet>,
     /// Waiting for an Administrator of the workspace to approve it: it may not act there.
     pub pending: bool,
+    /// The workspace's maximum token lifetime, when it has one.
+    pub lifetime: Option<LifetimeLimit>,
+}
+
+/// Whether a token may act in a workspace it reaches, at a moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    Acts,
+    /// Waiting for an Administrator's approval.
+    Pending,
+    /// Over the workspace's lifetime limit, past its grace.
+    OverPolicy(LifetimeLimit),
 }
 
 impl Grant {
+    /// May the token (expiring at `expires_at`) act here at `now`?
+    pub fn standing(&self, expires_at: Option<i64>, now: i64) -> Standing {
+        match self.lifetime {
+            _ if self.pending => Standing::Pending,
+            Some(limit) if limit.refuses(expires_at, now) => Standing::OverPolicy(limit),
+            _ => Standing::Acts,
+        }
+    }
+
     /// What it may do there: the scope's permissions narrowed to the chosen ones (a few bit
     /// operations on two bytes, so not kept).
     pub fn permissions(&self) -> PermissionSet {
@@ -345,6 +366,7 @@ mod tests {
             scope: Role::Viewer,
             chosen: None,
             pending: false,
+            lifetime: None,
         }
     }
 

@@ -14,7 +14,8 @@ use super::{
 };
 use crate::{
     domain::{
-        api_permission::PermissionSet, permission::personal_scope, revoke::RevokeAction, role::Role,
+        api_permission::PermissionSet, permission::personal_scope, policy::LifetimeLimit,
+        revoke::RevokeAction, role::Role,
     },
     on_pool,
 };
@@ -48,6 +49,21 @@ pub struct TokenRow {
     pub last_used_path: Option<String>,
     /// Its successor, once rotated (it works on until its `expires_at`, the grace end).
     pub rotated_to: Option<Uuid>,
+    /// Whether Tessera keeps its sealed secret (for the Copy button).
+    pub secret_kept: bool,
+    /// The workspace's lifetime limit, if it has one.
+    pub max_token_lifetime_days: Option<i64>,
+    pub token_lifetime_grace_until: Option<i64>,
+}
+
+impl TokenRow {
+    /// The workspace's lifetime limit as it applies to this token.
+    pub fn lifetime_limit(&self) -> Option<LifetimeLimit> {
+        lifetime_limit(
+            self.max_token_lifetime_days,
+            self.token_lifetime_grace_until,
+        )
+    }
 }
 
 const TOKEN_SELECT: &str =
@@ -57,14 +73,17 @@ const TOKEN_SELECT: &str =
         CASE WHEN m.user_id IS NOT NULL THEN u.email END AS member_creator_email,
         t.created_at, t.updated_at, t.expires_at,
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
-        t.last_used_method, t.last_used_path, t.rotated_to
-    FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by
+        t.last_used_method, t.last_used_path, t.rotated_to,
+        (t.sealed_secret IS NOT NULL) AS secret_kept,
+        w.max_token_lifetime_days, w.token_lifetime_grace_until
+    FROM access_tokens t JOIN workspaces w ON w.id = t.workspace_id
+    LEFT JOIN users u ON u.id = t.created_by
     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
 
 const AUTH_SELECT: &str =
     "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.owner_id, t.created_by,
         t.label, t.scope, t.permissions, t.created_at, t.expires_at, t.disabled_at,
-        t.last_used_at
+        t.last_used_at, w.max_token_lifetime_days, w.token_lifetime_grace_until
     FROM access_tokens t LEFT JOIN workspaces w ON w.id = t.workspace_id
     WHERE t.digest = $1";
 
@@ -72,7 +91,7 @@ const AUTH_SELECT: &str =
 /// there as it is now.
 const AUTH_GRANTS_SELECT: &str =
     "SELECT g.workspace_id, w.name AS workspace_name, g.scope, g.permissions, g.status,
-        m.role AS owner_role
+        m.role AS owner_role, w.max_token_lifetime_days, w.token_lifetime_grace_until
     FROM token_workspaces g JOIN workspaces w ON w.id = g.workspace_id
     JOIN memberships m ON m.workspace_id = g.workspace_id AND m.user_id = $2
     WHERE g.token_id = $1
@@ -93,6 +112,16 @@ struct AuthRow {
     expires_at: Option<i64>,
     disabled_at: Option<i64>,
     last_used_at: Option<i64>,
+    max_token_lifetime_days: Option<i64>,
+    token_lifetime_grace_until: Option<i64>,
+}
+
+/// The workspace's lifetime limit, as its two columns hold it.
+fn lifetime_limit(days: Option<i64>, refused_from: Option<i64>) -> Option<LifetimeLimit> {
+    Some(LifetimeLimit {
+        max_days: days?,
+        refused_from: refused_from?,
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,6 +132,8 @@ struct AuthGrantRow {
     permissions: Option<PermissionSet>,
     status: String,
     owner_role: Role,
+    max_token_lifetime_days: Option<i64>,
+    token_lifetime_grace_until: Option<i64>,
 }
 
 impl From<AuthGrantRow> for Grant {
@@ -113,6 +144,7 @@ impl From<AuthGrantRow> for Grant {
             scope: personal_scope(row.scope, row.owner_role),
             chosen: row.permissions,
             pending: row.status == GRANT_PENDING,
+            lifetime: lifetime_limit(row.max_token_lifetime_days, row.token_lifetime_grace_until),
         }
     }
 }
@@ -129,7 +161,8 @@ pub struct NewToken<'a> {
     pub permissions: Option<PermissionSet>,
     pub digest: &'a [u8],
     pub display_prefix: &'a str,
-    pub sealed_secret: &'a [u8],
+    /// None when the workspace shows secrets once only.
+    pub sealed_secret: Option<&'a [u8]>,
     pub created_by: Option<Uuid>,
     /// The token that made it through the API, and its label.
     pub created_by_token: Option<(Uuid, &'a str)>,
@@ -304,6 +337,10 @@ impl Db {
                     scope,
                     chosen: row.permissions,
                     pending: false,
+                    lifetime: lifetime_limit(
+                        row.max_token_lifetime_days,
+                        row.token_lifetime_grace_until,
+                    ),
                 },
                 made_by: row.created_by,
             },

@@ -8,7 +8,33 @@ use super::{
     Db, Engine, StoreError, accounts::NewUser, audit::AuditEvent, audited::audited_write,
     token_cache::Stale,
 };
-use crate::{domain::role::Role, insert_user, model::WorkspaceSummary, on_pool};
+use crate::{
+    domain::{policy::TokenPolicy, role::Role},
+    insert_user,
+    model::WorkspaceSummary,
+    on_pool,
+};
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    approve_personal_tokens: bool,
+    secret_shown_once: bool,
+    max_token_lifetime_days: Option<i64>,
+    token_lifetime_grace_until: Option<i64>,
+    max_token_scope: Option<Role>,
+}
+
+impl PolicyRow {
+    fn into_policy(self) -> TokenPolicy {
+        TokenPolicy {
+            approve_personal_tokens: self.approve_personal_tokens,
+            secret_shown_once: self.secret_shown_once,
+            max_lifetime_days: self.max_token_lifetime_days,
+            lifetime_grace_until: self.token_lifetime_grace_until,
+            max_scope: self.max_token_scope,
+        }
+    }
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MemberRow {
@@ -146,6 +172,43 @@ impl Db {
             done.rows_affected() > 0
         }, true => audit, Stale::Workspace(workspace_id));
         Ok(renamed)
+    }
+
+    /// The workspace's token policy; None when there is no such workspace.
+    pub async fn token_policy(
+        &self,
+        workspace_id: Uuid,
+    ) -> Result<Option<TokenPolicy>, StoreError> {
+        let sql = "SELECT approve_personal_tokens, secret_shown_once, max_token_lifetime_days,
+                       token_lifetime_grace_until, max_token_scope
+                   FROM workspaces WHERE id = $1";
+        let row: Option<PolicyRow> = on_pool!(self, pool => sqlx::query_as(sql).bind(workspace_id).fetch_optional(pool).await?);
+        Ok(row.map(PolicyRow::into_policy))
+    }
+
+    /// Sets the workspace's token policy; every instance drops the tokens that reach the
+    /// workspace, so the next request of each meets the new lifetime limit.
+    pub async fn set_token_policy(
+        &self,
+        workspace_id: Uuid,
+        policy: &TokenPolicy,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let set = audited_write!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE workspaces SET approve_personal_tokens = $2, secret_shown_once = $3,
+                     max_token_lifetime_days = $4, token_lifetime_grace_until = $5,
+                     max_token_scope = $6, updated_at = $7
+                 WHERE id = $1",
+            )
+            .bind(workspace_id).bind(policy.approve_personal_tokens).bind(policy.secret_shown_once)
+            .bind(policy.max_lifetime_days).bind(policy.lifetime_grace_until)
+            .bind(policy.max_scope).bind(now)
+            .execute(&mut *tx).await?;
+            done.rows_affected() > 0
+        }, true => audit, Stale::Workspace(workspace_id));
+        Ok(set)
     }
 
     /// The workspaces `user_id` belongs to, by name.
