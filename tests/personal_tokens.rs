@@ -345,4 +345,64 @@ on_both_engines! {
         assert_eq!(found, token_check::TokenCheck::NotFound);
         test.remove().await;
     }
+
+    async fn where_approval_is_asked_a_personal_token_waits_for_another_administrator(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let site = ApiServer::start(db).await;
+        let (_, owners) = support::mint(&acting(db, &p.owner), p.acme, "owner", Role::Owner, None, None).await;
+        let (status, _, body) = site.call(Method::PATCH, &format!("/workspaces/{}", p.acme), &owners, Some(json!({"approve_personal_tokens": true}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (id, secret) = adas_token(db, &p).await;
+
+        // Pending in Acme (refused there, saying why), acting in Beta at once.
+        let acme = format!("/workspaces/{}", p.acme);
+        let (status, body) = site.get(&acme, &secret).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body["detail"].as_str().unwrap().contains("waiting for an Administrator"), "{body}");
+        assert_eq!(site.get(&format!("/workspaces/{}", p.beta), &secret).await.0, StatusCode::OK);
+        let (_, listed) = site.get(&format!("{acme}/personal-tokens"), &owners).await;
+        assert_eq!(listed[0]["approval"], "pending");
+
+        // Ada is an Administrator of Acme, yet may not approve her own token.
+        let ada = acting(db, &p.ada);
+        let own = personal_tokens::decide(&ada, p.acme, id, true).await.unwrap_err();
+        assert!(matches!(own, AppError::Forbidden(_)), "{own:?}");
+        // Another workspace's id finds nothing; a Team Member's token may not.
+        let (_, member) = support::mint(&acting(db, &p.owner), p.acme, "reader", Role::TeamMember, None, None).await;
+        assert_eq!(site.call(Method::POST, &format!("{acme}/personal-tokens/{id}/approve"), &member, None).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(site.call(Method::POST, &format!("/workspaces/{}/personal-tokens/{id}/approve", p.gamma), &owners, None).await.0, StatusCode::NOT_FOUND);
+
+        // Two approvals at once: one decides, the other is told it was decided meanwhile.
+        let approve = format!("{acme}/personal-tokens/{id}/approve");
+        let (first, second) = tokio::join!(
+            site.call(Method::POST, &approve, &owners, None),
+            site.call(Method::POST, &approve, &owners, None)
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+        let answer = if first.0 == StatusCode::OK { first.2 } else { second.2 };
+        assert_eq!(answer["approval"], "approved");
+        // It acts in Acme from its next request.
+        assert_eq!(site.get(&acme, &secret).await.0, StatusCode::OK);
+
+        // A second token, denied: Acme is taken from it.
+        let input = PersonalTokenInput { label: "desk".into(), expires_at: None, workspaces: vec![grant(p.acme, Role::Viewer)] };
+        let desk = personal_tokens::create(&person(db, &p.ada), input).await.unwrap();
+        let deny = format!("{acme}/personal-tokens/{}/deny", desk.token.id);
+        assert_eq!(site.call(Method::POST, &deny, &owners, None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(site.call(Method::POST, &deny, &owners, None).await.0, StatusCode::NOT_FOUND, "nothing left to deny");
+        assert_eq!(site.get(&acme, &desk.secret).await.0, StatusCode::NOT_FOUND);
+
+        // Ada was told both outcomes; each step is in Acme's audit log.
+        let mail = tessera::server::services::notifications::outbox(&acting(db, &p.owner), p.acme).await.unwrap();
+        let told: Vec<_> = mail.entries.iter().filter(|m| m.recipient == "ada@example.com" && m.kind.starts_with("personal_token.")).map(|m| m.kind.as_str()).collect();
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(told.contains(&"personal_token.approved") && told.contains(&"personal_token.denied"), "{told:?}");
+        let log = tessera::server::services::audit::page(&acting(db, &p.owner), p.acme, &Default::default()).await.unwrap();
+        let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
+        assert!(actions.contains(&"personal_token.approved") && actions.contains(&"personal_token.denied"), "{actions:?}");
+        test.remove().await;
+    }
 }

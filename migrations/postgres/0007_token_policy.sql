@@ -5,7 +5,7 @@ ALTER TABLE workspaces ADD COLUMN approve_personal_tokens BOOLEAN NOT NULL DEFAU
 -- New tokens keep no sealed copy of their secret.
 ALTER TABLE workspaces ADD COLUMN secret_shown_once BOOLEAN NOT NULL DEFAULT FALSE;
 -- New tokens must expire within this many days (NULL: no limit).
-ALTER TABLE workspaces ADD COLUMN max_token_lifetime_days INTEGER
+ALTER TABLE workspaces ADD COLUMN max_token_lifetime_days BIGINT
     CHECK (max_token_lifetime_days BETWEEN 1 AND 3650);
 -- From this moment (ms since the epoch) tokens over the lifetime limit are refused.
 ALTER TABLE workspaces ADD COLUMN token_lifetime_grace_until BIGINT;

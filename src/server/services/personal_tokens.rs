@@ -540,6 +540,13 @@ pub async fn decide(
         .personal_token_reaching(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Approving one's own token would make the approval mean nothing.
+    if ctx.principal.person() == Some(row.owner_id) {
+        return Err(AppError::Forbidden(
+            "You cannot decide on your own token: another Administrator of the workspace must."
+                .into(),
+        ));
+    }
     if !grant.pending() {
         return Err(AppError::Conflict(ALREADY_DECIDED.into()));
     }
