@@ -12,17 +12,37 @@ use crate::{
         DANGER, Dialog, FormButtons, FormError, PRIMARY, SECONDARY, Toasts, copy_to_clipboard,
         date_input_value,
     },
-    domain::{api_permission::PermissionSet, error::AppError, role::Role},
+    domain::{api_permission::PermissionSet, error::AppError, policy::TokenPolicy, role::Role},
     model::TokenView,
 };
+
+/// What the workspace's token policy means for a new token, in words.
+fn policy_notes(policy: &TokenPolicy) -> Vec<String> {
+    let mut notes = Vec::new();
+    if policy.secret_shown_once {
+        notes.push("This workspace shows a secret once: Tessera keeps no copy, so there is no Copy button later. Copy it when it is shown.".to_owned());
+    }
+    if let Some(days) = policy.max_lifetime_days {
+        notes.push(format!("Tokens here must expire within {days} days."));
+    }
+    if let Some(max) = policy.max_scope {
+        notes.push(format!(
+            "New tokens here go up to the {} scope.",
+            max.label()
+        ));
+    }
+    notes
+}
 
 #[component]
 pub fn CreateDialog(
     workspace_id: Uuid,
     scopes: Vec<Role>,
+    policy: TokenPolicy,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_created: Callback<TokenView>,
 ) -> impl IntoView {
+    let rules = policy_notes(&policy);
     let label = RwSignal::new(String::new());
     let scope = RwSignal::new(scopes.first().copied().unwrap_or(Role::Viewer));
     let expiry = RwSignal::new(String::new());
@@ -47,6 +67,16 @@ pub fn CreateDialog(
                 _ => {
                     let scopes = scopes.clone();
                     view! {
+                        {rules
+                            .iter()
+                            .map(|rule| {
+                                view! {
+                                    <p class="mb-2 text-sm text-slate-600" data-testid="policy-note">
+                                        {rule.clone()}
+                                    </p>
+                                }
+                            })
+                            .collect_view()}
                         <TokenForm
                             action=create
                             fields=(label, scope, expiry, permissions)

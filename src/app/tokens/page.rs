@@ -48,6 +48,16 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
     let can_create = data.can_create;
     let (can_disable, can_delete) = (data.can_disable, data.can_delete);
     let scopes = StoredValue::new(data.grantable_scopes.clone());
+    let policy = data.policy;
+    // A new token's scope also keeps under the workspace's highest (edits are checked
+    // against it by the server when they raise a scope).
+    let new_scopes = StoredValue::new(
+        data.grantable_scopes
+            .iter()
+            .copied()
+            .filter(|scope| policy.check_scope(*scope).is_ok())
+            .collect::<Vec<_>>(),
+    );
     let tokens = RwSignal::new(data.tokens);
     let hidden = RwSignal::new(data.hidden_columns);
     let sort = RwSignal::new((TokenColumn::Created, false));
@@ -268,7 +278,8 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
             Open::Create => view! {
                 <CreateDialog
                     workspace_id
-                    scopes=scopes.get_value()
+                    scopes=new_scopes.get_value()
+                    policy
                     on_close=move || open.set(Open::Nothing)
                     on_created=move |token: TokenView| tokens.update(|list| list.insert(0, token))
                 />

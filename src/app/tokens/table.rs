@@ -11,6 +11,7 @@ use crate::{
     app::frame::widgets::{LocalTime, SMALL},
     domain::{
         revoke::RevokeAction,
+        time::relative,
         token::{HiddenColumns, TokenColumn, TokenStatus},
         token_format::masked,
     },
@@ -298,6 +299,15 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
             {cell(TokenColumn::Status)(view! {
                 <span class=status_class>{status.label()}</span>
                 {token.rotating.clone().filter(|_| status == TokenStatus::Active).map(|rotating| view! { <RotatingNote rotating now /> })}
+                {token.over_policy.map(|from| view! {
+                    <span
+                        class="mt-1 block w-fit rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"
+                        data-testid="over-policy"
+                        title="It does not expire within the workspace's maximum token lifetime."
+                    >
+                        {if from <= now { "Over policy — refused".to_owned() } else { format!("Over policy — refused {}", relative(from, now)) }}
+                    </span>
+                })}
             }.into_any())}
             {cell(TokenColumn::Actions)(actions.into_any())}
         </tr>

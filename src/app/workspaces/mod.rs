@@ -2,5 +2,6 @@
 //! settings (`settings`), with their server functions (`rpc`).
 
 pub mod list;
+pub mod policy;
 pub mod rpc;
 pub mod settings;

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use server_fn::codec::Json;
 use uuid::Uuid;
 
-use crate::{domain::error::AppError, model::WorkspaceSummary};
+use crate::{
+    domain::{error::AppError, policy::TokenPolicy},
+    model::WorkspaceSummary,
+};
 
 #[server(prefix = "/rpc", endpoint = "workspaces", input = Json)]
 pub async fn list_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
@@ -22,4 +25,23 @@ pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError
 pub async fn rename_workspace(workspace: Uuid, name: String) -> Result<WorkspaceSummary, AppError> {
     use crate::server::{services::workspaces, web};
     web::acting(async |ctx| workspaces::rename(&ctx, workspace, &name).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "token_policy", input = Json)]
+pub async fn get_token_policy(workspace: Uuid) -> Result<TokenPolicy, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::acting(async |ctx| workspaces::token_policy(&ctx, workspace).await).await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_token_policy", input = Json)]
+pub async fn set_token_policy(
+    workspace: Uuid,
+    policy: TokenPolicy,
+) -> Result<TokenPolicy, AppError> {
+    use crate::{
+        domain::policy::PolicyPatch,
+        server::{services::workspaces, web},
+    };
+    let patch = PolicyPatch::whole(policy);
+    web::acting(async |ctx| workspaces::set_token_policy(&ctx, workspace, patch).await).await
 }

@@ -1,15 +1,19 @@
-//! The workspace's settings, for Administrators and Owners: its name.
+//! The workspace's settings, for Administrators and Owners: its name, and its token policy
+//! (`policy`; Owners change it).
 
 use leptos::prelude::*;
 
-use super::rpc::rename_workspace;
+use super::{policy::TokenPolicySection, rpc::rename_workspace};
 use crate::{
     app::frame::{
         status::ErrorPanel,
         widgets::{FieldError, FormError, INPUT, LABEL, PRIMARY, Toasts},
         workspace::use_workspace,
     },
-    domain::{error::AppError, permission::may_change_settings},
+    domain::{
+        error::AppError,
+        permission::{may_change_settings, may_change_token_policy},
+    },
     model::WorkspaceSummary,
 };
 
@@ -17,7 +21,12 @@ use crate::{
 pub fn SettingsPage() -> impl IntoView {
     let workspace = use_workspace().untracked();
     if may_change_settings(workspace.role) {
-        view! { <SettingsForm workspace /> }.into_any()
+        let (workspace_id, may_change) = (workspace.id, may_change_token_policy(workspace.role));
+        view! {
+            <SettingsForm workspace />
+            <TokenPolicySection workspace_id may_change />
+        }
+        .into_any()
     } else {
         view! {
             <ErrorPanel error=AppError::Forbidden(
