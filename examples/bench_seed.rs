@@ -1,6 +1,8 @@
-//! Fills a database for `make bench`: an owner, a workspace and COUNT access tokens made by
-//! the server's own services, then writes the first SAMPLE secrets to OUT, one per line,
-//! for the load generator. Reads the same `TESSERA_*` configuration as the server.
+//! Fills a database for `make bench`: an owner, two workspaces and COUNT access tokens made
+//! by the server's own services — three in four the first workspace's, one in four the
+//! owner's personal tokens (for one or both workspaces) — then writes the first SAMPLE
+//! secrets to OUT, one per line, for the load generator. Reads the same `TESSERA_*`
+//! configuration as the server.
 //!
 //! Usage: bench_seed COUNT SAMPLE OUT
 
@@ -8,12 +10,12 @@ use std::{io::Write, sync::Arc};
 
 use tessera::{
     domain::role::Role,
-    model::TokenInput,
+    model::{GrantInput, PersonalTokenInput, TokenInput},
     server::{
         config::Config,
         context::Ctx,
         secrets::Keys,
-        services::{Principal, RequestMeta, accounts, tokens},
+        services::{Principal, RequestMeta, accounts, personal_tokens, tokens, workspaces},
         state::AppState,
         store::Db,
     },
@@ -57,15 +59,42 @@ async fn run() -> Result<(), String> {
     let (session, workspace) = accounts::setup(&visitor, setup)
         .await
         .map_err(|e| format!("set-up (is the database fresh?): {e}"))?;
+    let person = Arc::new(visitor.acting_as(session.user.clone()));
     let owner = Arc::new(visitor.acting_as(Principal::User(session.user)));
+    let second = workspaces::create(&person, "Bench 2")
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
 
     let started = std::time::Instant::now();
     let mut workers = Vec::new();
     for worker in 0..WORKERS {
-        let owner = owner.clone();
+        let (owner, person) = (owner.clone(), person.clone());
         workers.push(tokio::spawn(async move {
             let mut secrets = Vec::new();
             for index in (worker..count).step_by(WORKERS) {
+                let scope = Role::ALL[index % Role::ALL.len()];
+                if index % 4 == 3 {
+                    let grant = |workspace_id| GrantInput {
+                        workspace_id,
+                        scope,
+                        permissions: None,
+                    };
+                    let mut reach = vec![grant(workspace)];
+                    if index % 8 == 7 {
+                        reach.push(grant(second));
+                    }
+                    let input = PersonalTokenInput {
+                        label: format!("bench {index}"),
+                        expires_at: None,
+                        workspaces: reach,
+                    };
+                    let created = personal_tokens::create(&person, input)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    secrets.push((index, created.secret));
+                    continue;
+                }
                 let input = TokenInput {
                     label: format!("bench {index}"),
                     scope: Role::ALL[index % Role::ALL.len()],

@@ -72,3 +72,14 @@ pub async fn remove_personal_token(workspace: Uuid, token: Uuid) -> Result<(), A
     use crate::server::{services::personal_tokens, web};
     web::acting(async |ctx| personal_tokens::remove_workspace(&ctx, workspace, token).await).await
 }
+
+/// An Administrator approves (or denies) a personal token waiting for their workspace.
+#[server(prefix = "/rpc", endpoint = "decide_personal_token", input = Json)]
+pub async fn decide_personal_token(
+    workspace: Uuid,
+    token: Uuid,
+    approve: bool,
+) -> Result<PersonalTokenView, AppError> {
+    use crate::server::{services::personal_tokens, web};
+    web::acting(async |ctx| personal_tokens::decide(&ctx, workspace, token, approve).await).await
+}
