@@ -405,4 +405,73 @@ on_both_engines! {
         assert!(actions.contains(&"personal_token.approved") && actions.contains(&"personal_token.denied"), "{actions:?}");
         test.remove().await;
     }
+
+    async fn a_personal_token_may_do_exactly_what_a_workspace_token_of_its_acting_scope_may(test: TestDb) {
+        // The permission matrix, for personal tokens: over HTTP, every member's own token
+        // (given their whole role) is answered as the workspace's token of that scope is,
+        // on every kind of call; demoted, it is answered as the lower scope's.
+        let db = &test.db;
+        let p = people(db).await;
+        let site = ApiServer::start(db).await;
+        let ws = p.acme;
+        let calls: [(Method, String, Option<Value>); 8] = [
+            (Method::GET, format!("/workspaces/{ws}"), None),
+            (Method::GET, format!("/workspaces/{ws}/tokens"), None),
+            (Method::POST, format!("/workspaces/{ws}/tokens"), Some(json!({"scope": "viewer"}))),
+            (Method::GET, format!("/workspaces/{ws}/members"), None),
+            (Method::GET, format!("/workspaces/{ws}/invitations"), None),
+            (Method::GET, format!("/workspaces/{ws}/audit-events"), None),
+            (Method::GET, format!("/workspaces/{ws}/personal-tokens"), None),
+            (Method::PATCH, format!("/workspaces/{ws}"), Some(json!({"name": "Acme"}))),
+        ];
+        let answers = |token: String, tag: String| {
+            let site = &site;
+            let calls = calls.clone();
+            async move {
+                let mut statuses = Vec::new();
+                for (n, (method, path, body)) in calls.into_iter().enumerate() {
+                    // Each creation gets its own label.
+                    let body = body.map(|mut b| {
+                        if b.get("scope").is_some() {
+                            b["label"] = json!(format!("{tag} {n}"));
+                        }
+                        b
+                    });
+                    statuses.push(site.call(method, &path, &token, body).await.0);
+                }
+                statuses
+            }
+        };
+        let owner = acting(db, &p.owner);
+        let mut checked = 0;
+        let mut people = Vec::new();
+        for role in Role::ALL {
+            let email = format!("{}@example.com", role.as_str());
+            let member = if role == Role::Owner {
+                p.owner.clone()
+            } else {
+                support::join(&owner, ws, &email, role.label(), role).await.0
+            };
+            let input = PersonalTokenInput { label: "own".into(), expires_at: None, workspaces: vec![grant(ws, role)] };
+            let own = personal_tokens::create(&person(db, &member), input).await.unwrap();
+            let (_, workspace_token) = support::mint(&owner, ws, &format!("{role:?} scope"), role, None, None).await;
+            let expected = answers(workspace_token, format!("{role:?} ws")).await;
+            let got = answers(own.secret.clone(), format!("{role:?} own")).await;
+            assert_eq!(got, expected, "{role:?}");
+            checked += got.len();
+            people.push((role, member, own.secret));
+        }
+        // Each demoted to Viewer: their token answers as a Viewer-scoped one, at once.
+        let (_, viewer_token) = support::mint(&owner, ws, "viewer again", Role::Viewer, None, None).await;
+        let expected = answers(viewer_token, "viewer again".into()).await;
+        for (role, member, secret) in people.into_iter().filter(|(role, ..)| *role != Role::Owner && *role != Role::Viewer) {
+            workspaces::change_role(&owner, ws, member.id, Role::Viewer).await.unwrap();
+            let got = answers(secret, format!("{role:?} demoted")).await;
+            assert_eq!(got, expected, "{role:?} demoted to Viewer");
+            checked += got.len();
+        }
+        println!("personal-token matrix: {checked} calls checked");
+        assert_eq!(checked, 8 * 5 + 8 * 3);
+        test.remove().await;
+    }
 }
