@@ -521,6 +521,16 @@ pub struct TokenPlace {
 
 /// A token just rotated: its successor with the secret (the only time it is sent, or sent
 /// again to a retry under the same `Idempotency-Key`), and the token it replaced.
+/// A personal token's rotation: its successor with the new secret, and when the old one
+/// stops.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatedPersonalToken {
+    pub created: CreatedPersonalToken,
+    pub rotated_from: Uuid,
+    pub grace_ends_at: i64,
+    pub replayed: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotatedToken {
     pub created: CreatedToken,

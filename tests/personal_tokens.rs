@@ -474,4 +474,67 @@ on_both_engines! {
         assert_eq!(checked, 8 * 5 + 8 * 3);
         test.remove().await;
     }
+
+    async fn a_personal_token_rotates_into_one_for_the_same_workspaces(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let site = ApiServer::start(db).await;
+        let (_, owners) = support::mint(&acting(db, &p.owner), p.acme, "owner", Role::Owner, None, None).await;
+        // Acme asks approval and a 90-day limit; the token was made before, without expiry.
+        let (id, secret) = adas_token(db, &p).await;
+        let policy = json!({"approve_personal_tokens": true, "max_token_lifetime_days": 90});
+        assert_eq!(site.call(Method::PATCH, &format!("/workspaces/{}", p.acme), &owners, Some(policy)).await.0, StatusCode::OK);
+
+        // It rotates itself, keeping an hour of grace, under a key.
+        let rotate = |token: String, key: &'static str| {
+            let client = site.client.clone();
+            let url = format!("{}/access-token/rotate", site.base);
+            async move {
+                let response = client.post(url).bearer_auth(token).header("idempotency-key", key)
+                    .json(&json!({"grace_seconds": 3600})).send().await.unwrap();
+                let replayed = response.headers().get("idempotent-replayed").is_some();
+                (response.status(), replayed, response.json::<Value>().await.unwrap())
+            }
+        };
+        let (status, replayed, body) = rotate(secret.clone(), "k-1").await;
+        assert_eq!((status, replayed), (StatusCode::CREATED, false), "{body}");
+        let token = &body["token"];
+        assert_eq!((token["kind"].clone(), token["label"].clone()), (json!("personal"), json!("laptop")));
+        let places: Vec<(String, String, String)> = token["workspaces"].as_array().unwrap().iter()
+            .map(|w| (w["name"].as_str().unwrap().into(), w["scope"].as_str().unwrap().into(), w["approval"].as_str().unwrap().into()))
+            .collect();
+        // The same workspaces, scopes and approvals (it was approved before approval was asked).
+        assert_eq!(places, [("Acme".into(), "administrator".into(), "approved".into()), ("Beta".into(), "team_member".into(), "approved".into())]);
+        // Acme's limit caps the successor's life; the new secret works in both workspaces.
+        let expires = tessera::server::api::json::parse_rfc3339("expires_at", token["expires_at"].as_str().unwrap()).unwrap();
+        assert!(expires <= now_ms() + 90 * tessera::domain::time::DAY_MS, "{body}");
+        let new = body["secret"].as_str().unwrap().to_owned();
+        for ws in [p.acme, p.beta] {
+            assert_eq!(site.get(&format!("/workspaces/{ws}"), &new).await.0, StatusCode::OK);
+            assert_eq!(site.get(&format!("/workspaces/{ws}"), &secret).await.0, StatusCode::OK, "the old one during its grace");
+        }
+        // A retry under the same key gets the same secret; a second rotation is refused.
+        let (status, replayed, again) = rotate(secret.clone(), "k-1").await;
+        assert_eq!((status, replayed), (StatusCode::CREATED, true));
+        assert_eq!(again["secret"], body["secret"]);
+        let (status, _, _) = rotate(secret.clone(), "k-2").await;
+        assert_eq!(status, StatusCode::CONFLICT, "already rotated");
+
+        // Both workspaces record the rotation, linking the two tokens.
+        for ws in [p.acme, p.beta] {
+            let log = tessera::server::services::audit::page(&acting(db, &p.owner), ws, &Default::default()).await.unwrap();
+            let rotated = log.entries.iter().find(|e| e.action == "token.rotated").expect("recorded");
+            assert_eq!(rotated.target_id, Some(id));
+        }
+        // The owner rotates the successor on their page, ending it at once.
+        let new_id: Uuid = token["id"].as_str().unwrap().parse().unwrap();
+        let request = tessera::server::services::rotation::RotateRequest { grace_seconds: 0, key: None };
+        let third = personal_tokens::rotate(&person(db, &p.ada), new_id, request.clone()).await.unwrap();
+        assert_eq!(site.get(&format!("/workspaces/{}", p.beta), &new).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(site.get(&format!("/workspaces/{}", p.beta), &third.created.secret).await.0, StatusCode::OK);
+        // Nobody else rotates Ada's token.
+        let theirs = personal_tokens::rotate(&person(db, &p.owner), third.created.token.id, request).await;
+        assert!(matches!(theirs, Err(AppError::NotFound)), "{theirs:?}");
+        test.remove().await;
+    }
 }

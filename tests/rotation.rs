@@ -532,7 +532,7 @@ on_both_engines! {
             target_kind: None, target_id: None, target_label: None, ip: None, user_agent: None,
             changes: None, created_at: now, mail: Vec::new(),
         };
-        let written = db.rotate_token(&rotation, None, now, &event("token.rotated"), &event("token.created")).await.unwrap();
+        let written = db.rotate_token(&rotation, None, now, &[event("token.rotated")], &[event("token.created")]).await.unwrap();
         assert_eq!(written, RotationWrite::Done);
         let copied: Vec<(Uuid, String, Option<String>, String)> = on_pool!(db, pool => sqlx::query_as(
             "SELECT workspace_id, scope, permissions, status FROM token_workspaces WHERE token_id = $1 ORDER BY scope")
@@ -548,7 +548,7 @@ on_both_engines! {
         assert_eq!(count(db, "SELECT COUNT(*) FROM access_tokens WHERE rotated_to IS NOT NULL AND id = $1", old_id).await, 1);
         // Nothing is left half done when the old token cannot be rotated: the same again.
         let again = Rotation { new_id: Uuid::now_v7(), digest: &[3u8; 32], ..rotation };
-        let written = db.rotate_token(&again, None, now, &event("token.rotated"), &event("token.created")).await.unwrap();
+        let written = db.rotate_token(&again, None, now, &[event("token.rotated")], &[event("token.created")]).await.unwrap();
         assert_eq!(written, RotationWrite::NotRotatable);
         assert_eq!(count(db, "SELECT COUNT(*) FROM token_workspaces WHERE token_id = $1", again.new_id).await, 0);
         test.remove().await;

@@ -83,3 +83,21 @@ pub async fn decide_personal_token(
     use crate::server::{services::personal_tokens, web};
     web::acting(async |ctx| personal_tokens::decide(&ctx, workspace, token, approve).await).await
 }
+
+/// The owner rotates one of their tokens: a successor with a fresh secret for the same
+/// workspaces, the old one working for `grace_seconds`.
+#[server(prefix = "/rpc", endpoint = "rotate_personal_token", input = Json)]
+pub async fn rotate_personal_token(
+    token: Uuid,
+    grace_seconds: i64,
+) -> Result<crate::model::RotatedPersonalToken, AppError> {
+    use crate::server::{
+        services::{personal_tokens, rotation::RotateRequest},
+        web,
+    };
+    let request = RotateRequest {
+        grace_seconds,
+        key: None,
+    };
+    web::person(async |ctx| personal_tokens::rotate(&ctx, token, request).await).await
+}

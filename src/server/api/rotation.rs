@@ -23,13 +23,14 @@ use super::{
 };
 use crate::{
     domain::rotation::{DEFAULT_GRACE_SECONDS, IdempotencyKey},
-    model::RotatedToken,
+    domain::{api_permission::PermissionSet, role::Role},
+    model::PersonalTokenView,
     server::{
         context::Ctx,
         http::client::request_meta,
         services::{
             TokenPrincipal,
-            rotation::{self, RotateRequest},
+            rotation::{self, RotateRequest, Rotated},
         },
         state::AppState,
     },
@@ -66,9 +67,10 @@ impl RotateBody {
 /// The successor as creating a token answers it, and what it replaced.
 #[derive(Serialize, ToSchema)]
 pub struct RotatedJson {
-    /// The new token: same label, scope and permissions; the old token's lifetime again
-    /// from now when it had an expiry.
-    pub token: TokenJson,
+    /// The new token: same label, scope and permissions (a personal token: the same
+    /// workspaces, each with the same scope, permissions and approval); the old token's
+    /// lifetime again from now when it had an expiry, never past a workspace's limit.
+    pub token: SuccessorJson,
     /// The new secret: shown this once (or again to a retry under the same key).
     pub secret: String,
     /// The token it replaced.
@@ -76,6 +78,67 @@ pub struct RotatedJson {
     /// When the old token stops working.
     #[schema(value_type = String, format = DateTime)]
     pub grace_ends_at: Time,
+}
+
+/// A rotated token's successor: a workspace's token, or a person's.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SuccessorJson {
+    Workspace(TokenJson),
+    Personal(PersonalSuccessorJson),
+}
+
+/// A personal token's successor, as its owner sees it.
+#[derive(Serialize, ToSchema)]
+pub struct PersonalSuccessorJson {
+    pub id: Uuid,
+    pub label: String,
+    /// Always `personal`.
+    #[schema(example = "personal")]
+    pub kind: &'static str,
+    pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Time,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Time>,
+    pub workspaces: Vec<PersonalPlaceJson>,
+}
+
+/// One workspace a personal token's successor may act in.
+#[derive(Serialize, ToSchema)]
+pub struct PersonalPlaceJson {
+    pub id: Uuid,
+    pub name: String,
+    pub scope: Role,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub chosen_permissions: Option<PermissionSet>,
+    /// `approved`, or `pending` while the workspace's Administrators have not approved it.
+    #[schema(example = "approved")]
+    pub approval: &'static str,
+}
+
+impl From<PersonalTokenView> for PersonalSuccessorJson {
+    fn from(view: PersonalTokenView) -> Self {
+        PersonalSuccessorJson {
+            id: view.id,
+            label: view.label,
+            kind: "personal",
+            prefix: view.display_prefix,
+            created_at: Time(view.created_at),
+            expires_at: view.expires_at.map(Time),
+            workspaces: view
+                .workspaces
+                .into_iter()
+                .map(|grant| PersonalPlaceJson {
+                    id: grant.workspace_id,
+                    name: grant.workspace_name,
+                    scope: grant.scope,
+                    chosen_permissions: grant.permissions,
+                    approval: if grant.pending { "pending" } else { "approved" },
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The request's `Idempotency-Key`, if any. A malformed one, or more than one, is a 400:
@@ -105,12 +168,26 @@ fn retry_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, Problem> {
     IdempotencyKey::parse(text).map(Some).map_err(bad)
 }
 
-fn answer(rotated: RotatedToken) -> Response {
-    let json = RotatedJson {
-        token: rotated.created.token.into(),
-        secret: rotated.created.secret,
-        rotated_from: rotated.rotated_from,
-        grace_ends_at: Time(rotated.grace_ends_at),
+fn answer(rotated: Rotated) -> Response {
+    let (json, replayed) = match rotated {
+        Rotated::Workspace(rotated) => (
+            RotatedJson {
+                token: SuccessorJson::Workspace(rotated.created.token.into()),
+                secret: rotated.created.secret,
+                rotated_from: rotated.rotated_from,
+                grace_ends_at: Time(rotated.grace_ends_at),
+            },
+            rotated.replayed,
+        ),
+        Rotated::Personal(rotated) => (
+            RotatedJson {
+                token: SuccessorJson::Personal(rotated.created.token.into()),
+                secret: rotated.created.secret,
+                rotated_from: rotated.rotated_from,
+                grace_ends_at: Time(rotated.grace_ends_at),
+            },
+            rotated.replayed,
+        ),
     };
     let mut response = (
         StatusCode::CREATED,
@@ -118,7 +195,7 @@ fn answer(rotated: RotatedToken) -> Response {
         Json(json),
     )
         .into_response();
-    if rotated.replayed {
+    if replayed {
         response
             .headers_mut()
             .insert(REPLAYED, header::HeaderValue::from_static("true"));
@@ -149,9 +226,9 @@ pub async fn rotate_token(
     ApiJson(body): ApiJson<RotateBody>,
 ) -> ApiResult<Response> {
     let request = body.under(key);
-    Ok(answer(
+    Ok(answer(Rotated::Workspace(Box::new(
         rotation::rotate(&ctx, workspace, token, request).await?,
-    ))
+    ))))
 }
 
 /// Rotate the presented token

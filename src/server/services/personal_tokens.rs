@@ -285,12 +285,31 @@ pub async fn create(
 
 /// One of the person's own tokens as they see it.
 async fn own(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<PersonalTokenView, AppError> {
+    owned(ctx, ctx.principal.id, id).await
+}
+
+/// A token of `owner_id` as its owner sees it.
+pub(super) async fn owned<P>(
+    ctx: &Ctx<P>,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<PersonalTokenView, AppError> {
     let (row, grants) = ctx
         .db()
-        .personal_token(ctx.principal.id, id)
+        .personal_token(owner_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(view(row, grants, ctx.now))
+}
+
+/// The owner rotates one of their tokens (see `rotation::rotate_personal`).
+pub async fn rotate(
+    ctx: &Ctx<CurrentUser>,
+    id: Uuid,
+    request: super::rotation::RotateRequest,
+) -> Result<crate::model::RotatedPersonalToken, AppError> {
+    let acting = ctx.acting();
+    super::rotation::rotate_personal(&acting, ctx.principal.id, id, request).await
 }
 
 /// A change to a personal token: each field given is set, each left out is kept.

@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Principal, TokenPrincipal, token_check,
+    Principal, TokenPrincipal, personal_tokens, token_check,
     token_views::{reread, view, visible_token},
     workspaces,
 };
@@ -26,12 +26,16 @@ use crate::{
         role::Role,
         rotation::{Grace, IdempotencyKey, NotRotatable, REPLAY_WINDOW_MS, successor_expiry},
     },
-    model::{CreatedToken, RotatedToken, Rotating, TokenPlace, TokenView},
+    model::{
+        CreatedPersonalToken, CreatedToken, RotatedPersonalToken, RotatedToken, Rotating,
+        TokenPlace, TokenView,
+    },
     server::{
         clock::rfc3339,
         context::Ctx,
         secrets,
         store::{
+            audit::AuditEvent,
             rotation::{ReplayKey, Rotation, RotationWrite, StoredRotation},
             tokens::TokenRow,
         },
@@ -71,12 +75,14 @@ pub async fn rotate(
 pub async fn rotate_self(
     ctx: &Ctx<TokenPrincipal>,
     request: RotateRequest,
-) -> Result<RotatedToken, AppError> {
+) -> Result<Rotated, AppError> {
     let token = &ctx.principal;
     let Some(home) = token.reach.home() else {
-        return Err(AppError::Conflict(
-            "A personal token cannot rotate itself yet: its owner makes a new one on their account page (/account/tokens) and deletes this one.".into(),
-        ));
+        let owner_id = token.reach.owner_id().ok_or(AppError::NotFound)?;
+        let ctx = ctx.acting_as(Principal::Token(token.clone()));
+        return rotate_personal(&ctx, owner_id, token.id, request)
+            .await
+            .map(|rotated| Rotated::Personal(Box::new(rotated)));
     };
     let row = ctx
         .db()
@@ -85,7 +91,9 @@ pub async fn rotate_self(
         .ok_or(AppError::NotFound)?;
     let scope = home.scope;
     let ctx = ctx.acting_as(Principal::Token(token.clone()));
-    rotate_row(&ctx, scope, row, request).await
+    rotate_row(&ctx, scope, row, request)
+        .await
+        .map(|rotated| Rotated::Workspace(Box::new(rotated)))
 }
 
 /// Who a key belongs to: the person, or the token, making the request.
@@ -96,12 +104,57 @@ fn caller(principal: &Principal) -> Uuid {
     }
 }
 
-async fn rotate_row(
-    ctx: &Ctx,
-    role: Role,
-    row: TokenRow,
-    request: RotateRequest,
-) -> Result<RotatedToken, AppError> {
+/// The token to rotate, whoever holds it, as the rotation needs it.
+struct Old {
+    /// What the audit log calls it: `token` or `personal_token`.
+    kind: &'static str,
+    id: Uuid,
+    label: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    disabled_at: Option<i64>,
+    rotated_to: Option<Uuid>,
+    /// Each workspace whose audit log records the rotation, with what the successor
+    /// holds there.
+    places: Vec<(Uuid, serde_json::Value)>,
+    /// Where the workspaces' policies leave the successor: its secret kept or not, and
+    /// the latest expiry it may have.
+    keep_secret: bool,
+    latest_expiry: Option<i64>,
+}
+
+impl Old {
+    fn check(&self, now: i64) -> Result<(), AppError> {
+        Ok(NotRotatable::check(
+            self.rotated_to,
+            self.disabled_at.is_some(),
+            self.expires_at,
+            now,
+        )?)
+    }
+}
+
+/// What a rotation did, before anyone views it.
+enum Written {
+    Rotated {
+        new_id: Uuid,
+        secret: String,
+        grace_ends_at: i64,
+    },
+    /// A retry under a remembered key: the first answer's successor and secret.
+    Replayed {
+        new_id: Uuid,
+        secret: String,
+        grace_ends_at: i64,
+    },
+    /// The token changed meanwhile (rotated, disabled, expired or deleted): read it again
+    /// to say how it stands.
+    Raced,
+}
+
+/// Rotates `old` (or finds the rotation a retry under the same key made): the one write
+/// both kinds of token share.
+async fn write(ctx: &Ctx, old: &Old, request: RotateRequest) -> Result<Written, AppError> {
     let grace = Grace::seconds(request.grace_seconds)?;
     let now = ctx.now;
     let key = request.key.map(|key| {
@@ -111,64 +164,63 @@ async fn rotate_row(
     if let Some(digest) = &key
         && let Some(stored) = ctx.db().stored_rotation(digest, now).await?
     {
-        return replay(ctx, role, &row, stored).await;
+        return replayed(ctx, old.id, stored);
     }
-    NotRotatable::check(
-        row.rotated_to,
-        row.disabled_at.is_some(),
-        row.expires_at,
-        now,
-    )?;
+    old.check(now)?;
 
     let secret = secrets::new_token_secret();
     let new_id = Uuid::now_v7();
     let digest = ctx.keys().token_digest(secret.as_presented());
     let sealed = ctx.keys().seal(new_id, &secret);
-    let (workspace_id, old_id) = (row.workspace_id, row.id);
-    let policy = workspaces::policy_of(ctx, workspace_id).await?;
-    if policy.check_scope(row.scope).is_err() {
-        return Err(AppError::Conflict(format!(
-            "This workspace allows new tokens up to the {} scope, and rotating makes a new {} token. Make a new token with a lower scope instead.",
-            policy.max_scope.unwrap_or(Role::Owner).label(),
-            row.scope.label()
-        )));
-    }
-    let grace_ends_at = grace.ends_at(row.expires_at, now);
-    // The old lifetime again, but never past the workspace's limit: rotating is how a
+    let grace_ends_at = grace.ends_at(old.expires_at, now);
+    // The old lifetime again, but never past the workspaces' limit: rotating is how a
     // token over the limit comes back within it.
     let expires_at = match (
-        successor_expiry(row.created_at, row.expires_at, now),
-        policy.latest_expiry(now),
+        successor_expiry(old.created_at, old.expires_at, now),
+        old.latest_expiry,
     ) {
         (Some(at), Some(latest)) => Some(at.min(latest)),
         (at, latest) => at.or(latest),
     };
-    let rotated = ctx
-        .audit(Some(workspace_id), "token.rotated")
-        .target("token", old_id, &row.label)
-        .changes(json!({
-            "rotated_to": new_id,
-            "grace_ends_at": rfc3339(grace_ends_at),
-            "grace_seconds": grace.as_seconds(),
-            "expires_at": { "from": row.expires_at.map(rfc3339), "to": rfc3339(grace_ends_at) },
-        }));
-    let created = ctx
-        .audit(Some(workspace_id), "token.created")
-        .target("token", new_id, &row.label)
-        .changes(json!({
-            "label": row.label,
-            "scope": row.scope.as_str(),
-            "permissions": row.permissions,
-            "expires_at": expires_at.map(rfc3339),
-            "rotated_from": old_id,
-        }));
+    let (kind, old_id) = (old.kind, old.id);
+    let rotated: Vec<AuditEvent> = old
+        .places
+        .iter()
+        .map(|(workspace_id, _)| {
+            ctx.audit(Some(*workspace_id), "token.rotated")
+                .target(kind, old_id, &old.label)
+                .changes(json!({
+                    "rotated_to": new_id,
+                    "grace_ends_at": rfc3339(grace_ends_at),
+                    "grace_seconds": grace.as_seconds(),
+                    "expires_at": { "from": old.expires_at.map(rfc3339), "to": rfc3339(grace_ends_at) },
+                }))
+        })
+        .collect();
+    let created: Vec<AuditEvent> = old
+        .places
+        .iter()
+        .map(|(workspace_id, holds)| {
+            let mut changes = json!({
+                "label": old.label,
+                "expires_at": expires_at.map(rfc3339),
+                "rotated_from": old_id,
+            });
+            if let (Some(changes), Some(holds)) = (changes.as_object_mut(), holds.as_object()) {
+                changes.extend(holds.clone());
+            }
+            ctx.audit(Some(*workspace_id), "token.created")
+                .target(kind, new_id, &old.label)
+                .changes(changes)
+        })
+        .collect();
     let rotation = Rotation {
         old_id,
         new_id,
         digest: &digest,
         display_prefix: secret.display_prefix(),
         sealed_secret: &sealed,
-        keep_secret: !policy.secret_shown_once,
+        keep_secret: old.keep_secret,
         created_by: ctx.principal.person(),
         created_by_token: ctx.principal.token(),
         expires_at,
@@ -183,15 +235,10 @@ async fn rotate_row(
         .rotate_token(&rotation, replay_key.as_ref(), now, &rotated, &created)
         .await?;
     match written {
-        RotationWrite::Done => Ok(RotatedToken {
-            created: CreatedToken {
-                token: reread(ctx, role, workspace_id, new_id).await?,
-                secret: secret.expose().to_owned(),
-            },
-            rotated_from: old_id,
+        RotationWrite::Done => Ok(Written::Rotated {
+            new_id,
+            secret: secret.expose().to_owned(),
             grace_ends_at,
-            old: old_view(ctx, role, workspace_id, old_id).await?,
-            replayed: false,
         }),
         // A parallel request under the same key rotated first (it committed before our
         // claim could): its answer is ours.
@@ -202,38 +249,16 @@ async fn rotate_row(
                 .stored_rotation(digest, now)
                 .await?
                 .ok_or(AppError::Internal)?;
-            replay(ctx, role, &row, stored).await
+            replayed(ctx, old.id, stored)
         }
-        // Changed meanwhile (rotated, disabled, expired or deleted by someone else): say
-        // how it stands now.
-        RotationWrite::NotRotatable => {
-            let now_row = ctx
-                .db()
-                .token(workspace_id, old_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            NotRotatable::check(
-                now_row.rotated_to,
-                now_row.disabled_at.is_some(),
-                now_row.expires_at,
-                now,
-            )?;
-            Err(AppError::Conflict(
-                "The token changed while it was being rotated; try again.".into(),
-            ))
-        }
+        RotationWrite::NotRotatable => Ok(Written::Raced),
     }
 }
 
 /// The first answer again, for a retry under the same key. A key names one rotation: the
 /// same key for another token is the draft's "reused with a different request" (422).
-async fn replay<P>(
-    ctx: &Ctx<P>,
-    role: Role,
-    row: &TokenRow,
-    stored: StoredRotation,
-) -> Result<RotatedToken, AppError> {
-    if stored.old_token_id != row.id {
+fn replayed<P>(ctx: &Ctx<P>, old_id: Uuid, stored: StoredRotation) -> Result<Written, AppError> {
+    if stored.old_token_id != old_id {
         return Err(AppError::invalid(
             "Idempotency-Key",
             "This Idempotency-Key rotated another token in the last 10 minutes. Use a new key for each rotation.",
@@ -246,21 +271,93 @@ async fn replay<P>(
             tracing::error!(token = %stored.new_token_id, "{error}");
             AppError::Internal
         })?;
-    let successor = ctx
-        .db()
-        .token(row.workspace_id, stored.new_token_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    Ok(Written::Replayed {
+        new_id: stored.new_token_id,
+        secret: secret.expose().to_owned(),
+        grace_ends_at: stored.grace_ends_at,
+    })
+}
+
+/// Changed meanwhile: says how the token stands now, or that it changed.
+fn raced(now_row: Option<(Option<Uuid>, Option<i64>, Option<i64>)>, now: i64) -> AppError {
+    let Some((rotated_to, disabled_at, expires_at)) = now_row else {
+        return AppError::NotFound;
+    };
+    match NotRotatable::check(rotated_to, disabled_at.is_some(), expires_at, now) {
+        Err(error) => error.into(),
+        Ok(()) => {
+            AppError::Conflict("The token changed while it was being rotated; try again.".into())
+        }
+    }
+}
+
+async fn rotate_row(
+    ctx: &Ctx,
+    role: Role,
+    row: TokenRow,
+    request: RotateRequest,
+) -> Result<RotatedToken, AppError> {
+    let workspace_id = row.workspace_id;
+    let policy = workspaces::policy_of(ctx, workspace_id).await?;
+    if policy.check_scope(row.scope).is_err() {
+        return Err(AppError::Conflict(format!(
+            "This workspace allows new tokens up to the {} scope, and rotating makes a new {} token. Make a new token with a lower scope instead.",
+            policy.max_scope.unwrap_or(Role::Owner).label(),
+            row.scope.label()
+        )));
+    }
+    let old = Old {
+        kind: "token",
+        id: row.id,
+        label: row.label.clone(),
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        disabled_at: row.disabled_at,
+        rotated_to: row.rotated_to,
+        places: vec![(
+            workspace_id,
+            json!({ "scope": row.scope.as_str(), "permissions": row.permissions }),
+        )],
+        keep_secret: !policy.secret_shown_once,
+        latest_expiry: policy.latest_expiry(ctx.now),
+    };
+    let (new_id, secret, grace_ends_at, replayed) = match write(ctx, &old, request).await? {
+        Written::Rotated {
+            new_id,
+            secret,
+            grace_ends_at,
+        } => (new_id, secret, grace_ends_at, false),
+        Written::Replayed {
+            new_id,
+            secret,
+            grace_ends_at,
+        } => (new_id, secret, grace_ends_at, true),
+        Written::Raced => {
+            let now_row = ctx.db().token(workspace_id, row.id).await?;
+            return Err(raced(
+                now_row.map(|r| (r.rotated_to, r.disabled_at, r.expires_at)),
+                ctx.now,
+            ));
+        }
+    };
     Ok(RotatedToken {
         created: CreatedToken {
-            token: view(successor, role, ctx.now),
-            secret: secret.expose().to_owned(),
+            token: reread(ctx, role, workspace_id, new_id).await?,
+            secret,
         },
         rotated_from: row.id,
-        grace_ends_at: stored.grace_ends_at,
-        old: old_view(ctx, role, row.workspace_id, row.id).await?,
-        replayed: true,
+        grace_ends_at,
+        old: old_view(ctx, role, workspace_id, row.id).await?,
+        replayed,
     })
+}
+
+/// A rotation's answer, for a workspace's token or a person's (the larger boxed: one is
+/// made per rotation and moved into the answer).
+#[derive(Clone, Debug)]
+pub enum Rotated {
+    Workspace(Box<RotatedToken>),
+    Personal(Box<RotatedPersonalToken>),
 }
 
 /// A retried self-rotation, answered before the token is checked: the rotation it retries
@@ -271,16 +368,14 @@ pub async fn replay_for_presented<P>(
     ctx: &Ctx<P>,
     presented: &str,
     key: &IdempotencyKey,
-) -> Result<Option<RotatedToken>, AppError> {
+) -> Result<Option<Rotated>, AppError> {
     let Some(digest) = token_check::digest(ctx.keys(), presented) else {
         return Ok(None);
     };
     let Some(token) = ctx.db().presented_token(&digest).await? else {
         return Ok(None);
     };
-    let (Some(workspace_id), Some(successor), None) =
-        (token.workspace_id, token.rotated_to, token.disabled_at)
-    else {
+    let (Some(successor), None) = (token.rotated_to, token.disabled_at) else {
         return Ok(None);
     };
     let key = ctx.keys().idempotency_digest(token.id, key.as_str());
@@ -290,10 +385,123 @@ pub async fn replay_for_presented<P>(
     if stored.old_token_id != token.id || stored.new_token_id != successor {
         return Ok(None);
     }
-    let Some(row) = ctx.db().token(workspace_id, token.id).await? else {
+    let Written::Replayed {
+        new_id,
+        secret,
+        grace_ends_at,
+    } = replayed(ctx, token.id, stored)?
+    else {
         return Ok(None);
     };
-    replay(ctx, row.scope, &row, stored).await.map(Some)
+    match (token.workspace_id, token.owner_id) {
+        (Some(workspace_id), _) => {
+            let (Some(row), Some(successor)) = (
+                ctx.db().token(workspace_id, token.id).await?,
+                ctx.db().token(workspace_id, new_id).await?,
+            ) else {
+                return Ok(None);
+            };
+            Ok(Some(Rotated::Workspace(Box::new(RotatedToken {
+                created: CreatedToken {
+                    token: view(successor, row.scope, ctx.now),
+                    secret,
+                },
+                rotated_from: row.id,
+                grace_ends_at,
+                old: old_view(ctx, row.scope, workspace_id, row.id).await?,
+                replayed: true,
+            }))))
+        }
+        (None, Some(owner_id)) => Ok(Some(Rotated::Personal(Box::new(RotatedPersonalToken {
+            created: CreatedPersonalToken {
+                token: personal_tokens::owned(ctx, owner_id, new_id).await?,
+                secret,
+            },
+            rotated_from: token.id,
+            grace_ends_at,
+            replayed: true,
+        })))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Rotates a personal token of `owner_id` — by its owner, or by itself. The successor
+/// reaches the same workspaces with the same scopes, permissions and approvals; every
+/// workspace it reaches records the rotation; each workspace's policy applies (its
+/// highest scope, its lifetime limit, whether secrets are kept).
+pub async fn rotate_personal(
+    ctx: &Ctx,
+    owner_id: Uuid,
+    token_id: Uuid,
+    request: RotateRequest,
+) -> Result<RotatedPersonalToken, AppError> {
+    let (row, grants) = ctx
+        .db()
+        .personal_token(owner_id, token_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut keep_secret = true;
+    let mut latest_expiry: Option<i64> = None;
+    let mut places = Vec::with_capacity(grants.len());
+    for grant in grants.iter().filter(|grant| grant.owner_role.is_some()) {
+        let policy = workspaces::policy_of(ctx, grant.workspace_id).await?;
+        if policy.check_scope(grant.scope).is_err() {
+            return Err(AppError::Conflict(format!(
+                "{} allows new tokens up to the {} scope, and rotating would make a new {} token there. Lower its scope there first.",
+                grant.workspace_name,
+                policy.max_scope.unwrap_or(Role::Owner).label(),
+                grant.scope.label()
+            )));
+        }
+        keep_secret &= !policy.secret_shown_once;
+        if let Some(latest) = policy.latest_expiry(ctx.now) {
+            latest_expiry = Some(latest_expiry.map_or(latest, |at: i64| at.min(latest)));
+        }
+        places.push((
+            grant.workspace_id,
+            json!({ "owner": row.owner_email, "scope": grant.scope.as_str(), "permissions": grant.permissions }),
+        ));
+    }
+    let old = Old {
+        kind: "personal_token",
+        id: row.id,
+        label: row.label.clone(),
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        disabled_at: row.disabled_at,
+        rotated_to: row.rotated_to,
+        places,
+        keep_secret,
+        latest_expiry,
+    };
+    let (new_id, secret, grace_ends_at, replayed) = match write(ctx, &old, request).await? {
+        Written::Rotated {
+            new_id,
+            secret,
+            grace_ends_at,
+        } => (new_id, secret, grace_ends_at, false),
+        Written::Replayed {
+            new_id,
+            secret,
+            grace_ends_at,
+        } => (new_id, secret, grace_ends_at, true),
+        Written::Raced => {
+            let now_row = ctx.db().personal_token(owner_id, token_id).await?;
+            return Err(raced(
+                now_row.map(|(r, _)| (r.rotated_to, r.disabled_at, r.expires_at)),
+                ctx.now,
+            ));
+        }
+    };
+    Ok(RotatedPersonalToken {
+        created: CreatedPersonalToken {
+            token: personal_tokens::owned(ctx, owner_id, new_id).await?,
+            secret,
+        },
+        rotated_from: row.id,
+        grace_ends_at,
+        replayed,
+    })
 }
 
 /// The old token as the table shows it now, with its rotation.

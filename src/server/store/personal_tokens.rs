@@ -53,6 +53,8 @@ pub struct PersonalTokenRow {
     pub disabled_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
+    /// Its successor, once rotated (it works on until its grace ends).
+    pub rotated_to: Option<Uuid>,
 }
 
 /// One workspace of a personal token.
@@ -88,7 +90,7 @@ pub struct PersonalEdit<'a> {
 const PERSONAL_SELECT: &str = "SELECT t.id, t.owner_id, u.name AS owner_name,
         u.email AS owner_email, t.label, t.display_prefix,
         (t.sealed_secret IS NOT NULL) AS secret_kept, t.created_at, t.updated_at, t.expires_at,
-        t.disabled_at, t.last_used_at, t.last_used_ip
+        t.disabled_at, t.last_used_at, t.last_used_ip, t.rotated_to
     FROM access_tokens t JOIN users u ON u.id = t.owner_id";
 
 const GRANT_SELECT: &str = "SELECT g.token_id, g.workspace_id, w.name AS workspace_name,

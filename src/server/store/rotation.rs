@@ -79,6 +79,8 @@ pub struct PresentedRow {
     pub id: Uuid,
     /// None for a personal token.
     pub workspace_id: Option<Uuid>,
+    /// A personal token's owner.
+    pub owner_id: Option<Uuid>,
     pub disabled_at: Option<i64>,
     pub rotated_to: Option<Uuid>,
 }
@@ -96,8 +98,8 @@ impl Db {
         rotation: &Rotation<'_>,
         key: Option<&ReplayKey<'_>>,
         now: i64,
-        rotated: &AuditEvent,
-        created: &AuditEvent,
+        rotated: &[AuditEvent],
+        created: &[AuditEvent],
     ) -> Result<RotationWrite, StoreError> {
         let (actor_token, actor_label) = rotation.created_by_token.unzip();
         let written = audited_write!(self, tx => {
@@ -153,7 +155,9 @@ impl Db {
                 )
                 .bind(rotation.new_id).bind(rotation.old_id)
                 .execute(&mut *tx).await?;
-                crate::insert_audit!(&mut *tx, created)?;
+                for event in created {
+                    crate::insert_audit!(&mut *tx, event)?;
+                }
                 RotationWrite::Done
             }
         }, RotationWrite::Done => rotated, Stale::Token(rotation.old_id));
@@ -209,8 +213,7 @@ impl Db {
     /// The token with this digest in any state, for a retried self-rotation whose token
     /// the rotation itself has stopped.
     pub async fn presented_token(&self, digest: &[u8]) -> Result<Option<PresentedRow>, StoreError> {
-        let sql =
-            "SELECT id, workspace_id, disabled_at, rotated_to FROM access_tokens WHERE digest = $1";
+        let sql = "SELECT id, workspace_id, owner_id, disabled_at, rotated_to FROM access_tokens WHERE digest = $1";
         Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(digest).fetch_optional(pool).await?))
     }
 }
