@@ -134,19 +134,18 @@ impl Old {
     }
 }
 
-/// What a rotation did, before anyone views it.
+/// A rotation's successor and its secret, before anyone views it.
+struct Successor {
+    new_id: Uuid,
+    secret: String,
+    grace_ends_at: i64,
+    /// A retry under a remembered key: the first answer again.
+    replayed: bool,
+}
+
+/// What a rotation did.
 enum Written {
-    Rotated {
-        new_id: Uuid,
-        secret: String,
-        grace_ends_at: i64,
-    },
-    /// A retry under a remembered key: the first answer's successor and secret.
-    Replayed {
-        new_id: Uuid,
-        secret: String,
-        grace_ends_at: i64,
-    },
+    Done(Successor),
     /// The token changed meanwhile (rotated, disabled, expired or deleted): read it again
     /// to say how it stands.
     Raced,
@@ -235,11 +234,12 @@ async fn write(ctx: &Ctx, old: &Old, request: RotateRequest) -> Result<Written, 
         .rotate_token(&rotation, replay_key.as_ref(), now, &rotated, &created)
         .await?;
     match written {
-        RotationWrite::Done => Ok(Written::Rotated {
+        RotationWrite::Done => Ok(Written::Done(Successor {
             new_id,
             secret: secret.expose().to_owned(),
             grace_ends_at,
-        }),
+            replayed: false,
+        })),
         // A parallel request under the same key rotated first (it committed before our
         // claim could): its answer is ours.
         RotationWrite::KeyTaken => {
@@ -271,11 +271,12 @@ fn replayed<P>(ctx: &Ctx<P>, old_id: Uuid, stored: StoredRotation) -> Result<Wri
             tracing::error!(token = %stored.new_token_id, "{error}");
             AppError::Internal
         })?;
-    Ok(Written::Replayed {
+    Ok(Written::Done(Successor {
         new_id: stored.new_token_id,
         secret: secret.expose().to_owned(),
         grace_ends_at: stored.grace_ends_at,
-    })
+        replayed: true,
+    }))
 }
 
 /// Changed meanwhile: says how the token stands now, or that it changed.
@@ -321,17 +322,13 @@ async fn rotate_row(
         keep_secret: !policy.secret_shown_once,
         latest_expiry: policy.latest_expiry(ctx.now),
     };
-    let (new_id, secret, grace_ends_at, replayed) = match write(ctx, &old, request).await? {
-        Written::Rotated {
-            new_id,
-            secret,
-            grace_ends_at,
-        } => (new_id, secret, grace_ends_at, false),
-        Written::Replayed {
-            new_id,
-            secret,
-            grace_ends_at,
-        } => (new_id, secret, grace_ends_at, true),
+    let Successor {
+        new_id,
+        secret,
+        grace_ends_at,
+        replayed,
+    } = match write(ctx, &old, request).await? {
+        Written::Done(successor) => successor,
         Written::Raced => {
             let now_row = ctx.db().token(workspace_id, row.id).await?;
             return Err(raced(
@@ -385,11 +382,12 @@ pub async fn replay_for_presented<P>(
     if stored.old_token_id != token.id || stored.new_token_id != successor {
         return Ok(None);
     }
-    let Written::Replayed {
+    let Written::Done(Successor {
         new_id,
         secret,
         grace_ends_at,
-    } = replayed(ctx, token.id, stored)?
+        ..
+    }) = replayed(ctx, token.id, stored)?
     else {
         return Ok(None);
     };
@@ -474,17 +472,13 @@ pub async fn rotate_personal(
         keep_secret,
         latest_expiry,
     };
-    let (new_id, secret, grace_ends_at, replayed) = match write(ctx, &old, request).await? {
-        Written::Rotated {
-            new_id,
-            secret,
-            grace_ends_at,
-        } => (new_id, secret, grace_ends_at, false),
-        Written::Replayed {
-            new_id,
-            secret,
-            grace_ends_at,
-        } => (new_id, secret, grace_ends_at, true),
+    let Successor {
+        new_id,
+        secret,
+        grace_ends_at,
+        replayed,
+    } = match write(ctx, &old, request).await? {
+        Written::Done(successor) => successor,
         Written::Raced => {
             let now_row = ctx.db().personal_token(owner_id, token_id).await?;
             return Err(raced(
