@@ -6,12 +6,15 @@ use uuid::Uuid;
 
 use super::rpc::get_access_audit;
 use crate::{
-    app::frame::{
-        status::{ErrorPanel, Loading},
-        widgets::{
-            FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, format_time, use_hydrated,
+    app::{
+        frame::{
+            status::{ErrorPanel, Loading},
+            widgets::{
+                FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, format_time, use_hydrated,
+            },
+            workspace::use_workspace,
         },
-        workspace::use_workspace,
+        tokens::cells::permissions_text,
     },
     domain::{
         api_permission::{ApiPermission, PermissionSet},
@@ -32,13 +35,6 @@ pub fn Ago(ms: i64, now: i64) -> impl IntoView {
             {relative(ms, now)}
         </span>
     }
-}
-
-pub fn permissions_text(set: PermissionSet) -> String {
-    set.iter()
-        .map(ApiPermission::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The search form's fields, as typed and ticked.

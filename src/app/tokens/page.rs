@@ -8,18 +8,19 @@ use super::{
     bulk::{BulkDialog, SelectionBar, UnusedDialog},
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
     rotate::RotateDialog,
+    rows::Rows,
     rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
     table::{Open, TableState, compare, header, row, select_all},
 };
 use crate::{
     app::frame::{
         status::{ErrorPanel, Loading},
-        widgets::{PRIMARY, SECONDARY, Toasts, copy_to_clipboard},
+        widgets::{PRIMARY, SECONDARY, Toasts},
         workspace::use_workspace,
     },
     domain::{
         revoke::count_tokens,
-        token::{HiddenColumns, TokenColumn, TokenStatus},
+        token::{HiddenColumns, TokenColumn},
     },
     model::{Revoked, RotatedToken, TokenView, TokensPage},
 };
@@ -58,7 +59,8 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
             .filter(|scope| policy.check_scope(*scope).is_ok())
             .collect::<Vec<_>>(),
     );
-    let tokens = RwSignal::new(data.tokens);
+    let list = Rows::new(data.tokens);
+    let tokens = list.list;
     let hidden = RwSignal::new(data.hidden_columns);
     let sort = RwSignal::new((TokenColumn::Created, false));
     let search = RwSignal::new(String::new());
@@ -119,43 +121,8 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
         refresh.dispatch(());
     };
 
-    let replace = move |view: TokenView| {
-        tokens.update(|list| {
-            if let Some(slot) = list.iter_mut().find(|t| t.id == view.id) {
-                *slot = view;
-            }
-        })
-    };
-    let toggle = Action::new(move |token: &TokenView| {
-        let token = token.clone();
-        async move {
-            let enable = token.status == TokenStatus::Disabled;
-            match set_token_enabled(workspace_id, token.id, enable).await {
-                Ok(view) => {
-                    let verb = if enable { "enabled" } else { "disabled" };
-                    toasts.success(format!("\u{201c}{}\u{201d} is {verb}.", view.label));
-                    replace(view);
-                }
-                Err(error) => toasts.error(error.to_string()),
-            }
-        }
-    });
-    let copy = Action::new_local(move |token: &TokenView| {
-        let token = token.clone();
-        async move {
-            let copied = match copy_token(workspace_id, token.id).await {
-                Ok(secret) => copy_to_clipboard(secret).await,
-                Err(error) => Err(error.to_string()),
-            };
-            match copied {
-                Ok(()) => toasts.success(format!(
-                    "The token \u{201c}{}\u{201d} is on your clipboard.",
-                    token.label
-                )),
-                Err(error) => toasts.error(error),
-            }
-        }
-    });
+    let toggle = list.toggle(move |id, enable| set_token_enabled(workspace_id, id, enable));
+    let copy = list.copy(move |id| copy_token(workspace_id, id));
     let table = TableState {
         hidden,
         sort,
@@ -281,7 +248,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     scopes=new_scopes.get_value()
                     policy
                     on_close=move || open.set(Open::Nothing)
-                    on_created=move |token: TokenView| tokens.update(|list| list.insert(0, token))
+                    on_created=move |token: TokenView| list.added(token)
                 />
             }
             .into_any(),
@@ -292,8 +259,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     scopes=scopes.get_value()
                     on_close=move || open.set(Open::Nothing)
                     on_saved=move |token: TokenView| {
-                        toasts.success(format!("\u{201c}{}\u{201d} is saved.", token.label));
-                        replace(token);
+                        list.saved(token);
                         open.set(Open::Nothing);
                     }
                 />
@@ -305,7 +271,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     token
                     on_close=move || open.set(Open::Nothing)
                     on_deleted=move |id: Uuid| {
-                        tokens.update(|list| list.retain(|t| t.id != id));
+                        list.removed(id);
                         open.set(Open::Nothing);
                     }
                 />
@@ -327,9 +293,9 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     on_close=move || open.set(Open::Nothing)
                     on_rotated=move |rotated: RotatedToken| {
                         if let Some(old) = rotated.old {
-                            replace(old);
+                            list.replace(old);
                         }
-                        tokens.update(|list| list.insert(0, rotated.created.token));
+                        list.added(rotated.created.token);
                     }
                 />
             }
