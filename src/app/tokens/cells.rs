@@ -1,6 +1,7 @@
-//! What every token table draws the same way: the row's tint, the masked secret, the
-//! expiry (red when past or near), the last use, the status badge and the small row
-//! buttons.
+//! What every token table draws the same way — a workspace's own tokens, a person's
+//! personal tokens, and the personal tokens an Administrator sees: the row's tint, the
+//! masked secret, the expiry (red when past or near), the last use, the status badge and
+//! the small row buttons.
 
 use leptos::prelude::*;
 
@@ -11,6 +12,7 @@ use crate::{
         token::{TokenStatus, expiry_is_near},
         token_format::masked,
     },
+    model::PersonalGrant,
 };
 
 /// The row's tint: dimmed while disabled, red once expired.
@@ -103,5 +105,85 @@ where
         <button type="button" class=class aria-label=format!("{verb} {label}") on:click=move |_| on_click()>
             {verb}
         </button>
+    }
+}
+
+/// A personal token's standing in one workspace: the scope it was given there, what it acts
+/// with when its owner's role there is lower now, and its chosen permissions.
+#[component]
+pub fn GrantScope(grant: PersonalGrant) -> impl IntoView {
+    view! {
+        <span class="block" data-testid="grant-scope">{grant.scope.label()}</span>
+        {(grant.acting_scope < grant.scope)
+            .then(|| {
+                view! {
+                    <span class="block text-xs text-amber-800" data-testid="acting-scope">
+                        {format!("acting as {}", grant.acting_scope.label())}
+                    </span>
+                }
+            })}
+        {grant
+            .permissions
+            .map(|set| {
+                view! {
+                    <span class="block text-xs text-slate-500" data-testid="token-permissions">
+                        {permissions_text(set)}
+                    </span>
+                }
+            })}
+    }
+}
+
+/// A token table of fixed columns (`columns`, their titles) around its rows (`children`,
+/// the `<tr>`s), as every token table looks.
+#[component]
+pub fn TokenTableFrame(
+    testid: &'static str,
+    columns: &'static [&'static str],
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="w-full text-left text-sm" data-testid=testid>
+                <thead class="bg-slate-50 text-xs uppercase text-slate-500">
+                    <tr>
+                        {columns
+                            .iter()
+                            .map(|title| view! { <th class="px-3 py-2 font-medium">{*title}</th> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-200">{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A cell of a token table's row, named by its `column` (for tests and styles).
+#[component]
+pub fn Cell(column: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <td class="px-3 py-3 align-top" data-column=column>
+            {children()}
+        </td>
+    }
+}
+
+/// A row's "Last used" and "Status" cells, side by side in every token table but the
+/// workspace's own (where each may be hidden).
+#[component]
+pub fn UseAndStatus(
+    at: Option<i64>,
+    ip: Option<String>,
+    status: TokenStatus,
+    now: i64,
+) -> impl IntoView {
+    view! {
+        <Cell column="LastUsed">
+            <LastUsed at ip now />
+        </Cell>
+        <Cell column="Status">
+            <StatusBadge status />
+        </Cell>
     }
 }
