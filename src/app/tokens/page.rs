@@ -7,18 +7,23 @@ use uuid::Uuid;
 use super::{
     bulk::{BulkDialog, SelectionBar, UnusedDialog},
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
+    personal::PersonalTokens,
     rotate::RotateDialog,
     rows::Rows,
     rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
     table::{Open, TableState, compare, header, row, select_all},
 };
 use crate::{
-    app::frame::{
-        status::{ErrorPanel, Loading},
-        widgets::{PRIMARY, SECONDARY, Toasts},
-        workspace::use_workspace,
+    app::{
+        frame::{
+            status::{ErrorPanel, Loading},
+            widgets::{PRIMARY, SECONDARY, Toasts},
+            workspace::use_workspace,
+        },
+        personal_tokens::rpc::get_workspace_personal_tokens,
     },
     domain::{
+        permission::may_manage_personal_tokens,
         revoke::count_tokens,
         token::{HiddenColumns, TokenColumn},
     },
@@ -27,15 +32,47 @@ use crate::{
 
 #[component]
 pub fn AccessTokensPage() -> impl IntoView {
-    let workspace = use_workspace().id();
+    let current = use_workspace();
+    let workspace = current.id();
     let page = Resource::new(|| (), move |()| get_tokens(workspace));
+    // Members' personal tokens reaching the workspace, for those who oversee them (the
+    // server refuses anyone else); read alongside the table.
+    let oversees = may_manage_personal_tokens(current.untracked().role);
+    let personal = Resource::new(
+        || (),
+        move |()| async move {
+            if oversees {
+                get_workspace_personal_tokens(workspace).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(data) => view! { <TokenTable data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                let data = match page.await {
+                    Ok(data) => data,
+                    Err(error) => return view! { <ErrorPanel error /> }.into_any(),
+                };
+                let (workspace_id, now) = (data.workspace.id, data.now);
+                let name = data.workspace.name.clone();
+                let personal = match personal.await {
+                    Ok(Some(tokens)) => view! {
+                        <PersonalTokens workspace_id workspace=name tokens now />
+                    }
+                    .into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! {
+                        <div class="mt-10"><ErrorPanel error /></div>
+                    }
+                    .into_any(),
+                };
+                view! {
+                    <TokenTable data />
+                    {personal}
                 }
+                .into_any()
             })}
         </Suspense>
     }
