@@ -37,7 +37,8 @@ if ! wait_for_url "$base/healthz" 60; then
 fi
 
 status=0
-(cd "$ROOT/end2end" && BASE_URL="$base" npx playwright test) || status=$?
+# Arguments go to Playwright: `scripts/e2e.sh 1-first-run 7-personal` runs only those specs.
+(cd "$ROOT/end2end" && BASE_URL="$base" npx playwright test "$@") || status=$?
 
 kill -TERM "$server_pid"
 server_status=0

@@ -440,6 +440,11 @@ pub struct AccessAuditQuery {
 pub struct AccessAuditRow {
     pub token: TokenView,
     pub creator_email: Option<String>,
+    /// A member's personal token reaching the workspace, not one of the workspace's own:
+    /// `token.created_by` and `creator_email` then name its owner, and `token.scope` is
+    /// what it acts with here now.
+    #[serde(default)]
+    pub personal: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

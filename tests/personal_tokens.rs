@@ -334,6 +334,72 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn the_api_access_audit_lists_a_personal_token_where_it_reaches_marked_with_its_owner(test: TestDb) {
+        use tessera::{
+            model::AccessAuditQuery,
+            server::{jobs::last_used::{LastUsed, Use}, services::access_audit},
+        };
+        let db = &test.db;
+        let p = people(db).await;
+        let (id, secret) = adas_token(db, &p).await;
+        let recorder = LastUsed::default();
+        recorder.record(Use {
+            token_id: id, at: now_ms(), ip: Some([192, 0, 2, 7].into()), user_agent: Some("laptop/1"),
+            method: "GET", path: "/api/v1/access-token",
+        });
+        recorder.flush(db).await.unwrap();
+        let olive = acting(db, &p.owner);
+        let audit = |ws: Uuid, query: AccessAuditQuery| {
+            let olive = olive.clone();
+            async move { access_audit::page(&olive, ws, &query).await.unwrap().rows }
+        };
+        let found = |ws: Uuid, query: AccessAuditQuery| {
+            let audit = &audit;
+            async move { audit(ws, query).await.into_iter().filter(|r| r.token.id == id).count() }
+        };
+
+        // In Acme, beside the workspace's own tokens: marked personal, its owner as creator,
+        // nothing an Administrator may do to it there, and what it acts with there.
+        support::mint(&olive, p.acme, "deploy", Role::Viewer, None, None).await;
+        let rows = audit(p.acme, AccessAuditQuery::default()).await;
+        assert_eq!(rows.len(), 2);
+        let row = rows.iter().find(|r| r.token.id == id).expect("the personal token is listed");
+        assert!(row.personal);
+        assert!(!rows.iter().find(|r| r.token.id != id).unwrap().personal);
+        assert_eq!(row.token.created_by.as_deref(), Some("Ada"));
+        assert_eq!(row.creator_email.as_deref(), Some("ada@example.com"));
+        assert_eq!(row.token.scope, Role::Administrator);
+        assert_eq!(row.token.last_used_ip.as_deref(), Some("192.0.2.7"));
+        assert!(!(row.token.may_edit || row.token.may_copy || row.token.may_disable || row.token.may_delete || row.token.may_rotate));
+
+        // The search finds it as it finds the workspace's own.
+        let by = |query: AccessAuditQuery| found(p.acme, query);
+        assert_eq!(by(AccessAuditQuery { creator: Some("ADA@".into()), ..Default::default() }).await, 1);
+        assert_eq!(by(AccessAuditQuery { creator: Some("olive".into()), ..Default::default() }).await, 0);
+        assert_eq!(by(AccessAuditQuery { token: Some(secret.clone()), ..Default::default() }).await, 1);
+        assert_eq!(by(AccessAuditQuery { token: Some(secret[..8].to_owned()), ..Default::default() }).await, 1);
+        assert_eq!(by(AccessAuditQuery { ip: Some("192.0.2.0/24".into()), ..Default::default() }).await, 1);
+        assert_eq!(by(AccessAuditQuery { ip: Some("10.0.0.0/8".into()), ..Default::default() }).await, 0);
+        assert_eq!(by(AccessAuditQuery { admin: true, ..Default::default() }).await, 1);
+
+        // In Beta it acts as a Team Member; Gamma, which it was never given, lists nothing of it.
+        let in_beta = audit(p.beta, AccessAuditQuery::default()).await;
+        assert_eq!(in_beta.iter().find(|r| r.token.id == id).unwrap().token.scope, Role::TeamMember);
+        assert_eq!(found(p.gamma, AccessAuditQuery::default()).await, 0);
+
+        // Ada demoted in Acme: the audit shows what the token acts with now.
+        workspaces::change_role(&olive, p.acme, p.ada.id, Role::Viewer).await.unwrap();
+        assert_eq!(by(AccessAuditQuery { admin: true, ..Default::default() }).await, 0);
+        let rows = audit(p.acme, AccessAuditQuery::default()).await;
+        assert_eq!(rows.iter().find(|r| r.token.id == id).unwrap().token.scope, Role::Viewer);
+
+        // Once Beta is taken from it, Beta's audit no longer lists it.
+        personal_tokens::remove_workspace(&olive, p.beta, id).await.unwrap();
+        assert_eq!(found(p.beta, AccessAuditQuery::default()).await, 0);
+        assert_eq!(found(p.acme, AccessAuditQuery::default()).await, 1);
+        test.remove().await;
+    }
+
     async fn a_deleted_account_takes_its_tokens_along(test: TestDb) {
         // There is no account deletion in the product yet; the schema already makes a
         // personal token die with its owner's account.

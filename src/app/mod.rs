@@ -41,6 +41,7 @@ use frame::{
     workspace::WorkspaceFrame,
 };
 use members::{invite::InvitePage, page::MembersPage};
+use personal_tokens::page::PersonalTokensPage;
 use reference::ApiReferencePage;
 use tokens::page::AccessTokensPage;
 use workspaces::{list::WorkspacesPage, settings::SettingsPage};
@@ -146,6 +147,15 @@ pub fn App() -> impl IntoView {
                         view=|| view! {
                             <Guard access=Access::AnyPassword>
                                 <AccountPage />
+                            </Guard>
+                        }
+                    />
+                    <Route
+                        ssr=SsrMode::Async
+                        path=(StaticSegment("account"), StaticSegment("tokens"))
+                        view=|| view! {
+                            <Guard access=Access::SignedIn>
+                                <PersonalTokensPage />
                             </Guard>
                         }
                     />

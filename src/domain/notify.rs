@@ -167,8 +167,8 @@ pub fn personal_token_removed(workspace: &str, label: &str, by: &str) -> Notice 
         body: format!(
             "{by} removed the workspace {workspace} from your personal token “{label}”.\n\n\
              Requests it makes there are refused from now on; it still works in its other \
-             workspaces. To use it there again, add the workspace back on your account's \
-             Access tokens page (an Administrator of {workspace} may remove it again).\n"
+             workspaces. To use it there again, add the workspace back on your Personal \
+             tokens page (an Administrator of {workspace} may remove it again).\n"
         ),
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{notify::REMINDER_DAYS, time::DAY_MS};
+
 /// Where a token stands at a moment. Disabled wins over expired: re-enabling an expired
 /// token would not make it usable, but the admin's explicit choice is what they look for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -30,6 +32,12 @@ impl TokenStatus {
             TokenStatus::Disabled => "Disabled",
         }
     }
+}
+
+/// Whether a token's expiry is past or near enough that the tables show it in red: within
+/// the first expiry reminder's reach (its creator is being told already).
+pub fn expiry_is_near(expires_at: Option<i64>, now: i64) -> bool {
+    expires_at.is_some_and(|at| at <= now + REMINDER_DAYS[0] * DAY_MS)
 }
 
 /// The token table's columns, in order.
@@ -126,6 +134,16 @@ mod tests {
         assert_eq!(TokenStatus::at(false, Some(10), 10), TokenStatus::Expired);
         assert_eq!(TokenStatus::at(true, Some(5), 10), TokenStatus::Disabled);
         assert_eq!(TokenStatus::at(true, None, 10), TokenStatus::Disabled);
+    }
+
+    #[test]
+    fn an_expiry_is_near_within_the_first_reminder_and_once_past() {
+        let now = 1_000 * DAY_MS;
+        assert!(!expiry_is_near(None, now));
+        assert!(!expiry_is_near(Some(now + 7 * DAY_MS + 1), now));
+        assert!(expiry_is_near(Some(now + 7 * DAY_MS), now));
+        assert!(expiry_is_near(Some(now + 1), now));
+        assert!(expiry_is_near(Some(now - DAY_MS), now));
     }
 
     #[test]

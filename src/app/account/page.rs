@@ -1,4 +1,5 @@
-//! The account page: one's own password and one's own sign-ins.
+//! The account page: one's own password, the way to one's own tokens, and one's own
+//! sign-ins.
 
 use leptos::prelude::*;
 
@@ -109,6 +110,13 @@ fn AccountView(data: AccountData) -> impl IntoView {
                     "Change password"
                 </button>
             </form>
+        </section>
+        <section class="mt-10">
+            <h2 class="text-lg font-semibold">"Personal tokens"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Tokens of your own for your scripts and tools, each acting in the workspaces you choose. "
+                <a class="text-indigo-700 underline" href="/account/tokens">"Manage your personal tokens"</a>
+            </p>
         </section>
         <section class="mt-10">
             <h2 class="text-lg font-semibold">"Recent sign-ins"</h2>

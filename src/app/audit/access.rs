@@ -1,17 +1,21 @@
-//! The API access audit (Administrators and Owners): every token with who made it and
-//! where it was last used, searchable.
+//! The API access audit (Administrators and Owners): every token, the workspace's own and
+//! members' personal ones reaching it, with who made (or owns) it and where it was last
+//! used, searchable.
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::rpc::get_access_audit;
 use crate::{
-    app::frame::{
-        status::{ErrorPanel, Loading},
-        widgets::{
-            FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, format_time, use_hydrated,
+    app::{
+        frame::{
+            status::{ErrorPanel, Loading},
+            widgets::{
+                FieldError, FormError, INPUT, LABEL, PRIMARY, SECONDARY, format_time, use_hydrated,
+            },
+            workspace::use_workspace,
         },
-        workspace::use_workspace,
+        tokens::cells::permissions_text,
     },
     domain::{
         api_permission::{ApiPermission, PermissionSet},
@@ -32,13 +36,6 @@ pub fn Ago(ms: i64, now: i64) -> impl IntoView {
             {relative(ms, now)}
         </span>
     }
-}
-
-pub fn permissions_text(set: PermissionSet) -> String {
-    set.iter()
-        .map(ApiPermission::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The search form's fields, as typed and ticked.
@@ -245,11 +242,28 @@ fn AccessList(
 #[component]
 fn AccessRow(row: AccessAuditRow, now: i64, workspace_id: Uuid) -> impl IntoView {
     let token = row.token;
-    let href = format!("/workspace/{workspace_id}/api-access/{}", token.id);
+    // A personal token's requests include those in its owner's other workspaces: it has no
+    // page of its own here.
+    let label = if row.personal {
+        view! { <span class="font-medium">{token.label.clone()}</span> }.into_any()
+    } else {
+        let href = format!("/workspace/{workspace_id}/api-access/{}", token.id);
+        view! { <a class="font-medium text-indigo-700 hover:underline" href=href>{token.label.clone()}</a> }
+            .into_any()
+    };
+    let by = token
+        .created_by
+        .clone()
+        .unwrap_or_else(|| "A former member".into());
     view! {
-        <tr data-testid="access-row">
+        <tr data-testid="access-row" data-personal=row.personal.to_string()>
             <td class="px-4 py-3">
-                <a class="font-medium text-indigo-700 hover:underline" href=href>{token.label.clone()}</a>
+                {label}
+                {row.personal.then(|| view! {
+                    <span class="ml-2 rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-800" data-testid="personal-badge">
+                        "Personal"
+                    </span>
+                })}
                 <code class="block font-mono text-xs text-slate-500">{masked(&token.display_prefix)}</code>
             </td>
             <td class="px-4 py-3">
@@ -257,7 +271,7 @@ fn AccessRow(row: AccessAuditRow, now: i64, workspace_id: Uuid) -> impl IntoView
                 <span class="block text-xs text-slate-500">{permissions_text(token.effective_permissions)}</span>
             </td>
             <td class="px-4 py-3">
-                <span class="block">{token.created_by.clone().unwrap_or_else(|| "A former member".into())}</span>
+                <span class="block">{if row.personal { format!("{by}'s own token") } else { by }}</span>
                 <span class="block text-xs text-slate-500">{row.creator_email.clone()}</span>
             </td>
             <td class="px-4 py-3"><Ago ms=token.created_at now /></td>

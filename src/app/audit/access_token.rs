@@ -4,10 +4,7 @@ use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_params_map};
 use uuid::Uuid;
 
-use super::{
-    access::{Ago, permissions_text},
-    rpc::get_access_audit_detail,
-};
+use super::{access::Ago, rpc::get_access_audit_detail};
 use crate::{
     app::{
         frame::{
@@ -15,7 +12,7 @@ use crate::{
             widgets::{DANGER, Dialog, FormError, SECONDARY, Toasts, format_time},
             workspace::use_workspace,
         },
-        tokens::rpc::delete_token,
+        tokens::{cells::permissions_text, rpc::delete_token},
     },
     domain::{error::AppError, time::DAY_MS, token_format::masked},
     model::{AccessAuditDetail, TokenRequestView},

@@ -30,7 +30,8 @@ pub fn Shell(children: Children) -> impl IntoView {
     }
 }
 
-/// The header's right side: who is signed in, and the way out.
+/// The header's right side: the API reference, one's own tokens, who is signed in, and the
+/// way out.
 #[component]
 fn UserMenu() -> impl IntoView {
     let session = use_session();
@@ -50,6 +51,9 @@ fn UserMenu() -> impl IntoView {
                             <div class="ml-auto flex items-center gap-3 text-sm">
                                 <a class="text-slate-300 hover:text-white" href="/api">
                                     "API reference"
+                                </a>
+                                <a class="text-slate-300 hover:text-white" href="/account/tokens">
+                                    "Personal tokens"
                                 </a>
                                 <a
                                     class="text-slate-300 hover:text-white"

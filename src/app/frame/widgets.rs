@@ -116,6 +116,35 @@ pub fn Dialog(
     }
 }
 
+/// Asks before an act that cannot be taken back: what it does (`children`), the server's
+/// refusal if it refuses, "Cancel" and a red `confirm` button that runs `act`. Closing after
+/// success is the caller's.
+#[component]
+pub fn ConfirmDialog<O>(
+    title: String,
+    #[prop(into)] confirm: String,
+    act: Action<(), Result<O, AppError>>,
+    #[prop(into)] on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView
+where
+    O: Clone + Send + Sync + 'static,
+{
+    let error = Signal::derive(move || act.value().get().and_then(Result::err));
+    view! {
+        <Dialog title on_close>
+            <form on:submit=move |event| {
+                event.prevent_default();
+                act.dispatch(());
+            }>
+                <div class="text-sm text-slate-700">{children()}</div>
+                <FormError error />
+                <FormButtons on_close pending=act.pending() submit=confirm danger=true />
+            </form>
+        </Dialog>
+    }
+}
+
 /// Notices shown at the bottom of the screen for a few seconds.
 #[derive(Clone, Copy)]
 pub struct Toasts(RwSignal<Vec<(u64, bool, String)>>);

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::rpc::revoke_tokens;
 use crate::{
     app::frame::widgets::{
-        DANGER, Dialog, FormButtons, FormError, INPUT, LABEL, SECONDARY, timezone_offset_minutes,
+        ConfirmDialog, DANGER, Dialog, FormButtons, FormError, INPUT, LABEL, SECONDARY,
+        timezone_offset_minutes,
     },
     domain::{
         error::AppError,
@@ -88,7 +89,6 @@ pub fn BulkDialog(
             Ok::<_, AppError>(revoked)
         }
     });
-    let error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let consequence = match action {
         RevokeAction::Disable => {
             "Anything using them stops working at once. Each can be enabled again later."
@@ -96,23 +96,14 @@ pub fn BulkDialog(
         RevokeAction::Delete => "Anything using them stops working at once. This cannot be undone.",
     };
     view! {
-        <Dialog title=format!("{} {count}?", action.verb()) on_close>
-            <form
-                on:submit=move |event| {
-                    event.prevent_default();
-                    revoke.dispatch(());
-                }
-            >
-                <p class="text-sm text-slate-700">{consequence}</p>
-                <FormError error />
-                <FormButtons
-                    on_close
-                    pending=revoke.pending()
-                    submit=format!("{} {count}", action.verb())
-                    danger=true
-                />
-            </form>
-        </Dialog>
+        <ConfirmDialog
+            title=format!("{} {count}?", action.verb())
+            confirm=format!("{} {count}", action.verb())
+            act=revoke
+            on_close
+        >
+            {consequence}
+        </ConfirmDialog>
     }
 }
 

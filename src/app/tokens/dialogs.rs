@@ -4,13 +4,13 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    fields::{Draft, TokenFields, expiry_ms, token_input},
+    fields::{Draft, TokenFields, edited_expiry, expiry_ms, token_input},
     rpc::{create_token, delete_token, edit_token},
 };
 use crate::{
     app::frame::widgets::{
-        DANGER, Dialog, FormButtons, FormError, PRIMARY, SECONDARY, Toasts, copy_to_clipboard,
-        date_input_value,
+        ConfirmDialog, Dialog, FormButtons, FormError, PRIMARY, SECONDARY, Toasts,
+        copy_to_clipboard, date_input_value,
     },
     domain::{api_permission::PermissionSet, error::AppError, policy::TokenPolicy, role::Role},
     model::TokenView,
@@ -61,7 +61,7 @@ pub fn CreateDialog(
         <Dialog title="New access token".to_owned() on_close>
             {move || match create.value().get() {
                 Some(Ok(created)) => {
-                    view! { <SecretOnce secret=created.secret scope=created.token.scope on_close /> }
+                    view! { <SecretOnce secret=created.secret reach=in_this_workspace(created.token.scope) on_close /> }
                         .into_any()
                 }
                 _ => {
@@ -93,12 +93,18 @@ pub fn CreateDialog(
     }
 }
 
-/// A new secret, shown this once (after creating or rotating a token): the warning, the
-/// secret, a copy button and "Done".
+/// What a workspace token's holder may do, for [`SecretOnce`]'s warning.
+pub fn in_this_workspace(scope: Role) -> String {
+    format!("as {} in this workspace", scope.label())
+}
+
+/// A new secret, shown this once (after creating or rotating a token): the warning (anyone
+/// holding it may call the API `reach`, "as Viewer in this workspace"), the secret, a copy
+/// button and "Done".
 #[component]
 pub fn SecretOnce(
     secret: String,
-    scope: Role,
+    #[prop(into)] reach: String,
     #[prop(into)] on_close: Callback<()>,
 ) -> impl IntoView {
     let toasts = Toasts::use_();
@@ -118,8 +124,7 @@ pub fn SecretOnce(
                 <p class="font-medium">"Copy this token now. It is a secret."</p>
                 <p class="mt-1">
                     {format!(
-                        "Anyone who has it can call the API as {} in this workspace. Store it in a secret manager; do not paste it into code, tickets or chat.",
-                        scope.label(),
+                        "Anyone who has it can call the API {reach}. Store it in a secret manager; do not paste it into code, tickets or chat.",
                     )}
                 </p>
             </div>
@@ -163,12 +168,7 @@ pub fn EditDialog(
         let draft = draft.clone();
         let initial_date = initial_date.clone();
         async move {
-            // An untouched date keeps the exact stored expiry (even one in the past).
-            let expires_at = if draft.2 == initial_date {
-                original_expiry
-            } else {
-                expiry_ms(&draft.2)?
-            };
+            let expires_at = edited_expiry(&draft.2, &initial_date, original_expiry)?;
             let saved = edit_token(workspace_id, token_id, token_input(draft, expires_at)).await?;
             on_saved.run(saved.clone());
             Ok::<_, AppError>(saved)
@@ -208,32 +208,13 @@ pub fn DeleteDialog(
             Ok::<_, AppError>(())
         }
     });
-    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
     view! {
-        <Dialog title="Delete access token".to_owned() on_close>
-            <p class="text-sm text-slate-700">
-                {format!(
-                    "Delete \u{201c}{}\u{201d}? Anything using this token stops working at once. This cannot be undone.",
-                    token.label,
-                )}
-            </p>
-            <FormError error />
-            <div class="mt-6 flex justify-end gap-3">
-                <button type="button" class=SECONDARY on:click=move |_| on_close.run(())>
-                    "Cancel"
-                </button>
-                <button
-                    type="button"
-                    class=DANGER
-                    disabled=move || delete.pending().get()
-                    on:click=move |_| {
-                        delete.dispatch(());
-                    }
-                >
-                    "Delete token"
-                </button>
-            </div>
-        </Dialog>
+        <ConfirmDialog title="Delete access token".to_owned() confirm="Delete token" act=delete on_close>
+            {format!(
+                "Delete \u{201c}{}\u{201d}? Anything using this token stops working at once. This cannot be undone.",
+                token.label,
+            )}
+        </ConfirmDialog>
     }
 }
 

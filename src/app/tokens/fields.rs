@@ -37,93 +37,136 @@ pub fn TokenFields(
     scopes: Vec<Role>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    view! {
+        <LabelField label error hint="What uses this token, such as \u{201c}CI deploy\u{201d}. Unique in the workspace." />
+        <ScopeField scope scopes id="token-scope" title="Scope" />
+        <p class="text-xs text-slate-500">"The token acts with this role's rights, never more than yours."</p>
+        <FieldError field="scope" error />
+        <PermissionsField permissions scope id="token-permissions" title="Permissions" />
+        <p class="text-xs text-slate-500">
+            "Narrow what the token may do through the API, below its scope. \u{201c}Verify only\u{201d} suits services that only check tokens."
+        </p>
+        <FieldError field="permissions" error />
+        <ExpiryField expiry error />
+    }
+}
+
+/// A token's label, with what it is for (`hint`).
+#[component]
+pub fn LabelField(
+    label: RwSignal<String>,
+    hint: &'static str,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <label class=LABEL>
+            "Label"
+            <input class=INPUT name="label" maxlength=LABEL_MAX.to_string() required bind:value=label />
+        </label>
+        <p class="text-xs text-slate-500">{hint}</p>
+        <FieldError field="label" error />
+    }
+}
+
+/// The role a token acts with, one of `scopes`; `id` ties the select to its `title`.
+#[component]
+pub fn ScopeField(
+    scope: RwSignal<Role>,
+    scopes: Vec<Role>,
+    #[prop(into)] id: String,
+    #[prop(into)] title: String,
+) -> impl IntoView {
+    view! {
+        <label class=LABEL for=id.clone()>
+            {title}
+        </label>
+        <select
+            id=id
+            class=INPUT
+            name="scope"
+            on:change=move |event| {
+                if let Ok(value) = event_target_value(&event).parse() {
+                    scope.set(value);
+                }
+            }
+        >
+            {scopes
+                .into_iter()
+                .map(|role| {
+                    view! {
+                        <option value=role.as_str() selected=move || scope.get() == role>
+                            {role.label()}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// The API permissions a token holds below its `scope`: a preset, or a hand-picked set.
+#[component]
+pub fn PermissionsField(
+    permissions: RwSignal<Option<PermissionSet>>,
+    scope: RwSignal<Role>,
+    #[prop(into)] id: String,
+    #[prop(into)] title: String,
+) -> impl IntoView {
     let presets = presets();
     let custom_index = presets.len();
-    // Which preset the chosen permissions are, or `custom_index` for a hand-picked set.
+    // Whether the chosen permissions are a hand-picked set rather than a preset.
     let custom = RwSignal::new(
         !presets
             .iter()
             .any(|(_, set)| *set == permissions.get_untracked()),
     );
     view! {
-        <label class=LABEL>
-            "Label"
-            <input class=INPUT name="label" maxlength=LABEL_MAX.to_string() required bind:value=label />
-        </label>
-        <p class="text-xs text-slate-500">"What uses this token, such as \u{201c}CI deploy\u{201d}. Unique in the workspace."</p>
-        <FieldError field="label" error />
-        <label class=LABEL for="token-scope">
-            "Scope"
+        <label class=LABEL for=id.clone()>
+            {title.clone()}
         </label>
         <select
-                id="token-scope"
-                class=INPUT
-                name="scope"
-                on:change=move |event| {
-                    if let Ok(value) = event_target_value(&event).parse() {
-                        scope.set(value);
+            id=id
+            class=INPUT
+            name="permissions"
+            on:change=move |event| {
+                let choice: usize = event_target_value(&event).parse().unwrap_or(0);
+                match presets.get(choice) {
+                    Some((_, set)) => {
+                        custom.set(false);
+                        permissions.set(*set);
                     }
-                }
-            >
-                {scopes
-                    .into_iter()
-                    .map(|role| {
-                        view! {
-                            <option value=role.as_str() selected=move || scope.get() == role>
-                                {role.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        <p class="text-xs text-slate-500">"The token acts with this role's rights, never more than yours."</p>
-        <FieldError field="scope" error />
-        <label class=LABEL for="token-permissions">
-            "Permissions"
-        </label>
-        <select
-                id="token-permissions"
-                class=INPUT
-                name="permissions"
-                on:change=move |event| {
-                    let choice: usize = event_target_value(&event).parse().unwrap_or(0);
-                    match presets.get(choice) {
-                        Some((_, set)) => {
-                            custom.set(false);
-                            permissions.set(*set);
-                        }
-                        None => {
-                            custom.set(true);
-                            if permissions.get_untracked().is_none() {
-                                permissions.set(Some(PermissionSet::of_role(scope.get_untracked())));
-                            }
+                    None => {
+                        custom.set(true);
+                        if permissions.get_untracked().is_none() {
+                            permissions.set(Some(PermissionSet::of_role(scope.get_untracked())));
                         }
                     }
                 }
-            >
-                {presets
-                    .iter()
-                    .enumerate()
-                    .map(|(index, (name, set))| {
-                        let set = *set;
-                        view! {
-                            <option
-                                value=index.to_string()
-                                selected=move || !custom.get() && permissions.get() == set
-                            >
-                                {*name}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-                <option value=custom_index.to_string() selected=move || custom.get()>
-                    "Choose permissions…"
-                </option>
-            </select>
+            }
+        >
+            {presets
+                .iter()
+                .enumerate()
+                .map(|(index, (name, set))| {
+                    let set = *set;
+                    view! {
+                        <option
+                            value=index.to_string()
+                            selected=move || !custom.get() && permissions.get() == set
+                        >
+                            {*name}
+                        </option>
+                    }
+                })
+                .collect_view()}
+            <option value=custom_index.to_string() selected=move || custom.get()>
+                "Choose permissions…"
+            </option>
+        </select>
         <Show when=move || custom.get()>
             <fieldset
                 class="grid grid-cols-2 gap-1 rounded-md border border-slate-200 p-2"
-                aria-label="Chosen permissions"
+                aria-label=format!("Chosen {}", title.replacen("Permissions", "permissions", 1))
             >
                 {ApiPermission::ALL
                     .into_iter()
@@ -155,10 +198,13 @@ pub fn TokenFields(
                     .collect_view()}
             </fieldset>
         </Show>
-        <p class="text-xs text-slate-500">
-            "Narrow what the token may do through the API, below its scope. \u{201c}Verify only\u{201d} suits services that only check tokens."
-        </p>
-        <FieldError field="permissions" error />
+    }
+}
+
+/// The expiry date, optional.
+#[component]
+pub fn ExpiryField(expiry: RwSignal<String>, error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
         <label class=LABEL>
             "Expires (optional)"
             <input class=INPUT name="expires" type="date" bind:value=expiry />
@@ -181,4 +227,18 @@ pub fn expiry_ms(date: &str) -> Result<Option<i64>, AppError> {
                 "Enter the expiry as a date, such as 2027-01-31.",
             )
         })
+}
+
+/// The expiry an edit form asks for: the stored one exactly (even one in the past) while
+/// the date field still shows what it was opened with, else the field's new date.
+pub fn edited_expiry(
+    date: &str,
+    opened_with: &str,
+    stored: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    if date == opened_with {
+        Ok(stored)
+    } else {
+        expiry_ms(date)
+    }
 }

@@ -7,34 +7,72 @@ use uuid::Uuid;
 use super::{
     bulk::{BulkDialog, SelectionBar, UnusedDialog},
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
+    personal::PersonalTokens,
     rotate::RotateDialog,
+    rows::Rows,
     rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
     table::{Open, TableState, compare, header, row, select_all},
 };
 use crate::{
-    app::frame::{
-        status::{ErrorPanel, Loading},
-        widgets::{PRIMARY, SECONDARY, Toasts, copy_to_clipboard},
-        workspace::use_workspace,
+    app::{
+        frame::{
+            status::{ErrorPanel, Loading},
+            widgets::{PRIMARY, SECONDARY, Toasts},
+            workspace::use_workspace,
+        },
+        personal_tokens::rpc::get_workspace_personal_tokens,
     },
     domain::{
+        permission::may_manage_personal_tokens,
         revoke::count_tokens,
-        token::{HiddenColumns, TokenColumn, TokenStatus},
+        token::{HiddenColumns, TokenColumn},
     },
     model::{Revoked, RotatedToken, TokenView, TokensPage},
 };
 
 #[component]
 pub fn AccessTokensPage() -> impl IntoView {
-    let workspace = use_workspace().id();
+    let current = use_workspace();
+    let workspace = current.id();
     let page = Resource::new(|| (), move |()| get_tokens(workspace));
+    // Members' personal tokens reaching the workspace, for those who oversee them (the
+    // server refuses anyone else); read alongside the table.
+    let oversees = may_manage_personal_tokens(current.untracked().role);
+    let personal = Resource::new(
+        || (),
+        move |()| async move {
+            if oversees {
+                get_workspace_personal_tokens(workspace).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(data) => view! { <TokenTable data /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                let data = match page.await {
+                    Ok(data) => data,
+                    Err(error) => return view! { <ErrorPanel error /> }.into_any(),
+                };
+                let (workspace_id, now) = (data.workspace.id, data.now);
+                let name = data.workspace.name.clone();
+                let personal = match personal.await {
+                    Ok(Some(tokens)) => view! {
+                        <PersonalTokens workspace_id workspace=name tokens now />
+                    }
+                    .into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(error) => view! {
+                        <div class="mt-10"><ErrorPanel error /></div>
+                    }
+                    .into_any(),
+                };
+                view! {
+                    <TokenTable data />
+                    {personal}
                 }
+                .into_any()
             })}
         </Suspense>
     }
@@ -58,7 +96,8 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
             .filter(|scope| policy.check_scope(*scope).is_ok())
             .collect::<Vec<_>>(),
     );
-    let tokens = RwSignal::new(data.tokens);
+    let list = Rows::new(data.tokens);
+    let tokens = list.list;
     let hidden = RwSignal::new(data.hidden_columns);
     let sort = RwSignal::new((TokenColumn::Created, false));
     let search = RwSignal::new(String::new());
@@ -119,43 +158,8 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
         refresh.dispatch(());
     };
 
-    let replace = move |view: TokenView| {
-        tokens.update(|list| {
-            if let Some(slot) = list.iter_mut().find(|t| t.id == view.id) {
-                *slot = view;
-            }
-        })
-    };
-    let toggle = Action::new(move |token: &TokenView| {
-        let token = token.clone();
-        async move {
-            let enable = token.status == TokenStatus::Disabled;
-            match set_token_enabled(workspace_id, token.id, enable).await {
-                Ok(view) => {
-                    let verb = if enable { "enabled" } else { "disabled" };
-                    toasts.success(format!("\u{201c}{}\u{201d} is {verb}.", view.label));
-                    replace(view);
-                }
-                Err(error) => toasts.error(error.to_string()),
-            }
-        }
-    });
-    let copy = Action::new_local(move |token: &TokenView| {
-        let token = token.clone();
-        async move {
-            let copied = match copy_token(workspace_id, token.id).await {
-                Ok(secret) => copy_to_clipboard(secret).await,
-                Err(error) => Err(error.to_string()),
-            };
-            match copied {
-                Ok(()) => toasts.success(format!(
-                    "The token \u{201c}{}\u{201d} is on your clipboard.",
-                    token.label
-                )),
-                Err(error) => toasts.error(error),
-            }
-        }
-    });
+    let toggle = list.toggle(move |id, enable| set_token_enabled(workspace_id, id, enable));
+    let copy = list.copy(move |id| copy_token(workspace_id, id));
     let table = TableState {
         hidden,
         sort,
@@ -281,7 +285,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     scopes=new_scopes.get_value()
                     policy
                     on_close=move || open.set(Open::Nothing)
-                    on_created=move |token: TokenView| tokens.update(|list| list.insert(0, token))
+                    on_created=move |token: TokenView| list.added(token)
                 />
             }
             .into_any(),
@@ -292,8 +296,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     scopes=scopes.get_value()
                     on_close=move || open.set(Open::Nothing)
                     on_saved=move |token: TokenView| {
-                        toasts.success(format!("\u{201c}{}\u{201d} is saved.", token.label));
-                        replace(token);
+                        list.saved(token);
                         open.set(Open::Nothing);
                     }
                 />
@@ -305,7 +308,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     token
                     on_close=move || open.set(Open::Nothing)
                     on_deleted=move |id: Uuid| {
-                        tokens.update(|list| list.retain(|t| t.id != id));
+                        list.removed(id);
                         open.set(Open::Nothing);
                     }
                 />
@@ -327,9 +330,9 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     on_close=move || open.set(Open::Nothing)
                     on_rotated=move |rotated: RotatedToken| {
                         if let Some(old) = rotated.old {
-                            replace(old);
+                            list.replace(old);
                         }
-                        tokens.update(|list| list.insert(0, rotated.created.token));
+                        list.added(rotated.created.token);
                     }
                 />
             }

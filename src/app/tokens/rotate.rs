@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::{dialogs::SecretOnce, rpc::rotate_token};
+use super::{
+    dialogs::{SecretOnce, in_this_workspace},
+    rpc::rotate_token,
+};
 use crate::{
     app::frame::widgets::{Dialog, FormButtons, FormError, LABEL, format_time},
     domain::{
@@ -65,7 +68,7 @@ pub fn RotateDialog(
                         </p>
                         <SecretOnce
                             secret=rotated.created.secret
-                            scope=rotated.created.token.scope
+                            reach=in_this_workspace(rotated.created.token.scope)
                             on_close
                         />
                     }

@@ -6,14 +6,16 @@ use std::cmp::Ordering;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::rotate::RotatingNote;
+use super::{
+    cells::{Expiry, LastUsed, MaskedToken, StatusBadge, permissions_text, row_button, row_class},
+    rotate::RotatingNote,
+};
 use crate::{
-    app::frame::widgets::{LocalTime, SMALL},
+    app::frame::widgets::LocalTime,
     domain::{
         revoke::RevokeAction,
         time::relative,
         token::{HiddenColumns, TokenColumn, TokenStatus},
-        token_format::masked,
     },
     model::TokenView,
 };
@@ -183,11 +185,6 @@ fn select_one(state: TableState, token: &TokenView) -> impl IntoView + use<> {
 /// A token's row; its buttons only for what the viewer may do (the server checks again).
 pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
     let status = token.status;
-    let row_class = match status {
-        TokenStatus::Disabled => "opacity-50",
-        TokenStatus::Expired => "bg-red-50 text-red-800",
-        TokenStatus::Active => "",
-    };
     let cell = move |column: TokenColumn| {
         let hide = move || state.is_hidden(column);
         move |content: AnyView| {
@@ -199,94 +196,35 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
         }
     };
     let (delete_token, toggle_token, copy_token) = (token.clone(), token.clone(), token.clone());
+    let label = token.label.as_str();
     let actions = view! {
         <div class="flex flex-wrap gap-1">
-            {token
-                .may_copy
-                .then(|| {
-                    view! {
-                        <button
-                            type="button"
-                            class=SMALL
-                            aria-label=format!("Copy {}", token.label)
-                            on:click=move |_| {
-                                state.copy.dispatch(copy_token.clone());
-                            }
-                        >
-                            "Copy"
-                        </button>
-                    }
-                })}
-            {dialog_button(state, token.may_edit, "Edit", &token.label, Open::Edit(token.clone()))}
-            {dialog_button(state, token.may_rotate, "Rotate", &token.label, Open::Rotate(token.clone()))}
-            {token
-                .may_disable
-                .then(|| {
-                    let label = if status == TokenStatus::Disabled { "Enable" } else { "Disable" };
-                    view! {
-                        <button
-                            type="button"
-                            class=SMALL
-                            aria-label=format!("{label} {}", token.label)
-                            on:click=move |_| {
-                                state.toggle.dispatch(toggle_token.clone());
-                            }
-                        >
-                            {label}
-                        </button>
-                    }
-                })}
-            {token
-                .may_delete
-                .then(|| {
-                    view! {
-                        <button
-                            type="button"
-                            class="rounded px-2 py-1 text-xs font-medium text-red-700 hover:bg-red-50"
-                            aria-label=format!("Delete {}", token.label)
-                            on:click=move |_| state.open.set(Open::Delete(delete_token.clone()))
-                        >
-                            "Delete"
-                        </button>
-                    }
-                })}
+            {token.may_copy.then(|| row_button("Copy", label, false, move || {
+                state.copy.dispatch(copy_token.clone());
+            }))}
+            {dialog_button(state, token.may_edit, "Edit", label, Open::Edit(token.clone()))}
+            {dialog_button(state, token.may_rotate, "Rotate", label, Open::Rotate(token.clone()))}
+            {token.may_disable.then(|| {
+                let verb = if status == TokenStatus::Disabled { "Enable" } else { "Disable" };
+                row_button(verb, label, false, move || {
+                    state.toggle.dispatch(toggle_token.clone());
+                })
+            })}
+            {token.may_delete.then(|| row_button("Delete", label, true, move || {
+                state.open.set(Open::Delete(delete_token.clone()))
+            }))}
         </div>
     };
-    let expires = match token.expires_at {
-        Some(at) => view! { <LocalTime ms=at now /> }.into_any(),
-        None => view! { <span class="text-slate-500">"Not specified"</span> }.into_any(),
-    };
-    let last_used = match token.last_used_at {
-        Some(at) => view! {
-            <LocalTime ms=at now />
-            <span class="block text-xs text-slate-500">{token.last_used_ip.clone()}</span>
-        }
-        .into_any(),
-        None => view! { <span class="text-slate-500">"Never"</span> }.into_any(),
-    };
-    let status_class = match status {
-        TokenStatus::Active => {
-            "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800"
-        }
-        TokenStatus::Expired => {
-            "rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800"
-        }
-        TokenStatus::Disabled => {
-            "rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700"
-        }
-    };
     view! {
-        <tr class=row_class data-testid="token-row" data-status=status.label()>
+        <tr class=row_class(status) data-testid="token-row" data-status=status.label()>
             {select_one(state, &token)}
             {cell(TokenColumn::Label)(view! { <span class="font-medium">{token.label.clone()}</span> }.into_any())}
-            {cell(TokenColumn::Token)(view! {
-                <code class="font-mono text-xs" data-testid="masked-token">{masked(&token.display_prefix)}</code>
-            }.into_any())}
+            {cell(TokenColumn::Token)(view! { <MaskedToken prefix=token.display_prefix.clone() /> }.into_any())}
             {cell(TokenColumn::Scope)(view! {
                 <span class="block">{token.scope.label()}</span>
                 {token.permissions.map(|set| view! {
                     <span class="block text-xs text-slate-500" data-testid="token-permissions">
-                        {set.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")}
+                        {permissions_text(set)}
                     </span>
                 })}
             }.into_any())}
@@ -294,10 +232,12 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
                 <LocalTime ms=token.created_at now />
                 <span class="block text-xs text-slate-500">{token.created_by.clone().map(|name| format!("by {name}"))}</span>
             }.into_any())}
-            {cell(TokenColumn::Expires)(expires)}
-            {cell(TokenColumn::LastUsed)(last_used)}
+            {cell(TokenColumn::Expires)(view! { <Expiry expires_at=token.expires_at now /> }.into_any())}
+            {cell(TokenColumn::LastUsed)(view! {
+                <LastUsed at=token.last_used_at ip=token.last_used_ip.clone() now />
+            }.into_any())}
             {cell(TokenColumn::Status)(view! {
-                <span class=status_class>{status.label()}</span>
+                <StatusBadge status />
                 {token.rotating.clone().filter(|_| status == TokenStatus::Active).map(|rotating| view! { <RotatingNote rotating now /> })}
                 {token.over_policy.map(|from| view! {
                     <span
@@ -322,17 +262,6 @@ fn dialog_button(
     verb: &'static str,
     label: &str,
     open: Open,
-) -> Option<impl IntoView> {
-    allowed.then(|| {
-        view! {
-            <button
-                type="button"
-                class=SMALL
-                aria-label=format!("{verb} {label}")
-                on:click=move |_| state.open.set(open.clone())
-            >
-                {verb}
-            </button>
-        }
-    })
+) -> Option<impl IntoView + use<>> {
+    allowed.then(|| row_button(verb, label, false, move || state.open.set(open.clone())))
 }

@@ -1,15 +1,17 @@
-//! The API Access Audit (as Buildkite has it): every token of a workspace with who made it
-//! and where it was last used, searchable by creator, token value, scope, permissions and
-//! address; and one token's recent requests and requests per day.
+//! The API Access Audit (as Buildkite has it): every token of a workspace, and every
+//! member's personal token that reaches it (marked, with its owner), with who made it and
+//! where it was last used, searchable by creator, token value, scope, permissions and
+//! address; and one of the workspace's tokens' recent requests and requests per day.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 use uuid::Uuid;
 
-use super::token_views::view;
+use super::{personal_tokens, token_views::view};
 use crate::{
     domain::{
+        api_permission::PermissionSet,
         error::AppError,
         permission::Action,
         role::Role,
@@ -17,7 +19,8 @@ use crate::{
         token_format::{TokenSearch, prefix_matches},
     },
     model::{
-        AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AccessAuditRow, TokenRequestView,
+        AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AccessAuditRow, PersonalTokenView,
+        TokenRequestView, TokenView,
     },
     server::{context::Ctx, jobs::last_used::day_of, store::tokens::TokenRow},
 };
@@ -45,10 +48,51 @@ fn row(token: TokenRow, role: Role, now: i64) -> AccessAuditRow {
     AccessAuditRow {
         token: view(token, role, now),
         creator_email,
+        personal: false,
     }
 }
 
-/// The workspace's tokens that match `query`, most recently used first.
+/// A member's personal token as the audit lists it beside the workspace's own: with what
+/// it acts here now, its owner as its creator, nothing the viewer may do to it here but
+/// take the workspace away (on the Access tokens page). None once it cannot reach here.
+fn personal_row(token: PersonalTokenView, workspace_id: Uuid) -> Option<AccessAuditRow> {
+    let grant = token
+        .workspaces
+        .into_iter()
+        .find(|grant| grant.workspace_id == workspace_id)?;
+    let scope = grant.acting_scope;
+    Some(AccessAuditRow {
+        token: TokenView {
+            id: token.id,
+            label: token.label,
+            scope,
+            permissions: grant.permissions,
+            effective_permissions: PermissionSet::effective(scope, grant.permissions),
+            display_prefix: token.display_prefix,
+            created_at: token.created_at,
+            created_by: Some(token.owner_name),
+            created_by_token: None,
+            expires_at: token.expires_at,
+            last_used_at: token.last_used_at,
+            last_used_ip: token.last_used_ip,
+            status: token.status,
+            may_edit: false,
+            may_copy: false,
+            may_disable: false,
+            may_delete: false,
+            may_rotate: false,
+            // A personal token's views carry no lifetime flag (its expiry is checked against
+            // each workspace's limit when it is made or edited).
+            over_policy: None,
+            rotating: None,
+        },
+        creator_email: Some(token.owner_email),
+        personal: true,
+    })
+}
+
+/// The workspace's tokens and the personal tokens reaching it that match `query`, most
+/// recently used first.
 pub async fn page(
     ctx: &Ctx,
     workspace_id: Uuid,
@@ -81,7 +125,7 @@ pub async fn page(
         Some(_) => db.token_request_ips(workspace_id).await?,
         None => Vec::new(),
     };
-    let in_range = |token: &TokenRow| {
+    let in_range = |token: &TokenView| {
         let Some(range) = range else { return true };
         let inside = |ip: &str| ip.parse::<IpAddr>().is_ok_and(|ip| range.contains(&ip));
         token.last_used_ip.as_deref().is_some_and(inside)
@@ -89,11 +133,32 @@ pub async fn page(
                 .iter()
                 .any(|(id, ip)| *id == token.id && inside(ip))
     };
+    // Each row with the name and email its creator filter looks in: the maker of a
+    // workspace's token, the owner of a personal one.
+    let own = db.tokens(workspace_id).await?.into_iter().map(|token| {
+        let who = [
+            token.created_by_name.clone(),
+            token.created_by_email.clone(),
+        ];
+        (row(token, workspace.role, now), who)
+    });
+    let personal = db
+        .personal_tokens_reaching(workspace_id)
+        .await?
+        .into_iter()
+        .filter_map(|(token, grant)| {
+            let who = [
+                Some(token.owner_name.clone()),
+                Some(token.owner_email.clone()),
+            ];
+            let seen = personal_tokens::view(token, vec![grant], now);
+            personal_row(seen, workspace_id).map(|row| (row, who))
+        });
     let mut rows = Vec::new();
-    for token in db.tokens(workspace_id).await? {
+    for (row, who) in own.chain(personal) {
+        let token = &row.token;
         let matches_creator = creator.as_ref().is_none_or(|needle| {
-            [&token.created_by_name, &token.created_by_email]
-                .into_iter()
+            who.iter()
                 .flatten()
                 .any(|value| value.to_lowercase().contains(needle))
         });
@@ -102,16 +167,12 @@ pub async fn page(
             (Some(TokenSearch::Whole(_)), found) => found.flatten() == Some(token.id),
             (Some(TokenSearch::Prefix(typed)), _) => prefix_matches(&token.display_prefix, typed),
         };
-        if !(matches_creator && matches_value && in_range(&token)) {
-            continue;
-        }
-        let row = row(token, workspace.role, now);
-        let scope = row.token.scope;
-        if (query.scopes.is_empty() || query.scopes.contains(&scope))
-            && (!query.admin || scope >= Role::Administrator)
-            && query
-                .permissions
-                .is_subset_of(row.token.effective_permissions)
+        if matches_creator
+            && matches_value
+            && in_range(token)
+            && (query.scopes.is_empty() || query.scopes.contains(&token.scope))
+            && (!query.admin || token.scope >= Role::Administrator)
+            && query.permissions.is_subset_of(token.effective_permissions)
         {
             rows.push(row);
         }

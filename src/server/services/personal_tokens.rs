@@ -43,7 +43,7 @@ use crate::{
     },
 };
 
-fn view(row: PersonalTokenRow, grants: Vec<GrantRow>, now: i64) -> PersonalTokenView {
+pub(super) fn view(row: PersonalTokenRow, grants: Vec<GrantRow>, now: i64) -> PersonalTokenView {
     PersonalTokenView {
         id: row.id,
         status: TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now),

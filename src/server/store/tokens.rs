@@ -465,14 +465,17 @@ impl Db {
         Ok(())
     }
 
-    /// The addresses each token of the workspace made its kept requests from.
+    /// The addresses each token of the workspace, and each personal token reaching it,
+    /// made its kept requests from.
     pub async fn token_request_ips(
         &self,
         workspace_id: Uuid,
     ) -> Result<Vec<(Uuid, String)>, StoreError> {
         let sql = "SELECT DISTINCT r.token_id, r.ip FROM token_requests r
                    JOIN access_tokens t ON t.id = r.token_id
-                   WHERE t.workspace_id = $1 AND r.ip IS NOT NULL";
+                   WHERE (t.workspace_id = $1 OR t.id IN
+                          (SELECT token_id FROM token_workspaces WHERE workspace_id = $1))
+                     AND r.ip IS NOT NULL";
         Ok(on_pool!(self, pool => sqlx::query_as(sql).bind(workspace_id).fetch_all(pool).await?))
     }
 

@@ -1,0 +1,230 @@
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { OWNER, TOKEN_PATTERN, addMember, invite, openTokens, signIn, type Person } from "./helpers";
+
+// Personal tokens: a member of two workspaces makes one token for both on their account
+// page and it answers in both; an Administrator of one takes their workspace from it on the
+// Access tokens page, and it stops there at once while it still works in the other; the
+// owner edits, disables and deletes it.
+test.describe.configure({ mode: "serial" });
+
+const pat: Person = { name: "Pat Personal", email: "pat@example.com", role: "Team Member", password: "" };
+const gus: Person = { name: "Gus Guard", email: "gus@example.com", role: "Administrator", password: "" };
+const SECOND = "Globex";
+let acme = "";
+let globex = "";
+let secret = "";
+
+/** The workspace id in a page's `/workspace/<id>/…` address. */
+const workspaceId = (page: Page) => new URL(page.url()).pathname.split("/")[2];
+
+/** The token's answer to `GET /api/v1/workspaces/<id>/tokens`. */
+async function status(request: APIRequestContext, workspace: string) {
+  const response = await request.get(`/api/v1/workspaces/${workspace}/tokens`, {
+    headers: { Authorization: `Bearer ${secret}` },
+  });
+  return response.status();
+}
+
+/** A fresh browser signed in as `person`, on their personal tokens page. */
+async function ownTokens(browser: Browser, person: Person): Promise<Page> {
+  const context = await browser.newContext();
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  const page = await context.newPage();
+  await signIn(page, person.email, person.password);
+  await page.getByRole("link", { name: "Personal tokens", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Your personal tokens" })).toBeVisible();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  return page;
+}
+
+const tokenRow = (page: Page, label: string) =>
+  page.getByTestId("personal-token-row").filter({ has: page.getByText(label, { exact: true }) });
+
+test("the Owner makes a second workspace with its own Administrator, and a member of both", async ({ page, browser }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  acme = workspaceId(page);
+  await page.getByRole("link", { name: "Members" }).click();
+  await addMember(page, pat);
+
+  await page.goto("/");
+  await page.getByLabel("New workspace").fill(SECOND);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page.getByRole("heading", { name: SECOND })).toBeVisible();
+  globex = workspaceId(page);
+  await page.getByRole("link", { name: "Members" }).click();
+  await addMember(page, gus);
+
+  // Pat, who has an account already, joins Globex as a Workspace Manager with it.
+  const link = await invite(page, pat.email, "Workspace Manager");
+  const context = await browser.newContext();
+  const joining = await context.newPage();
+  await joining.goto(new URL(link).pathname);
+  await expect(joining.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await joining.getByLabel("Your password (to sign in as this account)").fill(pat.password);
+  await joining.getByRole("button", { name: "Accept and join" }).click();
+  await expect(joining.getByTestId("workspace-role")).toHaveText("You are Workspace Manager");
+  await context.close();
+});
+
+test("a member of two workspaces makes a token for both, sees its secret once, and it answers in both", async ({ browser }) => {
+  const page = await ownTokens(browser, pat);
+  await expect(page.getByTestId("empty-state")).toContainText("No personal tokens yet");
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New personal token" });
+  await dialog.getByLabel("Label").fill("laptop");
+  // The server's refusal shows in the dialog.
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  await expect(dialog.locator("[data-field-error=workspaces]")).toContainText("Choose at least one workspace");
+
+  // Each workspace offers scopes up to the person's role there.
+  await dialog.getByRole("checkbox", { name: OWNER.workspace, exact: true }).check();
+  await expect(dialog.getByLabel(`Scope in ${OWNER.workspace}`).locator("option")).toHaveText(["Viewer", "Team Member"]);
+  await dialog.getByLabel(`Scope in ${OWNER.workspace}`).selectOption({ label: "Team Member" });
+  await dialog.getByRole("checkbox", { name: SECOND, exact: true }).check();
+  await expect(dialog.getByLabel(`Scope in ${SECOND}`).locator("option")).toHaveText([
+    "Viewer",
+    "Team Member",
+    "Workspace Manager",
+  ]);
+  await dialog.getByLabel(`Scope in ${SECOND}`).selectOption({ label: "Workspace Manager" });
+  await dialog.getByRole("button", { name: "Create token" }).click();
+
+  await expect(dialog.getByRole("alert")).toContainText("as Team Member in Acme and as Workspace Manager in Globex");
+  secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  expect(secret).toMatch(TOKEN_PATTERN);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(dialog).toBeHidden();
+
+  const made = tokenRow(page, "laptop");
+  await expect(made.getByTestId("masked-token")).toHaveText(`${secret.slice(0, 10)}${"•".repeat(12)}`);
+  await expect(made.getByTestId("token-workspace")).toHaveText([/^Acme\s*Team Member$/, /^Globex\s*Workspace Manager$/]);
+  await expect(made).toHaveAttribute("data-status", "Active");
+  // Shown once: after a reload it is nowhere in the page; Copy brings it back.
+  await page.reload();
+  await expect(tokenRow(page, "laptop")).toBeVisible();
+  expect(await page.content()).not.toContain(secret.slice(10));
+  await tokenRow(page, "laptop").getByRole("button", { name: "Copy laptop" }).click();
+  await expect(page.getByTestId("toast").last()).toContainText("is on your clipboard");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+  expect(await status(page.request, acme)).toBe(200);
+  expect(await status(page.request, globex)).toBe(200);
+  const me = await page.request.get("/api/v1/access-token", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(me.status()).toBe(200);
+  const places = (await me.json()).workspaces.map((w: { name: string; scope: string }) => `${w.name}: ${w.scope}`);
+  expect(places).toEqual(["Acme: team_member", "Globex: workspace_manager"]);
+
+  // Neither a Team Member nor a Workspace Manager oversees personal tokens.
+  for (const name of [OWNER.workspace, SECOND]) {
+    await page.goto("/");
+    await page.getByRole("link", { name, exact: true }).click();
+    await expect(page.getByTestId("token-table").or(page.getByTestId("empty-state"))).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Personal tokens" })).toHaveCount(0);
+  }
+  await page.context().close();
+});
+
+test("an Administrator of one workspace removes it from the token: refused there at once, working in the other", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await openTokens(page, gus.email, gus.password, SECOND);
+
+  // The API access audit lists it, marked as Pat's.
+  await page.getByRole("link", { name: "API access audit" }).click();
+  const audited = page.getByTestId("access-row").filter({ hasText: "laptop" });
+  await expect(audited.getByTestId("personal-badge")).toHaveText("Personal");
+  await expect(audited).toContainText("Pat Personal's own token");
+  await expect(audited).toContainText("Workspace Manager");
+  await page.getByRole("link", { name: "Access tokens" }).click();
+
+  const section = page.getByRole("region", { name: "Personal tokens" });
+  const listed = section.getByTestId("workspace-personal-token-row").filter({ hasText: "laptop" });
+  await expect(listed).toContainText(pat.name);
+  await expect(listed).toContainText(pat.email);
+  await expect(listed.locator("[data-column=Scope]")).toHaveText("Workspace Manager");
+  await expect(listed).toHaveAttribute("data-approval", "approved");
+  await expect(listed.getByTestId("masked-token")).toHaveText(`${secret.slice(0, 10)}${"•".repeat(12)}`);
+  // Never a secret or a Copy button here.
+  await expect(listed.getByRole("button")).toHaveText(["Remove"]);
+  expect(await page.content()).not.toContain(secret.slice(10));
+
+  await listed.getByRole("button", { name: "Remove laptop" }).click();
+  const dialog = page.getByRole("dialog", { name: "Remove personal token" });
+  await expect(dialog.getByTestId("remove-question")).toHaveText(
+    "Remove Globex from Pat Personal's token “laptop”? Pat Personal will be mailed.",
+  );
+  await dialog.getByRole("button", { name: "Remove" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("toast").last()).toContainText("Globex is removed from Pat Personal's token");
+  await expect(section.getByTestId("no-personal-tokens")).toBeVisible();
+
+  expect(await status(page.request, globex)).toBe(404);
+  expect(await status(page.request, acme)).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId("no-personal-tokens")).toBeVisible();
+  await context.close();
+
+  // The owner's page no longer lists Globex for it; the Owner finds the mail to Pat.
+  const own = await ownTokens(browser, pat);
+  await expect(tokenRow(own, "laptop").getByTestId("token-workspace")).toHaveText([/^Acme\s*Team Member$/]);
+  await own.context().close();
+  const owner = await browser.newContext();
+  const outbox = await owner.newPage();
+  await openTokens(outbox, OWNER.email, OWNER.password, SECOND);
+  await outbox.getByRole("link", { name: "Outbox" }).click();
+  await expect(
+    outbox
+      .getByTestId("outbox-entry")
+      .filter({ hasText: "Your token “laptop” can no longer act in Globex" })
+      .filter({ hasText: `To ${pat.email}` }),
+  ).toHaveCount(1);
+  await owner.close();
+});
+
+test("the owner edits the token, disables it (refused at once), enables and deletes it", async ({ browser }) => {
+  const page = await ownTokens(browser, pat);
+  await tokenRow(page, "laptop").getByRole("button", { name: "Edit laptop" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit “laptop”" });
+  // The same form, filled in: Acme ticked as it was, Globex (taken away) not.
+  await expect(dialog.getByLabel("Label")).toHaveValue("laptop");
+  await expect(dialog.getByRole("checkbox", { name: OWNER.workspace, exact: true })).toBeChecked();
+  await expect(dialog.getByRole("checkbox", { name: SECOND, exact: true })).not.toBeChecked();
+  await expect(dialog.getByLabel(`Scope in ${OWNER.workspace}`)).toHaveValue("team_member");
+  // A date in the past is refused, in the dialog.
+  await dialog.getByLabel("Expires (optional)").fill("2020-01-01");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog.locator("[data-field-error=expires_at]")).toContainText("in the future");
+
+  const soon = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await dialog.getByLabel("Label").fill("work laptop");
+  await dialog.getByLabel("Expires (optional)").fill(soon);
+  await dialog.getByLabel(`Scope in ${OWNER.workspace}`).selectOption({ label: "Viewer" });
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("toast").last()).toContainText("“work laptop” is saved");
+  const edited = tokenRow(page, "work laptop");
+  await expect(edited.getByTestId("token-workspace")).toHaveText([/^Acme\s*Viewer$/]);
+  // Three days away: the expiry shows in red.
+  await expect(edited.locator("[data-column=Expires]")).toContainText(soon);
+  await expect(edited.locator("[data-column=Expires] [data-near=true]")).toHaveClass(/text-red-700/);
+  const me = await page.request.get("/api/v1/access-token", { headers: { Authorization: `Bearer ${secret}` } });
+  expect((await me.json()).workspaces.map((w: { scope: string }) => w.scope)).toEqual(["viewer"]);
+
+  await edited.getByRole("button", { name: "Disable work laptop" }).click();
+  await expect(edited).toHaveAttribute("data-status", "Disabled");
+  expect(await status(page.request, acme)).toBe(401);
+  await edited.getByRole("button", { name: "Enable work laptop" }).click();
+  await expect(edited).toHaveAttribute("data-status", "Active");
+  expect(await status(page.request, acme)).toBe(200);
+
+  await edited.getByRole("button", { name: "Delete work laptop" }).click();
+  const confirm = page.getByRole("dialog", { name: "Delete personal token" });
+  await expect(confirm).toContainText("in every workspace");
+  await confirm.getByRole("button", { name: "Delete token" }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId("empty-state")).toBeVisible();
+  expect(await status(page.request, acme)).toBe(401);
+  await page.reload();
+  await expect(page.getByTestId("empty-state")).toBeVisible();
+  await page.context().close();
+});

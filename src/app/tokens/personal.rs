@@ -1,0 +1,172 @@
+//! Below a workspace's own tokens, for its Administrators and Owners: the members' personal
+//! tokens that may act in it — whose each is, what it may do here, whether it is approved,
+//! its use — and "Remove", which takes this workspace from the token and mails its owner.
+//! Never a secret, never Copy: those stay with the owner.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{
+    cells::{Cell, GrantScope, MaskedToken, TokenTableFrame, UseAndStatus, row_button, row_class},
+    rows::Rows,
+};
+use crate::{
+    app::{
+        frame::widgets::{ConfirmDialog, Toasts},
+        personal_tokens::rpc::remove_personal_token,
+    },
+    domain::error::AppError,
+    model::{PersonalGrant, PersonalTokenView},
+};
+
+/// The personal tokens reaching the workspace `workspace_id` (named `workspace`), as the
+/// server read them with the page (`now` its clock then).
+#[component]
+pub fn PersonalTokens(
+    workspace_id: Uuid,
+    workspace: String,
+    tokens: Vec<PersonalTokenView>,
+    now: i64,
+) -> impl IntoView {
+    let list = Rows::new(tokens);
+    let tokens = list.list;
+    let removing = RwSignal::new(None::<PersonalTokenView>);
+    let workspace = StoredValue::new(workspace);
+    view! {
+        <section class="mt-10" aria-labelledby="personal-tokens-heading">
+            <h2 id="personal-tokens-heading" class="text-lg font-semibold">"Personal tokens"</h2>
+            <p class="mt-1 mb-4 max-w-3xl text-sm text-slate-600">
+                "Members' own tokens that may act in this workspace, each never above its owner's role here. Removing this workspace from one stops it here at once and mails its owner; it keeps working in their other workspaces."
+            </p>
+            <Show
+                when=move || !tokens.with(Vec::is_empty)
+                fallback=|| {
+                    view! {
+                        <p class="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-sm text-slate-600" data-testid="no-personal-tokens">
+                            "No member's personal token may act in this workspace."
+                        </p>
+                    }
+                }
+            >
+                <TokenTableFrame
+                    testid="workspace-personal-tokens"
+                    columns=&["Owner", "Label", "Token", "Scope here", "Approval", "Last used", "Status", "Actions"]
+                >
+                    {move || {
+                        tokens
+                            .get()
+                            .into_iter()
+                            .map(|token| row(workspace_id, token, now, removing))
+                            .collect_view()
+                    }}
+                </TokenTableFrame>
+            </Show>
+            {move || {
+                removing
+                    .get()
+                    .map(|token| {
+                        view! {
+                            <RemoveDialog
+                                workspace_id
+                                workspace=workspace.get_value()
+                                token
+                                on_close=move || removing.set(None)
+                                on_removed=move |id: Uuid| {
+                                    list.removed(id);
+                                    removing.set(None);
+                                }
+                            />
+                        }
+                    })
+            }}
+        </section>
+    }
+}
+
+/// The token's standing here (the server sends only this workspace's).
+fn here(token: &PersonalTokenView, workspace_id: Uuid) -> Option<PersonalGrant> {
+    token
+        .workspaces
+        .iter()
+        .find(|grant| grant.workspace_id == workspace_id)
+        .cloned()
+}
+
+fn row(
+    workspace_id: Uuid,
+    token: PersonalTokenView,
+    now: i64,
+    removing: RwSignal<Option<PersonalTokenView>>,
+) -> impl IntoView {
+    let status = token.status;
+    let grant = here(&token, workspace_id);
+    let pending = grant.as_ref().is_some_and(|grant| grant.pending);
+    let approval = if pending {
+        view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800">"Pending"</span> }
+            .into_any()
+    } else {
+        view! { <span class="text-slate-700">"Approved"</span> }.into_any()
+    };
+    let removed = token.clone();
+    let remove = row_button("Remove", &token.label, true, move || {
+        removing.set(Some(removed.clone()))
+    });
+    view! {
+        <tr
+            class=row_class(status)
+            data-testid="workspace-personal-token-row"
+            data-status=status.label()
+            data-approval=if pending { "pending" } else { "approved" }
+        >
+            <Cell column="Owner">
+                <span class="block font-medium">{token.owner_name.clone()}</span>
+                <span class="block text-xs text-slate-500">{token.owner_email.clone()}</span>
+            </Cell>
+            <Cell column="Label"><span class="font-medium">{token.label.clone()}</span></Cell>
+            <Cell column="Token">
+                <MaskedToken prefix=token.display_prefix.clone() />
+            </Cell>
+            <Cell column="Scope">
+                {grant.map(|grant| view! { <GrantScope grant /> })}
+            </Cell>
+            <Cell column="Approval">{approval}</Cell>
+            <UseAndStatus at=token.last_used_at ip=token.last_used_ip.clone() status now />
+            <Cell column="Actions">{remove}</Cell>
+        </tr>
+    }
+}
+
+/// "Remove Acme from Ada's token “ci”? Ada will be mailed."
+#[component]
+fn RemoveDialog(
+    workspace_id: Uuid,
+    workspace: String,
+    token: PersonalTokenView,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_removed: Callback<Uuid>,
+) -> impl IntoView {
+    let toasts = Toasts::use_();
+    let token_id = token.id;
+    let done = StoredValue::new(format!(
+        "{workspace} is removed from {}'s token \u{201c}{}\u{201d}.",
+        token.owner_name, token.label
+    ));
+    let remove = Action::new(move |_: &()| async move {
+        remove_personal_token(workspace_id, token_id).await?;
+        toasts.success(done.get_value());
+        on_removed.run(token_id);
+        Ok::<_, AppError>(())
+    });
+    let owner = token.owner_name;
+    view! {
+        <ConfirmDialog title="Remove personal token".to_owned() confirm="Remove" act=remove on_close>
+            <p data-testid="remove-question">
+                {format!(
+                    "Remove {workspace} from {owner}'s token \u{201c}{}\u{201d}? {owner} will be mailed.",
+                    token.label,
+                )}
+            </p>
+            <p class="mt-2">"It stops working here at once and keeps working in the owner's other workspaces."</p>
+        </ConfirmDialog>
+    }
+}
