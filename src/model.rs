@@ -207,10 +207,11 @@ pub struct TokenView {
     /// Whether the viewer may rotate it (a live token not already rotated).
     #[serde(default)]
     pub may_rotate: bool,
+    /// Over the workspace's maximum lifetime: the moment from which the API refuses it.
+    #[serde(default)]
+    pub over_policy: Option<i64>,
     /// Set while it is being rotated out: it works until its grace ends.
     #[serde(default)]
-    /// Over the workspace's maximum lifetime: the moment from which the API refuses it.
-    pub over_policy: Option<i64>,
     pub rotating: Option<Rotating>,
 }
 
@@ -524,8 +525,6 @@ pub struct TokenPlace {
     pub requests: i64,
 }
 
-/// A token just rotated: its successor with the secret (the only time it is sent, or sent
-/// again to a retry under the same `Idempotency-Key`), and the token it replaced.
 /// A personal token's rotation: its successor with the new secret, and when the old one
 /// stops.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -536,6 +535,8 @@ pub struct RotatedPersonalToken {
     pub replayed: bool,
 }
 
+/// A token just rotated: its successor with the secret (the only time it is sent, or sent
+/// again to a retry under the same `Idempotency-Key`), and the token it replaced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotatedToken {
     pub created: CreatedToken,

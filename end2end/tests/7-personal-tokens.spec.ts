@@ -228,3 +228,50 @@ test("the owner edits the token, disables it (refused at once), enables and dele
   await expect(page.getByTestId("empty-state")).toBeVisible();
   await page.context().close();
 });
+
+test("where approval is asked, a personal token waits in the queue until an Administrator approves it", async ({ browser }) => {
+  // The Owner asks Globex's personal tokens to be approved.
+  const owner = await browser.newContext();
+  const settings = await owner.newPage();
+  await openTokens(settings, OWNER.email, OWNER.password, SECOND);
+  await settings.getByRole("link", { name: "Settings" }).click();
+  const policy = settings.getByRole("region", { name: "Token policy" });
+  await policy.getByLabel("Personal tokens need an Administrator's approval").check();
+  await policy.getByRole("button", { name: "Save token policy" }).click();
+  await expect(settings.getByTestId("toast").last()).toContainText("The token policy is saved.");
+
+  // Pat makes a token for Globex: it waits there, and says so.
+  const page = await ownTokens(browser, pat);
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New personal token" });
+  await dialog.getByLabel("Label").fill("deploy");
+  await dialog.getByRole("checkbox", { name: SECOND, exact: true }).check();
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(tokenRow(page, "deploy").getByTestId("pending")).toHaveText("pending approval");
+  expect(await status(page.request, globex)).toBe(403);
+
+  // Gus, Globex's Administrator, finds it first in the queue and approves it.
+  const admin = await browser.newContext();
+  const tokens = await admin.newPage();
+  await openTokens(tokens, gus.email, gus.password, SECOND);
+  const section = tokens.getByRole("region", { name: "Personal tokens" });
+  await expect(section.getByTestId("approval-queue")).toHaveText("1 personal token waits for approval.");
+  const waiting = section.getByTestId("workspace-personal-token-row").first();
+  await expect(waiting).toHaveAttribute("data-approval", "pending");
+  await expect(waiting).toContainText("deploy");
+  await waiting.getByRole("button", { name: "Approve deploy" }).click();
+  await expect(tokens.getByTestId("toast").last()).toContainText("“deploy” may act here now; Pat Personal is mailed.");
+  await expect(waiting).toHaveAttribute("data-approval", "approved");
+  await expect(section.getByTestId("approval-queue")).toHaveCount(0);
+  expect(await status(page.request, globex)).toBe(200);
+  await page.reload();
+  await expect(tokenRow(page, "deploy").getByTestId("pending")).toHaveCount(0);
+
+  // Back as it was for whatever runs next.
+  await policy.getByLabel("Personal tokens need an Administrator's approval").uncheck();
+  await policy.getByRole("button", { name: "Save token policy" }).click();
+  await expect(settings.getByTestId("toast").last()).toContainText("The token policy is saved.");
+  await Promise.all([owner.close(), admin.close(), page.context().close()]);
+});

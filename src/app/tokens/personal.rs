@@ -1,7 +1,9 @@
 //! Below a workspace's own tokens, for its Administrators and Owners: the members' personal
 //! tokens that may act in it — whose each is, what it may do here, whether it is approved,
 //! its use — and "Remove", which takes this workspace from the token and mails its owner.
-//! Never a secret, never Copy: those stay with the owner.
+//! Where the workspace asks for approval, the tokens waiting for it come first, with
+//! "Approve" and "Deny" (the owner is mailed either way). Never a secret, never Copy:
+//! those stay with the owner.
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -13,7 +15,7 @@ use super::{
 use crate::{
     app::{
         frame::widgets::{ConfirmDialog, Toasts},
-        personal_tokens::rpc::remove_personal_token,
+        personal_tokens::rpc::{decide_personal_token, remove_personal_token},
     },
     domain::error::AppError,
     model::{PersonalGrant, PersonalTokenView},
@@ -28,8 +30,39 @@ pub fn PersonalTokens(
     tokens: Vec<PersonalTokenView>,
     now: i64,
 ) -> impl IntoView {
+    let waiting = move |token: &PersonalTokenView| {
+        here(token, workspace_id).is_some_and(|grant| grant.pending)
+    };
+    // The approval queue: waiting tokens first, oldest first among them as the server
+    // listed them.
+    let mut tokens = tokens;
+    tokens.sort_by_key(|token| !waiting(token));
     let list = Rows::new(tokens);
     let tokens = list.list;
+    let toasts = Toasts::use_();
+    let decide = Action::new(move |(token, approve): &(PersonalTokenView, bool)| {
+        let (token, approve) = (token.clone(), *approve);
+        async move {
+            match decide_personal_token(workspace_id, token.id, approve).await {
+                Ok(decided) if approve => {
+                    toasts.success(format!(
+                        "\u{201c}{}\u{201d} may act here now; {} is mailed.",
+                        token.label, token.owner_name
+                    ));
+                    list.replace(decided);
+                }
+                Ok(_) => {
+                    toasts.success(format!(
+                        "\u{201c}{}\u{201d} is denied here; {} is mailed.",
+                        token.label, token.owner_name
+                    ));
+                    list.removed(token.id);
+                }
+                Err(error) => toasts.error(error.to_string()),
+            }
+        }
+    });
+    let queue = move || tokens.with(|list| list.iter().filter(|t| waiting(t)).count());
     let removing = RwSignal::new(None::<PersonalTokenView>);
     let workspace = StoredValue::new(workspace);
     view! {
@@ -38,6 +71,21 @@ pub fn PersonalTokens(
             <p class="mt-1 mb-4 max-w-3xl text-sm text-slate-600">
                 "Members' own tokens that may act in this workspace, each never above its owner's role here. Removing this workspace from one stops it here at once and mails its owner; it keeps working in their other workspaces."
             </p>
+            {move || {
+                let count = queue();
+                (count > 0)
+                    .then(|| {
+                        view! {
+                            <p class="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="approval-queue">
+                                {if count == 1 {
+                                    "1 personal token waits for approval.".to_owned()
+                                } else {
+                                    format!("{count} personal tokens wait for approval.")
+                                }}
+                            </p>
+                        }
+                    })
+            }}
             <Show
                 when=move || !tokens.with(Vec::is_empty)
                 fallback=|| {
@@ -56,7 +104,7 @@ pub fn PersonalTokens(
                         tokens
                             .get()
                             .into_iter()
-                            .map(|token| row(workspace_id, token, now, removing))
+                            .map(|token| row(workspace_id, token, now, removing, decide))
                             .collect_view()
                     }}
                 </TokenTableFrame>
@@ -97,6 +145,7 @@ fn row(
     token: PersonalTokenView,
     now: i64,
     removing: RwSignal<Option<PersonalTokenView>>,
+    decide: Action<(PersonalTokenView, bool), ()>,
 ) -> impl IntoView {
     let status = token.status;
     let grant = here(&token, workspace_id);
@@ -110,6 +159,17 @@ fn row(
     let removed = token.clone();
     let remove = row_button("Remove", &token.label, true, move || {
         removing.set(Some(removed.clone()))
+    });
+    let decisions = pending.then(|| {
+        let (approved, denied) = (token.clone(), token.clone());
+        view! {
+            {row_button("Approve", &token.label, false, move || {
+                decide.dispatch((approved.clone(), true));
+            })}
+            {row_button("Deny", &token.label, true, move || {
+                decide.dispatch((denied.clone(), false));
+            })}
+        }
     });
     view! {
         <tr
@@ -131,7 +191,7 @@ fn row(
             </Cell>
             <Cell column="Approval">{approval}</Cell>
             <UseAndStatus at=token.last_used_at ip=token.last_used_ip.clone() status now />
-            <Cell column="Actions">{remove}</Cell>
+            <Cell column="Actions">{decisions}{remove}</Cell>
         </tr>
     }
 }
