@@ -275,3 +275,29 @@ test("where approval is asked, a personal token waits in the queue until an Admi
   await expect(settings.getByTestId("toast").last()).toContainText("The token policy is saved.");
   await Promise.all([owner.close(), admin.close(), page.context().close()]);
 });
+
+test("the owner rotates a personal token: the successor answers at once, the old one through its grace", async ({ browser }) => {
+  const page = await ownTokens(browser, pat);
+  await tokenRow(page, "deploy").getByRole("button", { name: "Rotate deploy" }).click();
+  const dialog = page.getByRole("dialog", { name: "Rotate “deploy”" });
+  await expect(dialog).toContainText("same label, workspaces, scopes and permissions");
+  await dialog.getByLabel("In 1 hour").check();
+  await dialog.getByRole("button", { name: "Rotate token" }).click();
+  await expect(dialog.getByTestId("grace-end")).toContainText("The old token keeps working until");
+  const fresh = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  expect(fresh).toMatch(TOKEN_PATTERN);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(tokenRow(page, "deploy")).toHaveCount(2);
+
+  const old = secret;
+  expect(await status(page.request, globex)).toBe(200);
+  secret = fresh;
+  expect(await status(page.request, globex)).toBe(200);
+  // The successor reaches Globex as approved, as the old one did.
+  const me = await page.request.get("/api/v1/access-token", { headers: { Authorization: `Bearer ${fresh}` } });
+  expect((await me.json()).workspaces.map((w: { name: string; status: string }) => `${w.name}: ${w.status}`)).toEqual([
+    "Globex: approved",
+  ]);
+  expect(old).not.toBe(fresh);
+  await page.context().close();
+});

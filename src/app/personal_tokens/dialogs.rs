@@ -22,7 +22,7 @@ use crate::{
 
 /// Where a personal token may act, for [`SecretOnce`]'s warning: "as you, as Viewer in Acme
 /// and as Team Member in Beta".
-fn reach(token: &PersonalTokenView) -> String {
+pub fn reach(token: &PersonalTokenView) -> String {
     let places: Vec<String> = token
         .workspaces
         .iter()

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    dialogs::{CreatePersonalDialog, DeletePersonalDialog, EditPersonalDialog},
-    rpc::{copy_personal_token, get_personal_tokens, set_personal_token_enabled},
+    dialogs::{CreatePersonalDialog, DeletePersonalDialog, EditPersonalDialog, reach},
+    rpc::{
+        copy_personal_token, get_personal_tokens, rotate_personal_token, set_personal_token_enabled,
+    },
 };
 use crate::{
     app::{
@@ -19,10 +21,11 @@ use crate::{
                 Cell, Expiry, GrantScope, MaskedToken, TokenTableFrame, UseAndStatus, row_button,
                 row_class,
             },
+            rotate::{NewSecret, RotateDialog},
             rows::Rows,
         },
     },
-    domain::token::TokenStatus,
+    domain::{error::AppError, token::TokenStatus},
     model::{PersonalTokenView, PersonalTokensPage},
 };
 
@@ -47,6 +50,7 @@ enum Open {
     Nothing,
     Create,
     Edit(PersonalTokenView),
+    Rotate(PersonalTokenView),
     Delete(PersonalTokenView),
 }
 
@@ -141,6 +145,38 @@ fn PersonalTokenTable(data: PersonalTokensPage) -> impl IntoView {
                 />
             }
             .into_any(),
+            Open::Rotate(token) => {
+                let token_id = token.id;
+                let rotate = Action::new(move |grace: &i64| {
+                    let grace = *grace;
+                    async move {
+                        let rotated = rotate_personal_token(token_id, grace).await?;
+                        // The old token now ends with its grace.
+                        tokens.update(|list| {
+                            if let Some(old) = list.iter_mut().find(|t| t.id == token_id) {
+                                old.expires_at = Some(rotated.grace_ends_at);
+                            }
+                        });
+                        list.added(rotated.created.token.clone());
+                        Ok::<_, AppError>(NewSecret {
+                            reach: reach(&rotated.created.token),
+                            secret: rotated.created.secret,
+                            grace_ends_at: rotated.grace_ends_at,
+                        })
+                    }
+                });
+                view! {
+                    <RotateDialog
+                        label=token.label
+                        expires_at=token.expires_at
+                        keeps="label, workspaces, scopes and permissions"
+                        now
+                        rotate
+                        on_close=move || open.set(Open::Nothing)
+                    />
+                }
+                .into_any()
+            }
             Open::Delete(token) => view! {
                 <DeletePersonalDialog
                     token
@@ -160,8 +196,13 @@ fn PersonalTokenTable(data: PersonalTokensPage) -> impl IntoView {
 fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView {
     let status = token.status;
     let label = token.label.as_str();
-    let (copied, toggled, edited, deleted) =
-        (token.clone(), token.clone(), token.clone(), token.clone());
+    let (copied, toggled, edited, rotated, deleted) = (
+        token.clone(),
+        token.clone(),
+        token.clone(),
+        token.clone(),
+        token.clone(),
+    );
     let buttons = view! {
         <div class="flex flex-wrap gap-1">
             {(token.secret_kept && status == TokenStatus::Active)
@@ -169,6 +210,10 @@ fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView
                     actions.copy.dispatch(copied.clone());
                 }))}
             {row_button("Edit", label, false, move || actions.open.set(Open::Edit(edited.clone())))}
+            {(status == TokenStatus::Active)
+                .then(|| row_button("Rotate", label, false, move || {
+                    actions.open.set(Open::Rotate(rotated.clone()))
+                }))}
             {row_button(
                 if status == TokenStatus::Disabled { "Enable" } else { "Disable" },
                 label,

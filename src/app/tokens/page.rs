@@ -8,9 +8,9 @@ use super::{
     bulk::{BulkDialog, SelectionBar, UnusedDialog},
     dialogs::{CreateDialog, DeleteDialog, EditDialog},
     personal::PersonalTokens,
-    rotate::RotateDialog,
+    rotate::{NewSecret, RotateDialog},
     rows::Rows,
-    rpc::{copy_token, get_tokens, set_hidden_columns, set_token_enabled},
+    rpc::{copy_token, get_tokens, rotate_token, set_hidden_columns, set_token_enabled},
     table::{Open, TableState, compare, header, row, select_all},
 };
 use crate::{
@@ -23,11 +23,12 @@ use crate::{
         personal_tokens::rpc::get_workspace_personal_tokens,
     },
     domain::{
+        error::AppError,
         permission::may_manage_personal_tokens,
         revoke::count_tokens,
         token::{HiddenColumns, TokenColumn},
     },
-    model::{Revoked, RotatedToken, TokenView, TokensPage},
+    model::{Revoked, TokenView, TokensPage},
 };
 
 #[component]
@@ -322,21 +323,31 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                 <UnusedDialog workspace_id on_close=move || open.set(Open::Nothing) on_done=revoked />
             }
             .into_any(),
-            Open::Rotate(token) => view! {
-                <RotateDialog
-                    workspace_id
-                    token
-                    now
-                    on_close=move || open.set(Open::Nothing)
-                    on_rotated=move |rotated: RotatedToken| {
-                        if let Some(old) = rotated.old {
+            Open::Rotate(token) => {
+                let token_id = token.id;
+                let rotate = Action::new(move |grace: &i64| {
+                    let grace = *grace;
+                    async move {
+                        let rotated = rotate_token(workspace_id, token_id, grace).await?;
+                        if let Some(old) = rotated.old.clone() {
                             list.replace(old);
                         }
-                        list.added(rotated.created.token);
+                        list.added(rotated.created.token.clone());
+                        Ok::<_, AppError>(NewSecret::of(&rotated))
                     }
-                />
+                });
+                view! {
+                    <RotateDialog
+                        label=token.label
+                        expires_at=token.expires_at
+                        keeps="label, scope and permissions"
+                        now
+                        rotate
+                        on_close=move || open.set(Open::Nothing)
+                    />
+                }
+                .into_any()
             }
-            .into_any(),
         }}
     }
 }

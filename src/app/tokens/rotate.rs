@@ -3,12 +3,8 @@
 //! carries ("rotating — ends in …", with where it is still used from).
 
 use leptos::prelude::*;
-use uuid::Uuid;
 
-use super::{
-    dialogs::{SecretOnce, in_this_workspace},
-    rpc::rotate_token,
-};
+use super::dialogs::{SecretOnce, in_this_workspace};
 use crate::{
     app::frame::widgets::{Dialog, FormButtons, FormError, LABEL, format_time},
     domain::{
@@ -16,35 +12,50 @@ use crate::{
         rotation::{GRACE_CHOICES, rotating_hint},
         time::relative,
     },
-    model::{RotatedToken, Rotating, TokenView},
+    model::{RotatedToken, Rotating},
 };
 
 /// The grace the dialog starts with: an hour, time enough for most deployments to pick
 /// up the new secret.
 const SUGGESTED_GRACE_SECONDS: i64 = 3600;
 
+/// What a finished rotation shows: the new secret, where it works, and when the old one
+/// stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSecret {
+    pub secret: String,
+    /// Where and as what the secret acts, for [`SecretOnce`]'s warning.
+    pub reach: String,
+    pub grace_ends_at: i64,
+}
+
+impl NewSecret {
+    /// A workspace token's rotation, as the dialog shows it.
+    pub fn of(rotated: &RotatedToken) -> NewSecret {
+        NewSecret {
+            secret: rotated.created.secret.clone(),
+            reach: in_this_workspace(rotated.created.token.scope),
+            grace_ends_at: rotated.grace_ends_at,
+        }
+    }
+}
+
+/// The rotation dialog for any token: `rotate` asks the server with the chosen grace (in
+/// seconds) and updates the page. `keeps` names what the successor keeps ("label, scope
+/// and permissions").
 #[component]
 pub fn RotateDialog(
-    workspace_id: Uuid,
-    token: TokenView,
+    label: String,
+    expires_at: Option<i64>,
+    keeps: &'static str,
     /// The server's clock when the page was read.
     now: i64,
+    rotate: Action<i64, Result<NewSecret, AppError>>,
     #[prop(into)] on_close: Callback<()>,
-    #[prop(into)] on_rotated: Callback<RotatedToken>,
 ) -> impl IntoView {
     let grace = RwSignal::new(SUGGESTED_GRACE_SECONDS);
-    let token_id = token.id;
-    let rotate = Action::new(move |grace: &i64| {
-        let grace = *grace;
-        async move {
-            let rotated = rotate_token(workspace_id, token_id, grace).await?;
-            on_rotated.run(rotated.clone());
-            Ok::<_, AppError>(rotated)
-        }
-    });
     let error = Signal::derive(move || rotate.value().get().and_then(Result::err));
     // The grace never outlasts the token: say so when a choice would.
-    let expires_at = token.expires_at;
     let capped = move || {
         expires_at
             .filter(|at| *at < now + grace.get() * 1000)
@@ -56,7 +67,7 @@ pub fn RotateDialog(
             })
     };
     view! {
-        <Dialog title=format!("Rotate \u{201c}{}\u{201d}", token.label) on_close>
+        <Dialog title=format!("Rotate \u{201c}{label}\u{201d}") on_close>
             {move || match rotate.value().get() {
                 Some(Ok(rotated)) => {
                     view! {
@@ -66,11 +77,7 @@ pub fn RotateDialog(
                                 format_time(rotated.grace_ends_at, true),
                             )}
                         </p>
-                        <SecretOnce
-                            secret=rotated.created.secret
-                            reach=in_this_workspace(rotated.created.token.scope)
-                            on_close
-                        />
+                        <SecretOnce secret=rotated.secret reach=rotated.reach on_close />
                     }
                         .into_any()
                 }
@@ -84,7 +91,9 @@ pub fn RotateDialog(
                             }
                         >
                             <p class="text-sm text-slate-700">
-                                "A new token with the same label, scope and permissions replaces this one, with a new secret, shown once."
+                                {format!(
+                                    "A new token with the same {keeps} replaces this one, with a new secret, shown once.",
+                                )}
                             </p>
                             <fieldset>
                                 <legend class=LABEL>"When should the old token stop working?"</legend>
