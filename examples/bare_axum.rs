@@ -1,6 +1,7 @@
 //! The ceiling for `make bench`: the smallest axum server answering the path the benchmark
-//! drives, with a JSON body of the same shape, built with the same profile as Tessera. It
-//! checks nothing, so the gap to Tessera is the price of authenticating a token.
+//! drives, with a JSON body of the same shape (a workspace token's, as three in four of the
+//! bench's tokens are), built with the same profile as Tessera. It checks nothing, so the
+//! gap to Tessera is the price of authenticating a token.
 //!
 //! Usage: bare_axum 127.0.0.1:PORT
 
@@ -11,10 +12,18 @@ async fn access_token() -> Json<Value> {
     Json(json!({
         "id": "0196a1e2-7d3c-7e5b-9a1f-2b3c4d5e6f70",
         "label": "bench",
+        "kind": "workspace",
         "workspace": { "id": "0196a1e2-7d3c-7e5b-9a1f-2b3c4d5e6f71", "name": "Bench" },
         "scope": "viewer",
         "permissions": ["tokens:read", "members:read", "workspace:read", "introspect"],
         "chosen_permissions": null,
+        "workspaces": [{
+            "id": "0196a1e2-7d3c-7e5b-9a1f-2b3c4d5e6f71",
+            "name": "Bench",
+            "scope": "viewer",
+            "permissions": ["tokens:read", "members:read", "workspace:read", "introspect"],
+            "status": "approved"
+        }],
         "created_at": "2026-11-22T00:00:00Z",
         "expires_at": null,
         "last_used_at": null

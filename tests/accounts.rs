@@ -640,6 +640,97 @@ attacks! {
         test.remove().await;
     }
 
+    // Deleting one's account: the password again, never the last Owner of a workspace nor
+    // the instance's admin; once gone, its sessions and personal tokens are refused at once,
+    // the tokens it made for a workspace stay the workspace's, and each workspace's log
+    // keeps who it was.
+    async fn deleting_an_account_takes_its_tokens_and_leaves_every_workspace_an_owner(test: TestDb) {
+        let db = &test.db;
+        let (owner, acme) = acme(db).await;
+        let by_owner = support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms());
+        let beta = tessera::server::services::workspaces::create(&support::ctx(db, &keys(), owner.clone(), &RequestMeta::default(), now_ms()), "Beta").await.unwrap().id;
+        let (bob, _) = support::join(&by_owner, acme, "bob@acme.example", "Bob", Role::Administrator).await;
+        let site = Site::start(db, &[]).await;
+        let mut browser = site.browser("198.51.100.80");
+        assert_eq!(browser.login("bob@acme.example", support::JOINED_PASSWORD).await, StatusCode::OK);
+        let ask = json!({"input": {"label": "laptop", "expires_at": null,
+            "workspaces": [{"workspace_id": acme, "scope": "administrator"}]}});
+        let (status, made) = browser.rpc("create_personal_token", ask).await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        let personal = made["secret"].as_str().unwrap().to_owned();
+        let (_, acmes) = token(db, &bob, acme, "acme-ci", Role::Viewer, None, None).await;
+        let workspace = format!("/workspaces/{acme}");
+        let answers = |secret: String| {
+            let (site, workspace) = (&site, workspace.clone());
+            async move { site.api(reqwest::Method::GET, &workspace, &secret, None).await.0 }
+        };
+        assert_eq!(answers(personal.clone()).await, StatusCode::OK);
+
+        // Without the password, or with a wrong one: nothing happens.
+        let (status, body) = browser.rpc("delete_account", json!({"password": "not my password"})).await;
+        assert_eq!((status, body["Invalid"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("password")), "{body}");
+        assert_eq!(site.browser("198.51.100.81").rpc("delete_account", json!({"password": support::JOINED_PASSWORD})).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(answers(personal.clone()).await, StatusCode::OK);
+
+        // The only Owner of a workspace is told which, and stays until it has another.
+        let olive = support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms());
+        support::invite_existing(&olive, beta, &bob, Role::Owner).await;
+        tessera::server::services::workspaces::change_role(&olive, beta, owner.id, Role::Administrator).await.unwrap();
+        let (status, body) = browser.rpc("delete_account", json!({"password": support::JOINED_PASSWORD})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body.to_string().contains("only Owner of “Beta”"), "{body}");
+        assert_eq!(answers(personal.clone()).await, StatusCode::OK);
+        let by_bob = support::acting(db, &keys(), &bob, &RequestMeta::default(), now_ms());
+        tessera::server::services::workspaces::change_role(&by_bob, beta, owner.id, Role::Owner).await.unwrap();
+
+        // The instance's admin account is never deleted.
+        let mut admin = site.browser("198.51.100.82");
+        admin.login(OWNER_EMAIL, OWNER_PASSWORD).await;
+        let (status, body) = admin.rpc("delete_account", json!({"password": OWNER_PASSWORD})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body.to_string().contains("instance's admin"), "{body}");
+
+        let (status, body) = browser.rpc("delete_account", json!({"password": support::JOINED_PASSWORD})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(answers(personal).await, StatusCode::UNAUTHORIZED, "the personal token dies with the account");
+        assert_eq!(answers(acmes).await, StatusCode::OK, "a workspace's token stays the workspace's");
+        assert_eq!(browser.rpc("account", json!({})).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(site.browser("198.51.100.83").login("bob@acme.example", support::JOINED_PASSWORD).await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(db.user_by_email("bob@acme.example").await.unwrap().is_none());
+        for ws in [acme, beta] {
+            let events = db.audit_events(ws, 1).await.unwrap();
+            assert_eq!((events[0].action.as_str(), events[0].actor_label.as_str()), ("account.deleted", "bob@acme.example"));
+            assert_eq!(events[0].ip.as_deref(), Some("198.51.100.80"));
+        }
+        assert_eq!(count(db, "SELECT COUNT(*) FROM access_tokens WHERE owner_id IS NOT NULL").await, 0);
+        assert_eq!(count(db, "SELECT COUNT(*) FROM audit_events WHERE action = 'account.delete_refused'").await, 1);
+        test.remove().await;
+    }
+
+    // Two Owners of a workspace delete their accounts at the same moment: one goes, the
+    // other is told the workspace needs them, and the workspace keeps an Owner.
+    async fn two_owners_deleting_their_accounts_at_once_leave_one(test: TestDb) {
+        use tessera::server::services::workspaces;
+        let db = &test.db;
+        let (owner, acme) = acme(db).await;
+        let by_owner = support::acting(db, &keys(), &owner, &RequestMeta::default(), now_ms());
+        support::join(&by_owner, acme, "bob@acme.example", "Bob", Role::Owner).await;
+        support::join(&by_owner, acme, "cleo@acme.example", "Cleo", Role::Owner).await;
+        workspaces::change_role(&by_owner, acme, owner.id, Role::Administrator).await.unwrap();
+        let site = Site::start(db, &[]).await;
+        let (mut bob, mut cleo) = (site.browser("198.51.100.90"), site.browser("198.51.100.91"));
+        bob.login("bob@acme.example", support::JOINED_PASSWORD).await;
+        cleo.login("cleo@acme.example", support::JOINED_PASSWORD).await;
+        let delete = json!({"password": support::JOINED_PASSWORD});
+        let (first, second) = tokio::join!(bob.rpc("delete_account", delete.clone()), cleo.rpc("delete_account", delete.clone()));
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{first:?} {second:?}");
+        let owners = count(db, "SELECT COUNT(*) FROM memberships WHERE role = 'owner'").await;
+        assert_eq!(owners, 1);
+        test.remove().await;
+    }
+
     // Who may create workspaces: by default only the instance admin.
     async fn only_the_instance_admin_creates_workspaces_by_default(test: TestDb) {
         let db = &test.db;

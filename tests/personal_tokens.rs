@@ -13,7 +13,7 @@ use tessera::{
     model::{CurrentUser, GrantInput, PersonalTokenInput},
     server::{
         context::Ctx,
-        services::{Principal, RequestMeta, now_ms, personal_tokens, token_check, workspaces},
+        services::{Principal, RequestMeta, now_ms, personal_tokens, workspaces},
         store::Db,
     },
 };
@@ -56,23 +56,7 @@ async fn invite_back(
     workspace: Uuid,
     role: Role,
 ) {
-    use tessera::{model::InvitationAnswer, server::services::invitations};
-    let sent = invitations::invite(&acting(db, owner), workspace, &member.email, role)
-        .await
-        .unwrap();
-    let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
-    let answer = InvitationAnswer {
-        accept: true,
-        name: None,
-        password: None,
-    };
-    invitations::answer(
-        &person(db, member).acting_as(Some(member.clone())),
-        &code,
-        answer,
-    )
-    .await
-    .unwrap();
+    support::invite_existing(&acting(db, owner), workspace, member, role).await;
 }
 
 fn person(db: &Db, user: &CurrentUser) -> Ctx<CurrentUser> {
@@ -400,18 +384,6 @@ on_both_engines! {
         test.remove().await;
     }
 
-    async fn a_deleted_account_takes_its_tokens_along(test: TestDb) {
-        // There is no account deletion in the product yet; the schema already makes a
-        // personal token die with its owner's account.
-        let db = &test.db;
-        let p = people(db).await;
-        let (_, secret) = adas_token(db, &p).await;
-        tessera::on_pool!(db, pool => sqlx::query("DELETE FROM users WHERE id = $1").bind(p.ada.id).execute(pool).await.map(|d| d.rows_affected()).unwrap());
-        let found = token_check::check(db, &keys(), &secret, now_ms()).await.unwrap();
-        assert_eq!(found, token_check::TokenCheck::NotFound);
-        test.remove().await;
-    }
-
     async fn where_approval_is_asked_a_personal_token_waits_for_another_administrator(test: TestDb) {
         let db = &test.db;
         let p = people(db).await;
@@ -601,6 +573,67 @@ on_both_engines! {
         // Nobody else rotates Ada's token.
         let theirs = personal_tokens::rotate(&person(db, &p.owner), third.created.token.id, request).await;
         assert!(matches!(theirs, Err(AppError::NotFound)), "{theirs:?}");
+        test.remove().await;
+    }
+}
+
+/// Two instances on one PostgreSQL database, each with its own token cache: a change to a
+/// personal token's owner made through one instance reaches the tokens the other has
+/// cached as soon as PostgreSQL delivers the notification, as token writes do.
+mod instances {
+    use super::*;
+    use tessera::server::services::account_deletion;
+
+    /// Waits (at most 5 s) until `db`'s cache has dropped what it held.
+    async fn until_heard(db: &Db) {
+        let mut waited = 0;
+        while !db.token_cache().is_empty() && waited < 5_000 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            waited += 5;
+        }
+    }
+
+    #[tokio::test]
+    async fn another_instance_narrows_and_drops_personal_tokens_as_their_owner_changes() {
+        let test = support::TestDb::postgres().await;
+        let here = &test.db;
+        let there = Db::connect(&test.url).await.unwrap();
+        let p = people(here).await;
+        let (_, secret) = adas_token(here, &p).await;
+        let site = ApiServer::start(&there).await;
+        let settings = format!("/workspaces/{}", p.acme);
+        // The audit log: Administrators read it, Viewers do not.
+        let audit = format!("{settings}/audit-events");
+        assert_eq!(
+            site.get(&audit, &secret).await.0,
+            StatusCode::OK,
+            "an Administrator"
+        );
+        assert_eq!(there.token_cache().len(), 1, "cached there");
+
+        // Demoted through this instance: the other one narrows the token.
+        workspaces::change_role(&acting(here, &p.owner), p.acme, p.ada.id, Role::Viewer)
+            .await
+            .unwrap();
+        until_heard(&there).await;
+        assert_eq!(
+            site.get(&audit, &secret).await.0,
+            StatusCode::FORBIDDEN,
+            "a Viewer"
+        );
+        assert_eq!(there.token_cache().len(), 1, "cached again");
+
+        // The account deleted through this instance: the other one refuses the token.
+        account_deletion::delete_account(&person(here, &p.ada), support::JOINED_PASSWORD)
+            .await
+            .unwrap();
+        until_heard(&there).await;
+        assert_eq!(
+            site.get(&settings, &secret).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        drop(site);
+        there.close().await;
         test.remove().await;
     }
 }

@@ -301,3 +301,28 @@ test("the owner rotates a personal token: the successor answers at once, the old
   expect(old).not.toBe(fresh);
   await page.context().close();
 });
+
+test("a member deletes their account: the password again, then their personal tokens stop at once", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, pat.email, pat.password);
+  await page.goto("/account");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const section = page.getByTestId("delete-account");
+  await expect(section).toContainText("your personal tokens stop working at once");
+  await section.getByLabel("Your password, to confirm").fill("not my password at all");
+  await section.getByRole("button", { name: "Delete my account" }).click();
+  await expect(section.locator("[data-field-error=password]")).toContainText("That is not your password.");
+  expect(await status(page.request, globex)).toBe(200);
+
+  await section.getByLabel("Your password, to confirm").fill(pat.password);
+  await section.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  expect(await status(page.request, globex)).toBe(401);
+  expect(await status(page.request, acme)).toBe(401);
+  await page.getByLabel("Email").fill(pat.email);
+  await page.getByLabel("Password").fill(pat.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("[data-field-error=password]")).toContainText("That email and password do not match an account");
+  await context.close();
+});

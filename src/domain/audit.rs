@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::error::AppError;
 
 /// Every action the audit log records, with how the UI names it.
-pub const ACTIONS: [(&str, &str); 36] = [
+pub const ACTIONS: [(&str, &str); 38] = [
     ("token.created", "Token created"),
     ("token.edited", "Token edited"),
     ("token.disabled", "Token disabled"),
@@ -49,6 +49,8 @@ pub const ACTIONS: [(&str, &str); 36] = [
         "Password reset link issued by the operator",
     ),
     ("password.reset", "Password reset"),
+    ("account.deleted", "Account deleted"),
+    ("account.delete_refused", "Account deletion refused"),
 ];
 
 /// How the UI names `action`.

@@ -154,6 +154,29 @@ macro_rules! on_both_engines {
 /// A strong password the people tests invite choose for themselves.
 pub const JOINED_PASSWORD: &str = "violet anchor drizzle 42";
 
+/// Invites `member`, who has an account already, into `workspace` as `role` (by `inviter`),
+/// and they accept.
+pub async fn invite_existing(
+    inviter: &Ctx,
+    workspace: uuid::Uuid,
+    member: &CurrentUser,
+    role: tessera::domain::role::Role,
+) {
+    use tessera::{model::InvitationAnswer, server::services::invitations};
+    let sent = invitations::invite(inviter, workspace, &member.email, role)
+        .await
+        .expect("invite");
+    let code = sent.link.unwrap().rsplit('/').next().unwrap().to_owned();
+    let answer = InvitationAnswer {
+        accept: true,
+        name: None,
+        password: None,
+    };
+    invitations::answer(&inviter.acting_as(Some(member.clone())), &code, answer)
+        .await
+        .expect("accept the invitation");
+}
+
 /// Invites `email` into `workspace` as `role` (by `inviter`, without a mail relay, so the
 /// link comes back) and accepts as a new account named `name`: how people join now.
 /// Returns the new person and their session id.

@@ -1,10 +1,11 @@
-//! The account page: one's own password, the way to one's own tokens, and one's own
-//! sign-ins.
+//! The account page: one's own password, the way to one's own tokens, one's own sign-ins,
+//! and deleting the account.
 
 use leptos::prelude::*;
 
 use super::{
-    password::NewPassword,
+    delete::DeleteAccount,
+    password::{CurrentPassword, NewPassword},
     rpc::{change_password, get_account},
     sign_ins::SignInTable,
 };
@@ -12,7 +13,7 @@ use crate::{
     app::frame::{
         session::go_to,
         status::{ErrorPanel, Loading},
-        widgets::{FieldError, FormError, INPUT, LABEL, PRIMARY},
+        widgets::{FieldError, FormError, PRIMARY},
     },
     model::AccountPage as AccountData,
 };
@@ -91,18 +92,13 @@ fn AccountView(data: AccountData) -> impl IntoView {
                     change.dispatch((current.get(), password.get()));
                 }
             >
-                <input type="hidden" name="username" autocomplete="username" value=data.user.email.clone() />
-                <label class=LABEL>
-                    "Current password"
-                    <input
-                        class=INPUT
-                        name="current_password"
-                        type="password"
-                        autocomplete="current-password"
-                        bind:value=current
-                    />
-                </label>
-                <FieldError field="current_password" error />
+                <CurrentPassword
+                    email=data.user.email.clone()
+                    password=current
+                    label="Current password"
+                    field="current_password"
+                    error
+                />
                 <NewPassword password error />
                 <FieldError field="email" error />
                 <FormError error />
@@ -134,5 +130,6 @@ fn AccountView(data: AccountData) -> impl IntoView {
             </p>
             <SignInTable sign_ins=data.sign_ins now />
         </section>
+        <DeleteAccount email=data.user.email.clone() is_instance_admin=data.user.is_instance_admin />
     }
 }

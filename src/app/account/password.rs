@@ -53,6 +53,32 @@ pub fn NewPassword(
     }
 }
 
+/// The person's current password, to confirm a change, with the hidden username password
+/// managers need. `field` names the input and the server's refusal of it.
+#[component]
+pub fn CurrentPassword(
+    email: String,
+    password: RwSignal<String>,
+    label: &'static str,
+    field: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <input type="hidden" name="username" autocomplete="username" value=email />
+        <label class=LABEL>
+            {label}
+            <input
+                class=INPUT
+                name=field
+                type="password"
+                autocomplete="current-password"
+                bind:value=password
+            />
+        </label>
+        <FieldError field error />
+    }
+}
+
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let email = RwSignal::new(String::new());

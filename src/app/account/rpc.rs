@@ -99,6 +99,19 @@ pub async fn change_password(current_password: String, password: String) -> Resu
     .await
 }
 
+/// Deletes the signed-in person's account (their password again) and ends this session.
+#[server(prefix = "/rpc", endpoint = "delete_account", input = server_fn::codec::Json)]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    use crate::server::{services::account_deletion, web};
+    web::serve(async |request| {
+        let ctx = request.any_person().await?;
+        account_deletion::delete_account(&ctx, &password).await?;
+        request.clear_session_cookie();
+        Ok(())
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "all_sign_ins", input = server_fn::codec::Json)]
 pub async fn get_all_sign_ins() -> Result<(Vec<SignIn>, i64), AppError> {
     use crate::server::{services::accounts, web};

@@ -3,6 +3,7 @@
 //! authenticated), the request's metadata for the audit log, and `now`.
 
 pub mod access_audit;
+pub mod account_deletion;
 pub mod accounts;
 pub mod audit;
 pub mod bulk_revoke;

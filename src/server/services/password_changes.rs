@@ -42,29 +42,12 @@ pub async fn change_password(
 ) -> Result<u64, AppError> {
     let (db, now, user) = (ctx.db(), ctx.now, &ctx.principal);
     let PasswordChange { current, new } = change;
-    let row = db
-        .user_by_id(user.id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    // Counted like a sign-in: a stolen session cannot guess the password at leisure.
-    let (_, subjects) = reserve_attempt(ctx, &row.email, current).await?;
-    let matches = check_password(Some(&row), current).await?;
-    if !matches {
-        let audit =
-            ctx.acting()
-                .audit(None, "password.change_failed")
-                .target("user", user.id, &user.email);
-        db.record(&audit).await?;
-        return Err(AppError::invalid(
-            "current_password",
-            "That is not your current password.",
-        ));
-    }
-    db.sign_in_succeeded(
-        std::slice::from_ref(&subjects.pair),
-        subjects.network.as_slice(),
-        None,
-        now,
+    let row = confirm_password(
+        ctx,
+        current,
+        "password.change_failed",
+        "current_password",
+        "That is not your current password.",
     )
     .await?;
     if new == current {
@@ -90,6 +73,40 @@ pub async fn change_password(
             &audit,
         )
         .await?)
+}
+
+/// Checks the signed-in person's password before a change that needs it, counted like a
+/// sign-in (a stolen session cannot guess the password at leisure). A wrong one is
+/// recorded as `refused` and answered as a 422 on `field` saying `wrong`.
+pub(super) async fn confirm_password(
+    ctx: &Ctx<CurrentUser>,
+    password: &str,
+    refused: &'static str,
+    field: &'static str,
+    wrong: &'static str,
+) -> Result<UserRow, AppError> {
+    let (db, user) = (ctx.db(), &ctx.principal);
+    let row = db
+        .user_by_id(user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let (_, subjects) = reserve_attempt(ctx, &row.email, password).await?;
+    if !check_password(Some(&row), password).await? {
+        let audit = ctx
+            .acting()
+            .audit(None, refused)
+            .target("user", user.id, &user.email);
+        db.record(&audit).await?;
+        return Err(AppError::invalid(field, wrong));
+    }
+    db.sign_in_succeeded(
+        std::slice::from_ref(&subjects.pair),
+        subjects.network.as_slice(),
+        None,
+        ctx.now,
+    )
+    .await?;
+    Ok(row)
 }
 
 /// Mails a one-time reset link (30 minutes) when an account has `email`. The answer is

@@ -2,7 +2,9 @@
 
 use uuid::Uuid;
 
-use super::{Db, StoreError, audit::AuditEvent, audited::audited_write};
+use super::{
+    Db, Engine, StoreError, audit::AuditEvent, audited::audited_write, token_cache::Stale,
+};
 use crate::on_pool;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -90,6 +92,22 @@ macro_rules! insert_user {
     }};
 }
 
+/// What became of deleting an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountDeletion {
+    Deleted,
+    /// It is the only Owner of a workspace: nothing was deleted.
+    SoleOwner,
+    NoSuchUser,
+}
+
+/// The workspaces where `$1` is the only Owner, by name.
+const SOLE_OWNED: &str = "SELECT w.name FROM workspaces w
+     JOIN memberships m ON m.workspace_id = w.id AND m.user_id = $1 AND m.role = 'owner'
+     WHERE NOT EXISTS (SELECT 1 FROM memberships o
+                       WHERE o.workspace_id = w.id AND o.role = 'owner' AND o.user_id <> $1)
+     ORDER BY w.name";
+
 /// Counts a failure against a subject unless it is slowed down (`$1` subject, `$2` now,
 /// `$3` forget runs before), returning the new count. The next `blocked_until` is computed
 /// in the same statement, from the domain's delay steps, so counting and blocking cannot
@@ -148,6 +166,54 @@ impl Db {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(email).fetch_optional(pool).await?))
+    }
+
+    /// The workspaces that would have no Owner without this person.
+    pub async fn sole_owned_workspaces(&self, user_id: Uuid) -> Result<Vec<String>, StoreError> {
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar(SOLE_OWNED).bind(user_id).fetch_all(pool).await?),
+        )
+    }
+
+    /// Deletes an account with all that is only its own: its sessions, memberships, reset
+    /// links and personal tokens (which stop at once on every instance). The tokens it made
+    /// for workspaces stay theirs. Refused, with nothing written, while it is a workspace's
+    /// only Owner. The check and the delete cannot be raced apart by another Owner leaving
+    /// or being demoted: on PostgreSQL its workspaces are locked first, as every change to
+    /// who owns a workspace does; on SQLite the transaction writes first, which makes it
+    /// wait for any other writer and then read what that one committed. The audit records
+    /// go in before the row goes: they keep the person's email, and their user id is
+    /// cleared with the account.
+    pub async fn delete_user(
+        &self,
+        user_id: Uuid,
+        audits: &[AuditEvent],
+    ) -> Result<AccountDeletion, StoreError> {
+        let deleted = audited_write!(self, tx => {
+            let lock = match self.engine() {
+                Engine::Postgres => {
+                    "SELECT w.id FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
+                     WHERE m.user_id = $1 FOR NO KEY UPDATE OF w"
+                }
+                Engine::Sqlite => "UPDATE users SET updated_at = updated_at WHERE id = $1",
+            };
+            sqlx::query(lock).bind(user_id).execute(&mut *tx).await?;
+            let sole: Vec<String> = sqlx::query_scalar(SOLE_OWNED).bind(user_id).fetch_all(&mut *tx).await?;
+            if sole.is_empty() {
+                for audit in audits {
+                    crate::insert_audit!(&mut *tx, audit)?;
+                }
+                let gone = sqlx::query("DELETE FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone == 1 { AccountDeletion::Deleted } else { AccountDeletion::NoSuchUser }
+            } else {
+                AccountDeletion::SoleOwner
+            }
+        }, AccountDeletion::Deleted => &[] as &[AuditEvent], Stale::Owner(user_id));
+        Ok(deleted)
     }
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRow>, StoreError> {
