@@ -100,6 +100,7 @@ async fn run() -> Result<(), String> {
                     scope: Role::ALL[index % Role::ALL.len()],
                     permissions: None,
                     expires_at: None,
+                    allowed_ips: None,
                 };
                 let created = tokens::create(&owner, workspace, input)
                     .await

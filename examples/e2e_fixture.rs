@@ -68,6 +68,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         label: label.clone(),
         scope: Role::Viewer,
         expires_at: Some(then + DAY),
+        allowed_ips: None,
     };
     // Made two days ago, so that it has expired by now.
     let acting = Ctx {

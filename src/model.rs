@@ -213,6 +213,9 @@ pub struct TokenView {
     /// Set while it is being rotated out: it works until its grace ends.
     #[serde(default)]
     pub rotating: Option<Rotating>,
+    /// The addresses and ranges it may be used from; empty: any address.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,6 +261,10 @@ pub struct TokenInput {
     pub permissions: Option<PermissionSet>,
     /// Milliseconds since the epoch; `None` for no expiry.
     pub expires_at: Option<i64>,
+    /// The addresses and CIDR ranges it may be used from (an empty list: any address).
+    /// Left out: any address.
+    #[serde(default)]
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 /// A token just created: the only time its secret is sent.
@@ -464,6 +471,9 @@ pub struct TokenRequestView {
     pub user_agent: Option<String>,
     pub method: String,
     pub path: String,
+    /// Why it was refused (`ip_not_allowed`); None when it was served.
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 /// A token in the API Access Audit: its permissions, its recent requests, its use per day.

@@ -226,6 +226,7 @@ mod api_on_the_binary {
             scope: Role::Viewer,
             permissions: None,
             expires_at: None,
+            allowed_ips: None,
         };
         let created = tokens::create(
             &support::acting(&test.db, &keys, &session.user, &meta, now_ms()),

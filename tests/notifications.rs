@@ -164,6 +164,7 @@ fn token(label: &str, scope: Role, expires_at: Option<i64>) -> TokenInput {
         scope,
         permissions: None,
         expires_at,
+        allowed_ips: None,
     }
 }
 

@@ -329,7 +329,7 @@ on_both_engines! {
         let recorder = LastUsed::default();
         recorder.record(Use {
             token_id: id, at: now_ms(), ip: Some([192, 0, 2, 7].into()), user_agent: Some("laptop/1"),
-            method: "GET", path: "/api/v1/access-token",
+            method: "GET", path: "/api/v1/access-token", refused: None,
         });
         recorder.flush(db).await.unwrap();
         let olive = acting(db, &p.owner);

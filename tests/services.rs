@@ -97,6 +97,7 @@ fn input(label: &str, scope: Role) -> TokenInput {
         label: label.into(),
         scope,
         expires_at: None,
+        allowed_ips: None,
     }
 }
 
@@ -403,6 +404,7 @@ on_both_engines! {
         let created = tokens::create(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "  CI deploy ".into(), scope: Role::TeamMember, expires_at: Some(NOW + 3 * DAY),
+            allowed_ips: None,
         }).await.unwrap();
         let secret = TokenSecret::parse(&created.secret).expect("a well-formed token");
         assert_eq!(created.token.label, "CI deploy");
@@ -453,6 +455,7 @@ on_both_engines! {
         let past = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "old".into(), scope: Role::Viewer, expires_at: Some(NOW - 1),
+            allowed_ips: None,
         }).await.unwrap_err();
         assert_eq!(past.field(), Some("expires_at"));
         let page = token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap();
@@ -478,6 +481,7 @@ on_both_engines! {
         let soon = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "soon".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
+            allowed_ips: None,
         }).await.unwrap();
         let later = NOW + 2 * DAY;
         let page = token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), later), ws).await.unwrap();
@@ -488,6 +492,7 @@ on_both_engines! {
         let edited = tokens::update(&support::acting(db, &keys, owner, &meta(), later), ws, soon.token.id, TokenInput {
             permissions: None,
             label: "soon (old)".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
+            allowed_ips: None,
         }.into()).await.unwrap();
         assert_eq!(edited.status, TokenStatus::Expired);
         let disabled = tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, soon.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();
@@ -570,7 +575,7 @@ on_both_engines! {
         // Uses: deploy from two addresses (the older one only in its kept requests), ops from one.
         let recorder = LastUsed::default();
         let used = |token: Uuid, at: i64, ip: [u8; 4]| Use {
-            token_id: token, at, ip: Some(ip.into()), user_agent: Some("curl/8"), method: "GET", path: "/api/v1/access-token",
+            token_id: token, at, ip: Some(ip.into()), user_agent: Some("curl/8"), method: "GET", path: "/api/v1/access-token", refused: None,
         };
         recorder.record(used(deploy.token.id, NOW + 1, [203, 0, 113, 9]));
         recorder.record(used(deploy.token.id, NOW + 2, [198, 51, 100, 4]));

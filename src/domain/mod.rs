@@ -1,9 +1,11 @@
 //! Pure rules shared by the server and the browser: roles, who may do what, input rules,
-//! the shape of a token secret, a token's status and columns, and time hints. No I/O here.
+//! the shape of a token secret, a token's status and columns, IP allowlists, and time
+//! hints. No I/O here.
 
 pub mod api_permission;
 pub mod audit;
 pub mod error;
+pub mod ip_allowlist;
 pub mod notify;
 pub mod permission;
 pub mod policy;

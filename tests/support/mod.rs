@@ -290,6 +290,7 @@ pub async fn mint(
         scope,
         permissions: permissions.map(|p| p.iter().copied().collect()),
         expires_at,
+        allowed_ips: None,
     };
     let created = tessera::server::services::tokens::create(by, workspace, input)
         .await
@@ -381,7 +382,7 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
 }
 
 /// The newest migration.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Applies the migrations up to `version` only, as a database last started by an older
 /// Tessera would have them.

@@ -166,10 +166,25 @@ fn TokenDetail(data: AccessAuditDetail) -> impl IntoView {
 
 #[component]
 fn RequestRow(request: TokenRequestView, now: i64) -> impl IntoView {
+    // A refused attempt stands out, and says why.
+    let refused = request.refused.as_deref().map(|reason| match reason {
+        "ip_not_allowed" => "Refused: address not allowed",
+        _ => "Refused",
+    });
     view! {
-        <tr data-testid="request-row">
+        <tr data-testid="request-row" data-refused=refused.is_some().then_some("true")>
             <td class="px-4 py-2"><Ago ms=request.at now /></td>
-            <td class="px-4 py-2 font-mono text-xs">{format!("{} {}", request.method, request.path)}</td>
+            <td class="px-4 py-2 font-mono text-xs">
+                {format!("{} {}", request.method, request.path)}
+                {refused
+                    .map(|why| {
+                        view! {
+                            <span class="ml-2 rounded bg-red-100 px-1.5 py-0.5 font-sans text-xs font-medium text-red-800" data-testid="refused">
+                                {why}
+                            </span>
+                        }
+                    })}
+            </td>
             <td class="px-4 py-2 font-mono text-xs">{request.ip.unwrap_or_else(|| "—".into())}</td>
             <td class="max-w-64 truncate px-4 py-2 text-xs text-slate-600">{request.user_agent.unwrap_or_default()}</td>
         </tr>

@@ -24,6 +24,8 @@ pub fn token_input(draft: Draft, expires_at: Option<i64>) -> crate::model::Token
         scope,
         permissions,
         expires_at,
+        // The dialogs do not ask yet: an edit keeps the token's list, a new token has none.
+        allowed_ips: None,
     }
 }
 

@@ -12,10 +12,13 @@ use super::{
     json::{ApiJson, Json, Time},
 };
 use crate::{
-    domain::{api_permission::PermissionSet, role::Role},
+    domain::{api_permission::PermissionSet, error::AppError, role::Role},
     server::{
         context::Ctx,
-        services::{TokenPrincipal, token_check},
+        services::{
+            TokenPrincipal,
+            token_check::{self, Origin},
+        },
         store::token_cache::Grant,
     },
 };
@@ -121,6 +124,12 @@ pub async fn revoke_self(ctx: Ctx<TokenPrincipal>) -> ApiResult<StatusCode> {
 #[serde(deny_unknown_fields)]
 pub struct IntrospectRequest {
     pub token: String,
+    /// The address the token was presented from, when the asking service knows it: a
+    /// token whose IP allowlist does not hold it is `IP_NOT_ALLOWED`. Left out, the
+    /// allowlist is not asked.
+    #[serde(default)]
+    #[schema(example = "203.0.113.7")]
+    pub ip: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -151,7 +160,16 @@ pub async fn introspect(
     ctx: Ctx<TokenPrincipal>,
     ApiJson(body): ApiJson<IntrospectRequest>,
 ) -> ApiResult<Json<IntrospectResponse>> {
-    let found = token_check::introspect(&ctx, &body.token).await?;
+    let origin = match body.ip.as_deref().map(str::trim) {
+        None => Origin::Unasked,
+        Some(ip) => Origin::Client(Some(ip.parse().map_err(|_| {
+            AppError::invalid(
+                "ip",
+                format!("\u{201c}{ip}\u{201d} is not an IP address: give the address the token came from, as 203.0.113.7 or 2001:db8::1."),
+            )
+        })?)),
+    };
+    let found = token_check::introspect(&ctx, &body.token, origin).await?;
     let active = found.active;
     Ok(Json(IntrospectResponse {
         active: active.is_some(),

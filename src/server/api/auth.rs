@@ -18,6 +18,7 @@
 //! PostgreSQL's. A token in use is still checked from memory without a database read.
 
 use axum::{
+    body::Body,
     extract::{FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, header, request::Parts},
     middleware::Next,
@@ -32,7 +33,7 @@ use crate::{
         jobs::last_used::Use,
         services::{
             TokenPrincipal, now_ms,
-            token_check::{self as tokens, TokenCheck},
+            token_check::{self as tokens, Origin, TokenCheck},
         },
         state::AppState,
     },
@@ -68,12 +69,15 @@ pub async fn bearer_auth(State(state): State<AppState>, request: Request, next: 
         },
     };
     let now = now_ms();
-    let check = match tokens::check_cached(&state.db, &digest, now) {
+    let (parts, body) = request.into_parts();
+    let ip = client_ip(&state, &parts);
+    let origin = Origin::Client(ip);
+    let check = match tokens::check_cached(&state.db, &digest, now, origin) {
         Some(check) => Ok(check),
         // Not in memory: read the database.
-        None => tokens::check_digest(&state.db, &digest, now).await,
+        None => tokens::check_digest(&state.db, &digest, now, origin).await,
     };
-    match admit(&state, request, check, now) {
+    match admit(&state, parts, body, ip, check, now) {
         Ok((request, expires_at)) => with_expiry(next.run(request).await, expires_at),
         Err(problem) => problem.into_response(),
     }
@@ -105,29 +109,50 @@ fn presented(headers: &HeaderMap) -> Presented<'_> {
 
 /// A valid token's request goes on with its principal, its use noted; anything else is the
 /// same 401, which does not tell which way the token failed.
+///
+/// A valid token from an address its allowlist does not hold is refused with a 403 that
+/// says so (never which addresses it allows), and the attempt is kept beside its requests
+/// for the API access audit.
 fn admit(
     state: &AppState,
-    request: Request,
+    mut parts: Parts,
+    body: Body,
+    ip: Option<std::net::IpAddr>,
     check: Result<TokenCheck, AppError>,
     now: i64,
 ) -> Result<(Request, Option<i64>), Problem> {
-    let token = match check {
-        Ok(TokenCheck::Valid(token)) => token,
-        Ok(_) => return Err(Problem::invalid_token()),
-        Err(error) => return Err(Problem::from(error)),
-    };
-    let (mut parts, body) = request.into_parts();
-    state.last_used.record(Use {
-        token_id: token.id,
+    let used = |token_id, refused| Use {
+        token_id,
         at: now,
-        ip: client_ip(state, &parts),
+        ip,
         user_agent: user_agent(&parts),
         method: parts.method.as_str(),
         path: truncate_chars(parts.uri.path(), 512),
-    });
+        refused,
+    };
+    let token = match check {
+        Ok(TokenCheck::Valid(token)) => token,
+        Ok(TokenCheck::IpNotAllowed { id, .. }) => {
+            state.last_used.record(used(id, Some(IP_NOT_ALLOWED)));
+            return Err(Problem::from(AppError::Forbidden(ip_not_allowed(ip))));
+        }
+        Ok(_) => return Err(Problem::invalid_token()),
+        Err(error) => return Err(Problem::from(error)),
+    };
+    state.last_used.record(used(token.id, None));
     let expires_at = token.expires_at;
     parts.extensions.insert(token);
     Ok((Request::from_parts(parts, body), expires_at))
+}
+
+/// Why a kept request was refused: its token's allowlist does not hold the address.
+pub const IP_NOT_ALLOWED: &str = "ip_not_allowed";
+
+fn ip_not_allowed(ip: Option<std::net::IpAddr>) -> String {
+    let from = ip.map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string());
+    format!(
+        "This token may not be used from {from}: its IP allowlist does not hold this address. Call from an allowed address, or ask the token's Administrators to allow this one."
+    )
 }
 
 fn with_expiry(mut response: Response, expires_at: Option<i64>) -> Response {

@@ -57,6 +57,9 @@ pub struct TokenJson {
     /// the moment from which the API refuses it (past: refused now).
     #[schema(value_type = Option<String>, format = DateTime)]
     pub over_policy_from: Option<Time>,
+    /// The addresses and ranges it may be used from; empty: any address.
+    #[schema(example = json!(["203.0.113.7", "10.0.0.0/8"]))]
+    pub allowed_ips: Vec<String>,
 }
 
 /// A status as the API names it.
@@ -90,6 +93,7 @@ impl From<TokenView> for TokenJson {
             last_used_at: view.last_used_at.map(Time),
             last_used_ip: view.last_used_ip,
             over_policy_from: view.over_policy.map(Time),
+            allowed_ips: view.allowed_ips,
         }
     }
 }
@@ -171,6 +175,12 @@ pub struct CreateToken {
     pub permissions: Option<PermissionSet>,
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// The IPv4/IPv6 addresses and CIDR ranges the token may be used from (at most 32;
+    /// IPv4-mapped IPv6 counts as IPv4; `0.0.0.0/0` and `::/0` are refused). Empty or left
+    /// out: any address. A request from elsewhere gets 403.
+    #[serde(default)]
+    #[schema(example = json!(["203.0.113.7", "10.0.0.0/8"]))]
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 #[utoipa::path(post, path = "/workspaces/{workspace}/tokens", tag = "tokens",
@@ -188,6 +198,7 @@ pub async fn create_token(
         scope: body.scope,
         permissions: body.permissions,
         expires_at: time(body.expires_at.as_deref())?,
+        allowed_ips: body.allowed_ips,
     };
     let created = tokens::create(&ctx, workspace, input).await?;
     let json = CreatedJson {
@@ -232,6 +243,9 @@ pub struct PatchToken {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
     pub enabled: Option<bool>,
+    /// A new IP allowlist: an empty list allows any address again.
+    #[schema(example = json!(["203.0.113.7", "10.0.0.0/8"]))]
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 #[utoipa::path(patch, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
@@ -253,6 +267,7 @@ pub async fn patch_token(
             .map(|asked| time(asked.as_deref()))
             .transpose()?,
         enabled: body.enabled,
+        allowed_ips: body.allowed_ips,
     };
     Ok(Json(
         tokens::update(&ctx, workspace, token, patch).await?.into(),

@@ -28,8 +28,14 @@ fn is_trusted_proxy(state: &AppState, ip: &IpAddr) -> bool {
 }
 
 /// The client's address: the peer, or the nearest untrusted address in `X-Forwarded-For`
-/// when the peer is a proxy listed in `trusted_proxies`.
+/// when the peer is a proxy listed in `trusted_proxies`; IPv4-mapped IPv6 as its IPv4.
 pub fn client_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
+    hop_ip(state, parts).map(|ip| ip.to_canonical())
+}
+
+/// [`client_ip`] as the hops give it: an IPv4 client may come as IPv4-mapped IPv6
+/// (`::ffff:192.0.2.1`), which the caller turns into the IPv4 address it is.
+fn hop_ip(state: &AppState, parts: &Parts) -> Option<IpAddr> {
     let peer = peer_ip(parts)?;
     let trusted = |ip: &IpAddr| is_trusted_proxy(state, ip);
     if !trusted(&peer) {

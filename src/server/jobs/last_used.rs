@@ -39,6 +39,9 @@ pub struct Use<'a> {
     pub user_agent: Option<&'a str>,
     pub method: &'a str,
     pub path: &'a str,
+    /// Why it was refused (None: it was served). A refused attempt is kept among the
+    /// token's newest requests but is not counted as a use.
+    pub refused: Option<&'static str>,
 }
 
 impl LastUsed {
@@ -61,7 +64,9 @@ impl LastUsed {
                 daily: Vec::with_capacity(1),
             }),
         };
-        count(&mut uses.daily, day_of(used.at), 1);
+        if used.refused.is_none() {
+            count(&mut uses.daily, day_of(used.at), 1);
+        }
         keep(&mut uses.recent, used);
     }
 
@@ -87,6 +92,7 @@ impl LastUsed {
                             user_agent: request.user_agent.as_deref(),
                             method: &request.method,
                             path: &request.path,
+                            refused: request.refused,
                         },
                     );
                 }
@@ -158,6 +164,7 @@ fn keep(recent: &mut std::collections::VecDeque<TokenRequest>, used: Use<'_>) {
     };
     slot.at = used.at;
     slot.ip = used.ip;
+    slot.refused = used.refused;
     match (&mut slot.user_agent, used.user_agent) {
         (Some(known), Some(agent)) => {
             if known != agent {
@@ -214,6 +221,7 @@ mod tests {
             user_agent: None,
             method: "GET",
             path,
+            refused: None,
         }
     }
 

@@ -85,6 +85,7 @@ fn personal_row(token: PersonalTokenView, workspace_id: Uuid) -> Option<AccessAu
             // each workspace's limit when it is made or edited).
             over_policy: None,
             rotating: None,
+            allowed_ips: Vec::new(),
         },
         creator_email: Some(token.owner_email),
         personal: true,
@@ -208,6 +209,7 @@ pub async fn detail(
             user_agent: r.user_agent,
             method: r.method,
             path: r.path,
+            refused: r.refused,
         })
         .collect();
     let first_day = day_of(now) - (CHART_DAYS - 1);

@@ -2,6 +2,8 @@
 //! token's own revocation ask. The check itself reads memory first and the database only
 //! for a token this instance has not seen.
 
+use std::net::IpAddr;
+
 use serde_json::json;
 use uuid::Uuid;
 
@@ -36,6 +38,32 @@ pub enum TokenCheck {
     Disabled(Reach),
     /// A stored token past its expiry; where it could act.
     Expired(Reach),
+    /// A valid token presented from an address its allowlist does not hold.
+    IpNotAllowed {
+        id: Uuid,
+        reach: Reach,
+    },
+}
+
+/// Where a token is presented from, for its IP allowlist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A request's client: its address as Tessera trusts it (`trusted_proxies`), or None
+    /// when it is unknown — which no allowlist holds.
+    Client(Option<IpAddr>),
+    /// Not asked: introspection that did not say where the token came from.
+    Unasked,
+}
+
+impl Origin {
+    /// Whether `token`'s allowlist (if any) lets it be used from here.
+    fn admits(self, token: &AuthToken) -> bool {
+        match (&token.allowed_ips, self) {
+            (None, _) | (Some(_), Origin::Unasked) => true,
+            (Some(list), Origin::Client(Some(ip))) => list.allows(ip),
+            (Some(_), Origin::Client(None)) => false,
+        }
+    }
 }
 
 impl TokenCheck {
@@ -47,6 +75,7 @@ impl TokenCheck {
             TokenCheck::NotFound => "NOT_FOUND",
             TokenCheck::Disabled(_) => "DISABLED",
             TokenCheck::Expired(_) => "EXPIRED",
+            TokenCheck::IpNotAllowed { .. } => "IP_NOT_ALLOWED",
         }
     }
 
@@ -54,7 +83,9 @@ impl TokenCheck {
     fn reach(&self) -> Option<&Reach> {
         match self {
             TokenCheck::Valid(token) => Some(&token.reach),
-            TokenCheck::Disabled(reach) | TokenCheck::Expired(reach) => Some(reach),
+            TokenCheck::Disabled(reach)
+            | TokenCheck::Expired(reach)
+            | TokenCheck::IpNotAllowed { reach, .. } => Some(reach),
             TokenCheck::Malformed | TokenCheck::NotFound => None,
         }
     }
@@ -83,15 +114,27 @@ pub struct ActiveGrant {
 }
 
 /// Checks a presented token: its shape and checksum first (no database look-up for a typo),
-/// then its digest, then whether it is disabled or expired at `now`.
+/// then its digest, then whether it is disabled or expired at `now`. Its IP allowlist is
+/// not asked (see [`check_from`]).
 pub async fn check(
     db: &Db,
     keys: &Keys,
     presented: &str,
     now: i64,
 ) -> Result<TokenCheck, AppError> {
+    check_from(db, keys, presented, now, Origin::Unasked).await
+}
+
+/// [`check`], and whether the token may be used from `origin`.
+pub async fn check_from(
+    db: &Db,
+    keys: &Keys,
+    presented: &str,
+    now: i64,
+    origin: Origin,
+) -> Result<TokenCheck, AppError> {
     match digest(keys, presented) {
-        Some(digest) => check_digest(db, &digest, now).await,
+        Some(digest) => check_digest(db, &digest, now, origin).await,
         None => Ok(TokenCheck::Malformed),
     }
 }
@@ -105,9 +148,14 @@ pub fn digest(keys: &Keys, presented: &str) -> Option<Digest> {
 }
 
 /// `check` for a token already digested, reading the database when it is not in memory.
-pub async fn check_digest(db: &Db, digest: &Digest, now: i64) -> Result<TokenCheck, AppError> {
+pub async fn check_digest(
+    db: &Db,
+    digest: &Digest,
+    now: i64,
+    origin: Origin,
+) -> Result<TokenCheck, AppError> {
     Ok(match db.token_by_digest(digest).await? {
-        Some(token) => verdict(&token, now),
+        Some(token) => verdict(&token, now, origin),
         None => TokenCheck::NotFound,
     })
 }
@@ -115,18 +163,24 @@ pub async fn check_digest(db: &Db, digest: &Digest, now: i64) -> Result<TokenChe
 /// `check` from memory alone: `None` when the token is not in this instance's cache (then
 /// `check_digest` asks the database). Lets the API's authentication answer without
 /// awaiting anything for a token in use.
-pub fn check_cached(db: &Db, digest: &Digest, now: i64) -> Option<TokenCheck> {
-    db.with_cached_token(digest, |token| verdict(token, now))
+pub fn check_cached(db: &Db, digest: &Digest, now: i64, origin: Origin) -> Option<TokenCheck> {
+    db.with_cached_token(digest, |token| verdict(token, now, origin))
 }
 
-/// The one rule deciding what a stored token is worth at `now`. Where it may act, and how,
-/// is asked per workspace afterwards ([`Reach::grant`]).
-fn verdict(token: &AuthToken, now: i64) -> TokenCheck {
+/// The one rule deciding what a stored token is worth at `now`, presented from `origin`.
+/// Where it may act, and how, is asked per workspace afterwards ([`Reach::grant`]).
+fn verdict(token: &AuthToken, now: i64, origin: Origin) -> TokenCheck {
     if token.disabled_at.is_some() {
         return TokenCheck::Disabled(token.reach.clone());
     }
     if token.expires_at.is_some_and(|at| at <= now) {
         return TokenCheck::Expired(token.reach.clone());
+    }
+    if !origin.admits(token) {
+        return TokenCheck::IpNotAllowed {
+            id: token.id,
+            reach: token.reach.clone(),
+        };
     }
     TokenCheck::Valid(TokenPrincipal {
         id: token.id,
@@ -170,10 +224,12 @@ pub async fn revoke_self(ctx: &Ctx<TokenPrincipal>) -> Result<(), AppError> {
 /// workspaces (those where it holds that permission, known without a look-up): a token that
 /// reaches none of them is `NOT_FOUND`. A token over the workspace's lifetime limit past its
 /// grace is `OVER_POLICY` there; a personal token still waiting for the workspace's
-/// approval is `PENDING_APPROVAL` there.
+/// approval is `PENDING_APPROVAL` there; one whose allowlist does not hold the address the
+/// caller says it came from (`origin`) is `IP_NOT_ALLOWED`.
 pub async fn introspect(
     ctx: &Ctx<TokenPrincipal>,
     presented: &str,
+    origin: Origin,
 ) -> Result<Introspection, AppError> {
     let caller = &ctx.principal;
     let acts = |grant: &&Grant| grant.standing(caller.expires_at, ctx.now) == Standing::Acts;
@@ -203,7 +259,7 @@ pub async fn introspect(
         // Refused as the first workspace refuses it (the same reason everywhere).
         allowed(first)?;
     }
-    let check = check(ctx.db(), ctx.keys(), presented, ctx.now).await?;
+    let check = check_from(ctx.db(), ctx.keys(), presented, ctx.now, origin).await?;
     let seen = check.reach().and_then(|reach| {
         workspaces
             .iter()

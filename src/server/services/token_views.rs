@@ -66,6 +66,11 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
             && row.rotated_to.is_none(),
         // Filled in by `rotation::attach` where the page shows it.
         rotating: None,
+        allowed_ips: row
+            .allowed_ips
+            .as_deref()
+            .map(|column| column.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
     }
 }
 

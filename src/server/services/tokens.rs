@@ -13,6 +13,7 @@ use crate::{
     domain::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
+        ip_allowlist::IpAllowlist,
         notify::TokenChange,
         permission::{Action, Denied, TokenAction, authorize_expiry_change},
         revoke::RevokeAction,
@@ -26,10 +27,18 @@ use crate::{
         secrets,
         store::{
             audit::AuditEvent,
-            tokens::{NewToken, TokenEdit, TokenHolder, TokenRow, TokenWrite},
+            tokens::{NewToken, TokenEdit, TokenHolder, TokenRow, TokenWrite, allowlist_column},
         },
     },
 };
+
+/// A token's IP allowlist as asked (None or an empty list: any address), checked.
+pub(super) fn allowlist(entries: Option<&[String]>) -> Result<Option<IpAllowlist>, AppError> {
+    entries
+        .map(IpAllowlist::parse)
+        .transpose()
+        .map(|list| list.and_then(IpAllowlist::into_option))
+}
 
 /// Checks an expiry: none, or a moment in the future. `unchanged` lets an edit keep a
 /// token's current (possibly past) expiry.
@@ -111,6 +120,7 @@ pub async fn create(
         })?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
+    let allowed_ips = allowlist(input.allowed_ips.as_deref())?;
     let policy = workspaces::policy_of(ctx, workspace_id).await?;
     policy.check_scope(input.scope)?;
     policy.check_expiry(input.expires_at, ctx.now)?;
@@ -137,6 +147,7 @@ pub async fn create(
         created_by: ctx.principal.person(),
         created_by_token: ctx.principal.token(),
         expires_at: input.expires_at,
+        allowed_ips: allowlist_column(allowed_ips.as_ref()),
     };
     let told = notifications::token_created(ctx, &workspace, &label, input.scope, input.expires_at)
         .await?;
@@ -148,6 +159,7 @@ pub async fn create(
             "scope": input.scope.as_str(),
             "permissions": input.permissions,
             "expires_at": input.expires_at.map(rfc3339),
+            "allowed_ips": allowed_ips.as_ref().map(IpAllowlist::entries),
         }))
         .notify(told);
     match ctx.db().insert_token(&token, ctx.now, &audit).await? {
@@ -177,6 +189,8 @@ pub struct TokenPatch {
     /// `Some(None)` removes the expiry.
     pub expires_at: Option<Option<i64>>,
     pub enabled: Option<bool>,
+    /// The new IP allowlist (an empty list: any address).
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 impl From<TokenInput> for TokenPatch {
@@ -187,6 +201,7 @@ impl From<TokenInput> for TokenPatch {
             permissions: Some(input.permissions),
             expires_at: Some(input.expires_at),
             enabled: None,
+            allowed_ips: input.allowed_ips,
         }
     }
 }
@@ -213,7 +228,12 @@ pub async fn update(
     let edits = patch.label.is_some()
         || patch.scope.is_some()
         || patch.permissions.is_some()
-        || patch.expires_at.is_some();
+        || patch.expires_at.is_some()
+        || patch.allowed_ips.is_some();
+    let next_allowed = match &patch.allowed_ips {
+        Some(entries) => allowlist_column(allowlist(Some(entries))?.as_ref()),
+        None => row.allowed_ips.clone(),
+    };
     let next_scope = patch.scope.unwrap_or(scope);
     let next_permissions = patch.permissions.unwrap_or(permissions);
     let next_expiry = patch.expires_at.unwrap_or(row.expires_at);
@@ -275,6 +295,12 @@ pub async fn update(
         json!(row.expires_at.map(rfc3339)),
         json!(next_expiry.map(rfc3339)),
     );
+    changed(
+        &mut changes,
+        "allowed_ips",
+        json!(row.allowed_ips),
+        json!(next_allowed),
+    );
     changed(&mut changes, "enabled", json!(enabled), json!(next_enabled));
     if changes.is_empty() {
         return Ok(view(row, role, now));
@@ -316,6 +342,7 @@ pub async fn update(
             (_, true) => None,
             (false, false) => row.disabled_at,
         },
+        allowed_ips: next_allowed,
     };
     match ctx
         .db()

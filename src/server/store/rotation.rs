@@ -135,10 +135,11 @@ impl Db {
                 sqlx::query(
                     "INSERT INTO access_tokens (id, workspace_id, owner_id, label, scope, permissions,
                          digest, display_prefix, sealed_secret, created_by, created_by_token,
-                         created_by_token_label, created_at, updated_at, expires_at, rotated_from)
+                         created_by_token_label, created_at, updated_at, expires_at, rotated_from,
+                         allowed_ips)
                      SELECT $1, workspace_id, owner_id, label, scope, permissions, $2, $3,
                          CASE WHEN sealed_secret IS NULL OR NOT $11 THEN NULL ELSE $4 END,
-                         $5, $6, $7, $8, $8, $9, id
+                         $5, $6, $7, $8, $8, $9, id, allowed_ips
                      FROM access_tokens WHERE id = $10",
                 )
                 .bind(rotation.new_id).bind(rotation.digest).bind(rotation.display_prefix)

@@ -21,7 +21,9 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::domain::{api_permission::PermissionSet, policy::LifetimeLimit, role::Role};
+use crate::domain::{
+    api_permission::PermissionSet, ip_allowlist::IpAllowlist, policy::LifetimeLimit, role::Role,
+};
 
 /// One workspace a token may act in, as cached: a workspace token's own, or one a
 /// personal token's owner chose.
@@ -127,6 +129,8 @@ pub struct AuthToken {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub disabled_at: Option<i64>,
+    /// Where it may be used from (None: any address).
+    pub allowed_ips: Option<IpAllowlist>,
     last_used_at: LastUse,
 }
 
@@ -147,6 +151,7 @@ impl AuthToken {
             created_at,
             expires_at,
             disabled_at,
+            allowed_ips: None,
             last_used_at: last_used_at.into(),
         }
     }

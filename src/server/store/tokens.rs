@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     domain::{
-        api_permission::PermissionSet, permission::personal_scope, policy::LifetimeLimit,
-        revoke::RevokeAction, role::Role,
+        api_permission::PermissionSet, ip_allowlist::IpAllowlist, permission::personal_scope,
+        policy::LifetimeLimit, revoke::RevokeAction, role::Role,
     },
     on_pool,
 };
@@ -54,6 +54,8 @@ pub struct TokenRow {
     /// The workspace's lifetime limit, if it has one.
     pub max_token_lifetime_days: Option<i64>,
     pub token_lifetime_grace_until: Option<i64>,
+    /// Its IP allowlist as the column holds it (None: any address).
+    pub allowed_ips: Option<String>,
 }
 
 impl TokenRow {
@@ -75,7 +77,7 @@ const TOKEN_SELECT: &str =
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
         t.last_used_method, t.last_used_path, t.rotated_to,
         (t.sealed_secret IS NOT NULL) AS secret_kept,
-        w.max_token_lifetime_days, w.token_lifetime_grace_until
+        w.max_token_lifetime_days, w.token_lifetime_grace_until, t.allowed_ips
     FROM access_tokens t JOIN workspaces w ON w.id = t.workspace_id
     LEFT JOIN users u ON u.id = t.created_by
     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
@@ -83,7 +85,7 @@ const TOKEN_SELECT: &str =
 const AUTH_SELECT: &str =
     "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.owner_id, t.created_by,
         t.label, t.scope, t.permissions, t.created_at, t.expires_at, t.disabled_at,
-        t.last_used_at, w.max_token_lifetime_days, w.token_lifetime_grace_until
+        t.last_used_at, w.max_token_lifetime_days, w.token_lifetime_grace_until, t.allowed_ips
     FROM access_tokens t LEFT JOIN workspaces w ON w.id = t.workspace_id
     WHERE t.digest = $1";
 
@@ -114,6 +116,26 @@ struct AuthRow {
     last_used_at: Option<i64>,
     max_token_lifetime_days: Option<i64>,
     token_lifetime_grace_until: Option<i64>,
+    allowed_ips: Option<String>,
+}
+
+/// An IP allowlist as a column holds it (canonical, comma-separated; NULL: any address).
+/// A stored list that no longer parses is a decoding error, never "any address".
+pub fn stored_allowlist(column: Option<&str>) -> Result<Option<IpAllowlist>, StoreError> {
+    column
+        .map(|text| {
+            IpAllowlist::parse_text(text)
+                .map(IpAllowlist::into_option)
+                .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.to_string().into())))
+        })
+        .transpose()
+        .map(Option::flatten)
+}
+
+/// An IP allowlist as a column holds it.
+pub fn allowlist_column(list: Option<&IpAllowlist>) -> Option<String> {
+    list.filter(|list| !list.is_empty())
+        .map(|list| list.entries().join(","))
 }
 
 /// The workspace's lifetime limit, as its two columns hold it.
@@ -167,6 +189,8 @@ pub struct NewToken<'a> {
     /// The token that made it through the API, and its label.
     pub created_by_token: Option<(Uuid, &'a str)>,
     pub expires_at: Option<i64>,
+    /// Its IP allowlist as the column holds it (see [`allowlist_column`]).
+    pub allowed_ips: Option<String>,
 }
 
 /// One request a token made.
@@ -177,6 +201,8 @@ pub struct TokenRequest {
     pub user_agent: Option<String>,
     pub method: String,
     pub path: String,
+    /// Why it was refused (None: it was served).
+    pub refused: Option<&'static str>,
 }
 
 /// A stored request of a token.
@@ -187,6 +213,8 @@ pub struct TokenRequestRow {
     pub user_agent: Option<String>,
     pub method: String,
     pub path: String,
+    /// Why it was refused (None: it was served).
+    pub refused: Option<String>,
 }
 
 /// How many of a token's requests are kept (the API Access Audit shows them).
@@ -206,9 +234,12 @@ pub struct TokenUses {
 }
 
 impl TokenUses {
-    /// The newest request.
+    /// The newest request that was served: a refused attempt is no use.
     pub fn newest(&self) -> Option<&TokenRequest> {
-        self.recent.back()
+        self.recent
+            .iter()
+            .rev()
+            .find(|request| request.refused.is_none())
     }
 }
 
@@ -220,6 +251,8 @@ pub struct TokenEdit<'a> {
     pub expires_at: Option<i64>,
     /// When it was switched off; None while it is on.
     pub disabled_at: Option<i64>,
+    /// Its IP allowlist as the column holds it.
+    pub allowed_ips: Option<String>,
 }
 
 /// Who holds a token: every write names its holder, so a token id from elsewhere finds
@@ -357,7 +390,7 @@ impl Db {
             // The schema's checks make every token one or the other.
             _ => return Ok(None),
         };
-        let token = Arc::new(AuthToken::new(
+        let mut token = AuthToken::new(
             row.id,
             row.label,
             reach,
@@ -365,7 +398,9 @@ impl Db {
             row.expires_at,
             row.disabled_at,
             row.last_used_at,
-        ));
+        );
+        token.allowed_ips = stored_allowlist(row.allowed_ips.as_deref())?;
+        let token = Arc::new(token);
         cache.insert(since, *digest, token.clone());
         Ok(Some(token))
     }
@@ -419,8 +454,9 @@ impl Db {
         let last_used = "UPDATE access_tokens SET last_used_at = $2, last_used_ip = $3,
                        last_used_user_agent = $4, last_used_method = $5, last_used_path = $6
                    WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
-        let request = "INSERT INTO token_requests (token_id, at, ip, user_agent, method, path)
-                       SELECT $1, $2, $3, $4, $5, $6
+        let request =
+            "INSERT INTO token_requests (token_id, at, ip, user_agent, method, path, refused)
+                       SELECT $1, $2, $3, $4, $5, $6, $7
                        WHERE EXISTS (SELECT 1 FROM access_tokens WHERE id = $1)";
         let prune = "DELETE FROM token_requests WHERE token_id = $1 AND id NOT IN
                          (SELECT id FROM token_requests WHERE token_id = $1
@@ -433,15 +469,18 @@ impl Db {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for used in uses {
-                let Some(newest) = used.newest() else { continue };
-                sqlx::query(last_used)
-                    .bind(used.token_id).bind(newest.at).bind(newest.ip.map(|ip| ip.to_string()))
-                    .bind(newest.user_agent.as_deref()).bind(&newest.method).bind(&newest.path)
-                    .execute(&mut *tx).await?;
+                // Refused attempts alone leave the last use as it was.
+                if let Some(newest) = used.newest() {
+                    sqlx::query(last_used)
+                        .bind(used.token_id).bind(newest.at).bind(newest.ip.map(|ip| ip.to_string()))
+                        .bind(newest.user_agent.as_deref()).bind(&newest.method).bind(&newest.path)
+                        .execute(&mut *tx).await?;
+                }
                 for made in &used.recent {
                     sqlx::query(request)
                         .bind(used.token_id).bind(made.at).bind(made.ip.map(|ip| ip.to_string()))
                         .bind(made.user_agent.as_deref()).bind(&made.method).bind(&made.path)
+                        .bind(made.refused)
                         .execute(&mut *tx).await?;
                 }
                 sqlx::query(prune).bind(used.token_id).bind(RECENT_REQUESTS as i64)
@@ -481,7 +520,7 @@ impl Db {
 
     /// A token's kept requests, newest first.
     pub async fn token_requests(&self, token_id: Uuid) -> Result<Vec<TokenRequestRow>, StoreError> {
-        let sql = "SELECT at, ip, user_agent, method, path FROM token_requests
+        let sql = "SELECT at, ip, user_agent, method, path, refused FROM token_requests
                    WHERE token_id = $1 ORDER BY at DESC, id DESC LIMIT $2";
         Ok(on_pool!(self, pool => sqlx::query_as(sql)
             .bind(token_id).bind(RECENT_REQUESTS as i64).fetch_all(pool).await?))
@@ -525,14 +564,15 @@ impl Db {
             let inserted = sqlx::query(
                 "INSERT INTO access_tokens (id, workspace_id, label, scope, permissions, digest,
                      display_prefix, sealed_secret, created_by, created_at, updated_at, expires_at,
-                     created_by_token, created_by_token_label)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)",
+                     created_by_token, created_by_token_label, allowed_ips)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14)",
             )
             .bind(token.id).bind(token.workspace_id).bind(token.label).bind(token.scope)
             .bind(token.permissions).bind(token.digest).bind(token.display_prefix)
             .bind(token.sealed_secret).bind(token.created_by).bind(now).bind(token.expires_at)
             .bind(token.created_by_token.map(|(id, _)| id))
             .bind(token.created_by_token.map(|(_, label)| label))
+            .bind(token.allowed_ips.as_deref())
             .execute(&mut *tx).await;
             token_write(inserted.map(|done| done.rows_affected()))?
         }, TokenWrite::Done => audit);
@@ -550,11 +590,11 @@ impl Db {
         let written = audited_write!(self, tx => {
             let updated = sqlx::query(
                 "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6,
-                     permissions = $7, disabled_at = $8
+                     permissions = $7, disabled_at = $8, allowed_ips = $9
                  WHERE workspace_id = $1 AND id = $2",
             )
             .bind(workspace_id).bind(id).bind(edit.label).bind(edit.scope).bind(edit.expires_at).bind(now)
-            .bind(edit.permissions).bind(edit.disabled_at)
+            .bind(edit.permissions).bind(edit.disabled_at).bind(edit.allowed_ips.as_deref())
             .execute(&mut *tx).await;
             token_write(updated.map(|done| done.rows_affected()))?
         }, TokenWrite::Done => audit, Stale::Token(id));
