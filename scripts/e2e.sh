@@ -28,6 +28,9 @@ export TESSERA_SITE_ADDR="127.0.0.1:$port"
 export TESSERA_SITE_ROOT="$ROOT/target/site"
 export TESSERA_DATA_DIR="$work/data"
 export TESSERA_DATABASE_URL="sqlite://$work/data/tessera.db"
+# Playwright's calls come from 127.0.0.1: trusted as a proxy, a call may say (through
+# X-Forwarded-For) that it comes from elsewhere, as the IP allowlist test needs.
+export TESSERA_TRUSTED_PROXIES="127.0.0.1"
 "$BIN" >"$work/server.log" 2>&1 &
 server_pid=$!
 

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    fields::{Draft, TokenFields, edited_expiry, expiry_ms, token_input},
+    fields::{Draft, Fields, TokenFields, edited_expiry, expiry_ms, token_input},
     rpc::{create_token, delete_token, edit_token},
 };
 use crate::{
@@ -12,7 +12,7 @@ use crate::{
         ConfirmDialog, Dialog, FormButtons, FormError, PRIMARY, SECONDARY, Toasts,
         copy_to_clipboard, date_input_value,
     },
-    domain::{api_permission::PermissionSet, error::AppError, policy::TokenPolicy, role::Role},
+    domain::{error::AppError, policy::TokenPolicy, role::Role},
     model::TokenView,
 };
 
@@ -43,14 +43,17 @@ pub fn CreateDialog(
     #[prop(into)] on_created: Callback<TokenView>,
 ) -> impl IntoView {
     let rules = policy_notes(&policy);
-    let label = RwSignal::new(String::new());
-    let scope = RwSignal::new(scopes.first().copied().unwrap_or(Role::Viewer));
-    let expiry = RwSignal::new(String::new());
-    let permissions = RwSignal::new(None::<PermissionSet>);
+    let fields = Fields::new(
+        String::new(),
+        scopes.first().copied().unwrap_or(Role::Viewer),
+        String::new(),
+        None,
+        &[],
+    );
     let create = Action::new(move |draft: &Draft| {
         let draft = draft.clone();
         async move {
-            let expires_at = expiry_ms(&draft.2)?;
+            let expires_at = expiry_ms(&draft.expiry)?;
             let created = create_token(workspace_id, token_input(draft, expires_at)).await?;
             on_created.run(created.token.clone());
             Ok::<_, AppError>(created)
@@ -79,7 +82,7 @@ pub fn CreateDialog(
                             .collect_view()}
                         <TokenForm
                             action=create
-                            fields=(label, scope, expiry, permissions)
+                            fields
                             scopes
                             error
                             on_close
@@ -158,17 +161,20 @@ pub fn EditDialog(
     #[prop(into)] on_saved: Callback<TokenView>,
 ) -> impl IntoView {
     let initial_date = token.expires_at.map(date_input_value).unwrap_or_default();
-    let label = RwSignal::new(token.label.clone());
-    let scope = RwSignal::new(token.scope);
-    let expiry = RwSignal::new(initial_date.clone());
-    let permissions = RwSignal::new(token.permissions);
+    let fields = Fields::new(
+        token.label.clone(),
+        token.scope,
+        initial_date.clone(),
+        token.permissions,
+        &token.allowed_ips,
+    );
     let token_id = token.id;
     let original_expiry = token.expires_at;
     let save = Action::new(move |draft: &Draft| {
         let draft = draft.clone();
         let initial_date = initial_date.clone();
         async move {
-            let expires_at = edited_expiry(&draft.2, &initial_date, original_expiry)?;
+            let expires_at = edited_expiry(&draft.expiry, &initial_date, original_expiry)?;
             let saved = edit_token(workspace_id, token_id, token_input(draft, expires_at)).await?;
             on_saved.run(saved.clone());
             Ok::<_, AppError>(saved)
@@ -179,7 +185,7 @@ pub fn EditDialog(
         <Dialog title=format!("Edit \u{201c}{}\u{201d}", token.label) on_close>
             <TokenForm
                 action=save
-                fields=(label, scope, expiry, permissions)
+                fields
                 scopes
                 error
                 on_close
@@ -218,19 +224,11 @@ pub fn DeleteDialog(
     }
 }
 
-/// The fields of the create and edit dialogs, as their form holds them.
-type Fields = (
-    RwSignal<String>,
-    RwSignal<Role>,
-    RwSignal<String>,
-    RwSignal<Option<PermissionSet>>,
-);
-
 /// The create and edit dialogs' form: the fields, the error, and the buttons; submitting
 /// dispatches `action` with the fields' values.
 #[component]
 fn TokenForm<O>(
-    action: Action<(String, Role, String, Option<PermissionSet>), O>,
+    action: Action<Draft, O>,
     fields: Fields,
     scopes: Vec<Role>,
     error: Signal<Option<AppError>>,
@@ -240,16 +238,15 @@ fn TokenForm<O>(
 where
     O: Send + Sync + 'static,
 {
-    let (label, scope, expiry, permissions) = fields;
     view! {
         <form
             class="space-y-3"
             on:submit=move |event| {
                 event.prevent_default();
-                action.dispatch((label.get(), scope.get(), expiry.get(), permissions.get()));
+                action.dispatch(fields.draft());
             }
         >
-            <TokenFields label scope expiry permissions scopes error />
+            <TokenFields fields scopes error />
             <FormError error />
             <FormButtons on_close pending=action.pending() submit />
         </form>

@@ -1,4 +1,5 @@
-//! The fields the create and edit dialogs share: label, scope, permissions and expiry.
+//! The fields the create and edit dialogs share: label, scope, permissions, expiry and the
+//! addresses the token may be used from.
 
 use leptos::prelude::*;
 
@@ -13,32 +14,89 @@ use crate::{
     },
 };
 
-/// What the create and edit forms hold: label, scope, expiry date, permissions.
-pub type Draft = (String, Role, String, Option<PermissionSet>);
+/// What the create and edit forms hold, as typed.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub label: String,
+    pub scope: Role,
+    /// The expiry date field (`YYYY-MM-DD`, or empty).
+    pub expiry: String,
+    pub permissions: Option<PermissionSet>,
+    /// The allowed addresses, separated by commas, spaces or new lines (empty: any).
+    pub allowed_ips: String,
+}
 
-/// The token a draft asks for, its expiry already read from the date field.
-pub fn token_input(draft: Draft, expires_at: Option<i64>) -> crate::model::TokenInput {
-    let (label, scope, _, permissions) = draft;
-    crate::model::TokenInput {
-        label,
-        scope,
-        permissions,
-        expires_at,
-        // The dialogs do not ask yet: an edit keeps the token's list, a new token has none.
-        allowed_ips: None,
+/// The form's fields, one signal each.
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub label: RwSignal<String>,
+    pub scope: RwSignal<Role>,
+    pub expiry: RwSignal<String>,
+    pub permissions: RwSignal<Option<PermissionSet>>,
+    pub allowed_ips: RwSignal<String>,
+}
+
+impl Fields {
+    pub fn new(
+        label: String,
+        scope: Role,
+        expiry: String,
+        permissions: Option<PermissionSet>,
+        allowed_ips: &[String],
+    ) -> Fields {
+        Fields {
+            label: RwSignal::new(label),
+            scope: RwSignal::new(scope),
+            expiry: RwSignal::new(expiry),
+            permissions: RwSignal::new(permissions),
+            allowed_ips: RwSignal::new(allowed_ips.join("\n")),
+        }
+    }
+
+    pub fn draft(&self) -> Draft {
+        Draft {
+            label: self.label.get(),
+            scope: self.scope.get(),
+            expiry: self.expiry.get(),
+            permissions: self.permissions.get(),
+            allowed_ips: self.allowed_ips.get(),
+        }
     }
 }
 
-/// Label, scope, permissions and expiry, as the create and edit dialogs ask for them.
+/// The token a draft asks for, its expiry already read from the date field. The list of
+/// addresses goes as typed; the server checks it (and says what is wrong).
+pub fn token_input(draft: Draft, expires_at: Option<i64>) -> crate::model::TokenInput {
+    let allowed_ips = draft
+        .allowed_ips
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect();
+    crate::model::TokenInput {
+        label: draft.label,
+        scope: draft.scope,
+        permissions: draft.permissions,
+        expires_at,
+        allowed_ips: Some(allowed_ips),
+    }
+}
+
+/// Label, scope, permissions, expiry and allowed addresses, as the create and edit dialogs
+/// ask for them.
 #[component]
 pub fn TokenFields(
-    label: RwSignal<String>,
-    scope: RwSignal<Role>,
-    expiry: RwSignal<String>,
-    permissions: RwSignal<Option<PermissionSet>>,
+    fields: Fields,
     scopes: Vec<Role>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let Fields {
+        label,
+        scope,
+        expiry,
+        permissions,
+        allowed_ips,
+    } = fields;
     view! {
         <LabelField label error hint="What uses this token, such as \u{201c}CI deploy\u{201d}. Unique in the workspace." />
         <ScopeField scope scopes id="token-scope" title="Scope" />
@@ -50,6 +108,32 @@ pub fn TokenFields(
         </p>
         <FieldError field="permissions" error />
         <ExpiryField expiry error />
+        <AllowedIpsField allowed_ips error />
+    }
+}
+
+/// The addresses a token may be used from: one a line (or separated by commas).
+#[component]
+pub fn AllowedIpsField(
+    allowed_ips: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <label class=LABEL>
+            "Allowed IP addresses (optional)"
+            <textarea
+                class=INPUT
+                name="allowed_ips"
+                rows="2"
+                placeholder="203.0.113.7\n10.0.0.0/8"
+                prop:value=move || allowed_ips.get()
+                on:input=move |event| allowed_ips.set(event_target_value(&event))
+            />
+        </label>
+        <p class="text-xs text-slate-500">
+            "Addresses or CIDR ranges, one a line, at most 32. Calls from anywhere else are refused. Leave empty to allow any address."
+        </p>
+        <FieldError field="allowed_ips" error />
     }
 }
 

@@ -248,6 +248,18 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
                         {if from <= now { "Over policy — refused".to_owned() } else { format!("Over policy — refused {}", relative(from, now)) }}
                     </span>
                 })}
+                {(!token.allowed_ips.is_empty()).then(|| view! {
+                    <span
+                        class="mt-1 block w-fit rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700"
+                        data-testid="ip-restricted"
+                        title=format!("Usable only from {}", token.allowed_ips.join(", "))
+                    >
+                        {match token.allowed_ips.len() {
+                            1 => format!("Only from {}", token.allowed_ips[0]),
+                            n => format!("Only from {n} addresses"),
+                        }}
+                    </span>
+                })}
             }.into_any())}
             {cell(TokenColumn::Actions)(actions.into_any())}
         </tr>
