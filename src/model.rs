@@ -52,6 +52,9 @@ pub struct WorkspaceSummary {
 pub struct WorkspaceSettings {
     pub workspace: WorkspaceSummary,
     pub policy: TokenPolicy,
+    /// The IP allowlist new tokens get when their maker gives none (empty: any address).
+    #[serde(default)]
+    pub default_allowed_ips: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,6 +233,9 @@ pub struct TokensPage {
     pub grantable_scopes: Vec<Role>,
     /// The workspace's token policy (the create dialog shows its limits).
     pub policy: TokenPolicy,
+    /// The IP allowlist the create dialog starts with: the workspace's default.
+    #[serde(default)]
+    pub default_allowed_ips: Vec<String>,
     pub hidden_columns: HiddenColumns,
     pub tokens: Vec<TokenView>,
     /// The server's clock when the page was read, for status and relative times.

@@ -234,4 +234,46 @@ on_both_engines! {
         assert_eq!(site.from(successor, "192.0.2.1").await, StatusCode::OK);
         test.remove().await;
     }
+    async fn a_workspace_default_applies_to_new_tokens_unless_their_maker_gives_a_list(test: TestDb) {
+        let db = &test.db;
+        let site = Site::start(db).await;
+        let (_, before) = site.create("before", Value::Null).await;
+        let settings = format!("/workspaces/{}", site.workspace);
+        let patch = |body: Value| site.call(Method::PATCH, &settings, &site.owner, None, Some(body));
+
+        let (status, _, problem) = patch(json!({"default_allowed_ips": ["::/0"]})).await;
+        assert_eq!((status, field_of(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, "default_allowed_ips"), "{problem}");
+        let (status, _, set) = patch(json!({"default_allowed_ips": ["10.0.0.0/8", "::ffff:10.1.2.3"]})).await;
+        assert_eq!(status, StatusCode::OK, "{set}");
+        assert_eq!(set["default_allowed_ips"], json!(["10.0.0.0/8", "10.1.2.3"]));
+        let events = db.audit_events(site.workspace, 1).await.unwrap();
+        assert_eq!(events[0].action, "workspace.settings_changed");
+        assert!(events[0].changes.as_deref().unwrap_or_default().contains("default_allowed_ips"));
+
+        // A Viewer-scoped token may not change it.
+        let (_, viewer) = site.create("viewer", json!([])).await;
+        let viewer = viewer["secret"].as_str().unwrap();
+        let (status, _, _) = site.call(Method::PATCH, &settings, viewer, None, Some(json!({"default_allowed_ips": []}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // New tokens get it unless their maker gives a list; tokens made before keep theirs.
+        let (_, defaulted) = site.create("defaulted", Value::Null).await;
+        assert_eq!(defaulted["token"]["allowed_ips"], json!(["10.0.0.0/8", "10.1.2.3"]));
+        let secret = defaulted["secret"].as_str().unwrap();
+        assert_eq!(site.from(secret, "192.0.2.1").await, StatusCode::FORBIDDEN);
+        assert_eq!(site.from(secret, "10.9.9.9").await, StatusCode::OK);
+        let (_, chosen) = site.create("chosen", json!(["203.0.113.7"])).await;
+        assert_eq!(chosen["token"]["allowed_ips"], json!(["203.0.113.7"]));
+        let (_, open) = site.create("open", json!([])).await;
+        assert_eq!(open["token"]["allowed_ips"], json!([]));
+        assert_eq!(before["token"]["allowed_ips"], json!([]));
+        assert_eq!(site.from(before["secret"].as_str().unwrap(), "192.0.2.1").await, StatusCode::OK);
+
+        // An empty list lifts the default.
+        let (status, _, cleared) = patch(json!({"default_allowed_ips": []})).await;
+        assert_eq!((status, cleared["default_allowed_ips"].clone()), (StatusCode::OK, json!([])));
+        let (_, after) = site.create("after", Value::Null).await;
+        assert_eq!(after["token"]["allowed_ips"], json!([]));
+        test.remove().await;
+    }
 }

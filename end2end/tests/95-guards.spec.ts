@@ -48,3 +48,32 @@ test("an allowlist admits 127.0.0.1 and its range, refuses other addresses, and 
   await expect(row(page, "edge").getByTestId("ip-restricted")).toHaveCount(0);
   expect((await call(page.request, secret, "192.0.2.1")).status()).toBe(200);
 });
+
+test("the Settings page's allowlist for new tokens fills the create dialog", async ({ page }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  await page.getByRole("link", { name: "Settings" }).click();
+  const section = page.getByRole("region", { name: "IP allowlist for new tokens" });
+  await section.getByLabel("Allowed IP addresses").fill("::/0");
+  await section.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(section.locator("[data-field-error=default_allowed_ips]")).toContainText("Leave the list empty");
+  await section.getByLabel("Allowed IP addresses").fill("10.0.0.0/8, ::ffff:127.0.0.1");
+  await section.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(page.getByTestId("toast").last()).toContainText("New tokens start allowed from 10.0.0.0/8, 127.0.0.1.");
+
+  await page.getByRole("link", { name: "Access tokens" }).click();
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New access token" });
+  await expect(dialog.getByLabel("Allowed IP addresses (optional)")).toHaveValue("10.0.0.0/8\n127.0.0.1");
+  await dialog.getByLabel("Label").fill("defaulted");
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(row(page, "defaulted").getByTestId("ip-restricted")).toHaveText("Only from 2 addresses");
+  expect((await call(page.request, secret, "192.0.2.1")).status()).toBe(403);
+
+  // Lifted again for whatever runs next.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await section.getByLabel("Allowed IP addresses").fill("");
+  await section.getByRole("button", { name: "Save allowlist" }).click();
+  await expect(page.getByTestId("toast").last()).toContainText("New tokens may be used from any address.");
+});

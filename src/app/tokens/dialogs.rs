@@ -39,6 +39,8 @@ pub fn CreateDialog(
     workspace_id: Uuid,
     scopes: Vec<Role>,
     policy: TokenPolicy,
+    /// The workspace's default IP allowlist, which the field starts with.
+    default_allowed_ips: Vec<String>,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_created: Callback<TokenView>,
 ) -> impl IntoView {
@@ -48,7 +50,7 @@ pub fn CreateDialog(
         scopes.first().copied().unwrap_or(Role::Viewer),
         String::new(),
         None,
-        &[],
+        &default_allowed_ips,
     );
     let create = Action::new(move |draft: &Draft| {
         let draft = draft.clone();

@@ -67,12 +67,7 @@ impl Fields {
 /// The token a draft asks for, its expiry already read from the date field. The list of
 /// addresses goes as typed; the server checks it (and says what is wrong).
 pub fn token_input(draft: Draft, expires_at: Option<i64>) -> crate::model::TokenInput {
-    let allowed_ips = draft
-        .allowed_ips
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|entry| !entry.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let allowed_ips = typed_entries(&draft.allowed_ips);
     crate::model::TokenInput {
         label: draft.label,
         scope: draft.scope,
@@ -108,33 +103,49 @@ pub fn TokenFields(
         </p>
         <FieldError field="permissions" error />
         <ExpiryField expiry error />
-        <AllowedIpsField allowed_ips error />
+        <AllowedIpsField
+            allowed_ips
+            error
+            field="allowed_ips"
+            title="Allowed IP addresses (optional)"
+            hint="Addresses or CIDR ranges, one a line, at most 32. Calls from anywhere else are refused. Leave empty to allow any address."
+        />
     }
 }
 
-/// The addresses a token may be used from: one a line (or separated by commas).
+/// A list of IP addresses and ranges: one a line (or separated by commas). `field` names
+/// the input and the server's refusal of it.
 #[component]
 pub fn AllowedIpsField(
     allowed_ips: RwSignal<String>,
     error: Signal<Option<AppError>>,
+    field: &'static str,
+    title: &'static str,
+    hint: &'static str,
 ) -> impl IntoView {
     view! {
         <label class=LABEL>
-            "Allowed IP addresses (optional)"
+            {title}
             <textarea
                 class=INPUT
-                name="allowed_ips"
+                name=field
                 rows="2"
                 placeholder="203.0.113.7\n10.0.0.0/8"
                 prop:value=move || allowed_ips.get()
                 on:input=move |event| allowed_ips.set(event_target_value(&event))
             />
         </label>
-        <p class="text-xs text-slate-500">
-            "Addresses or CIDR ranges, one a line, at most 32. Calls from anywhere else are refused. Leave empty to allow any address."
-        </p>
-        <FieldError field="allowed_ips" error />
+        <p class="text-xs text-slate-500">{hint}</p>
+        <FieldError field error />
     }
+}
+
+/// The entries of a list as typed (separated by commas, spaces or new lines).
+pub fn typed_entries(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A token's label, with what it is for (`hint`).

@@ -88,6 +88,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
     let (can_disable, can_delete) = (data.can_disable, data.can_delete);
     let scopes = StoredValue::new(data.grantable_scopes.clone());
     let policy = data.policy;
+    let default_allowed_ips = StoredValue::new(data.default_allowed_ips.clone());
     // A new token's scope also keeps under the workspace's highest (edits are checked
     // against it by the server when they raise a scope).
     let new_scopes = StoredValue::new(
@@ -285,6 +286,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     workspace_id
                     scopes=new_scopes.get_value()
                     policy
+                    default_allowed_ips=default_allowed_ips.get_value()
                     on_close=move || open.set(Open::Nothing)
                     on_created=move |token: TokenView| list.added(token)
                 />

@@ -1,6 +1,7 @@
 //! Workspaces: the start page that lists them and creates one (`list`), and a workspace's
-//! settings (`settings`), with their server functions (`rpc`).
+//! settings (`settings`, with `guards` and `policy`), with their server functions (`rpc`).
 
+pub mod guards;
 pub mod list;
 pub mod policy;
 pub mod rpc;

@@ -27,6 +27,34 @@ pub async fn rename_workspace(workspace: Uuid, name: String) -> Result<Workspace
     web::acting(async |ctx| workspaces::rename(&ctx, workspace, &name).await).await
 }
 
+/// The IP allowlist the workspace's new tokens get by default.
+#[server(prefix = "/rpc", endpoint = "default_allowed_ips", input = Json)]
+pub async fn get_default_allowed_ips(workspace: Uuid) -> Result<Vec<String>, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::acting(async |ctx| {
+        Ok(workspaces::settings(&ctx, workspace)
+            .await?
+            .default_allowed_ips)
+    })
+    .await
+}
+
+/// Sets it (Administrators and Owners); answers the list as stored.
+#[server(prefix = "/rpc", endpoint = "set_default_allowed_ips", input = Json)]
+pub async fn set_default_allowed_ips(
+    workspace: Uuid,
+    entries: Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::acting(async |ctx| {
+        workspaces::set_default_allowed_ips(&ctx, workspace, &entries).await?;
+        Ok(workspaces::settings(&ctx, workspace)
+            .await?
+            .default_allowed_ips)
+    })
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "token_policy", input = Json)]
 pub async fn get_token_policy(workspace: Uuid) -> Result<TokenPolicy, AppError> {
     use crate::server::{services::workspaces, web};

@@ -1,9 +1,9 @@
-//! The workspace's settings, for Administrators and Owners: its name, and its token policy
-//! (`policy`; Owners change it).
+//! The workspace's settings, for Administrators and Owners: its name, the IP allowlist new
+//! tokens start with (`guards`), and its token policy (`policy`; Owners change it).
 
 use leptos::prelude::*;
 
-use super::{policy::TokenPolicySection, rpc::rename_workspace};
+use super::{guards::DefaultAllowlistSection, policy::TokenPolicySection, rpc::rename_workspace};
 use crate::{
     app::frame::{
         status::ErrorPanel,
@@ -24,6 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
         let (workspace_id, may_change) = (workspace.id, may_change_token_policy(workspace.role));
         view! {
             <SettingsForm workspace />
+            <DefaultAllowlistSection workspace_id />
             <TokenPolicySection workspace_id may_change />
         }
         .into_any()

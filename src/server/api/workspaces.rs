@@ -22,6 +22,8 @@ pub struct WorkspaceJson {
     /// The presented token's scope, its role here.
     pub role: Role,
     pub token_policy: TokenPolicyJson,
+    /// The IP allowlist new tokens get when their maker gives none; empty: any address.
+    pub default_allowed_ips: Vec<String>,
 }
 
 /// The rules every token of the workspace lives by (see README "Token policy").
@@ -55,6 +57,7 @@ impl From<WorkspaceSettings> for WorkspaceJson {
                 token_lifetime_grace_until: policy.lifetime_grace_until.map(Time),
                 max_token_scope: policy.max_scope,
             },
+            default_allowed_ips: settings.default_allowed_ips,
         }
     }
 }
@@ -94,6 +97,10 @@ pub async fn get_workspace(ctx: Ctx, Ids(workspace): Ids<Uuid>) -> ApiResult<Jso
 pub struct PatchWorkspace {
     /// The workspace's new name (Administrator scope).
     pub name: Option<String>,
+    /// The IP allowlist new tokens get when their maker gives none (Administrator scope;
+    /// the rules of a token's `allowed_ips`); an empty list: any address.
+    #[schema(example = json!(["10.0.0.0/8"]))]
+    pub default_allowed_ips: Option<Vec<String>>,
     /// The token policy (Owner scope): each field given is set.
     pub approve_personal_tokens: Option<bool>,
     pub secret_shown_once: Option<bool>,
@@ -137,9 +144,15 @@ pub async fn patch_workspace(
         max_scope: body.max_token_scope,
     };
     Ok(Json(
-        workspaces::change(&ctx, workspace, body.name.as_deref(), policy)
-            .await?
-            .into(),
+        workspaces::change(
+            &ctx,
+            workspace,
+            body.name.as_deref(),
+            body.default_allowed_ips.as_deref(),
+            policy,
+        )
+        .await?
+        .into(),
     ))
 }
 

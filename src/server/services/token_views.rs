@@ -97,6 +97,10 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
             Vec::new()
         },
         policy: super::workspaces::policy_of(ctx, workspace_id).await?,
+        default_allowed_ips: super::workspaces::default_allowed_ips(ctx, workspace_id)
+            .await?
+            .map(|list| list.entries())
+            .unwrap_or_default(),
         hidden_columns: match &ctx.principal {
             Principal::User(user) => hidden_columns(ctx, user).await?,
             Principal::Token(_) => HiddenColumns::default(),

@@ -120,7 +120,11 @@ pub async fn create(
         })?;
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
-    let allowed_ips = allowlist(input.allowed_ips.as_deref())?;
+    // None given: the workspace's default list (an empty list given: any address).
+    let allowed_ips = match input.allowed_ips.as_deref() {
+        Some(entries) => allowlist(Some(entries))?,
+        None => workspaces::default_allowed_ips(ctx, workspace_id).await?,
+    };
     let policy = workspaces::policy_of(ctx, workspace_id).await?;
     policy.check_scope(input.scope)?;
     policy.check_expiry(input.expires_at, ctx.now)?;

@@ -7,6 +7,7 @@ use super::invitations;
 use crate::{
     domain::{
         error::AppError,
+        ip_allowlist::IpAllowlist,
         permission::{Action, MemberAction, may_manage_members},
         policy::{PolicyPatch, TokenPolicy},
         role::Role,
@@ -17,6 +18,7 @@ use crate::{
         context::Ctx,
         store::{
             Db,
+            tokens::{allowlist_column, stored_allowlist},
             workspaces::{MemberChange, MemberRow},
         },
     },
@@ -96,7 +98,64 @@ pub async fn rename(
 pub async fn settings(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSettings, AppError> {
     let workspace = ctx.workspace(workspace_id, Action::ReadWorkspace).await?;
     let policy = policy_of(ctx, workspace.id).await?;
-    Ok(WorkspaceSettings { workspace, policy })
+    Ok(WorkspaceSettings {
+        workspace,
+        policy,
+        default_allowed_ips: default_allowed_ips(ctx, workspace_id)
+            .await?
+            .map(|list| list.entries())
+            .unwrap_or_default(),
+    })
+}
+
+/// The IP allowlist new tokens of a workspace the caller was let into get by default.
+pub(super) async fn default_allowed_ips<P>(
+    ctx: &Ctx<P>,
+    workspace_id: Uuid,
+) -> Result<Option<IpAllowlist>, AppError> {
+    let column = ctx.db().default_allowed_ips(workspace_id).await?;
+    Ok(stored_allowlist(column.as_deref())?)
+}
+
+/// A default IP allowlist as asked, checked; its errors name `default_allowed_ips`.
+fn default_allowlist(entries: &[String]) -> Result<Option<IpAllowlist>, AppError> {
+    match IpAllowlist::parse(entries) {
+        Ok(list) => Ok(list.into_option()),
+        Err(AppError::Invalid(mut field)) => {
+            field.field = "default_allowed_ips".into();
+            Err(AppError::Invalid(field))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Sets the IP allowlist a workspace's new tokens get by default (Administrators and
+/// Owners, as the workspace's other settings): checked, recorded with what it was.
+pub async fn set_default_allowed_ips(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    entries: &[String],
+) -> Result<(), AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ChangeSettings).await?;
+    let asked = default_allowlist(entries)?;
+    let before = default_allowed_ips(ctx, workspace_id).await?;
+    if asked == before {
+        return Ok(());
+    }
+    let shown = |list: &Option<IpAllowlist>| list.as_ref().map(IpAllowlist::entries);
+    let audit = ctx
+        .audit(Some(workspace_id), "workspace.settings_changed")
+        .target("workspace", workspace_id, &workspace.name)
+        .changes(json!({ "default_allowed_ips": { "from": shown(&before), "to": shown(&asked) } }));
+    let column = allowlist_column(asked.as_ref());
+    if !ctx
+        .db()
+        .set_default_allowed_ips(workspace_id, column.as_deref(), ctx.now, &audit)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 /// Changes the name (Administrators and Owners) and the token policy (Owners), as far as
@@ -105,12 +164,13 @@ pub async fn change(
     ctx: &Ctx,
     workspace_id: Uuid,
     name: Option<&str>,
+    default_allowed: Option<&[String]>,
     policy: PolicyPatch,
 ) -> Result<WorkspaceSettings, AppError> {
-    if name.is_none() && policy.is_empty() {
+    if name.is_none() && default_allowed.is_none() && policy.is_empty() {
         return Err(AppError::invalid(
             "name",
-            "Give the workspace's new name or a token policy setting to change.",
+            "Give the workspace's new name, its default IP allowlist or a token policy setting to change.",
         ));
     }
     if !policy.is_empty() {
@@ -119,10 +179,18 @@ pub async fn change(
             .await?;
         policy.apply(policy_of(ctx, workspace.id).await?, ctx.now)?;
     }
-    if let Some(name) = name {
+    if name.is_some() || default_allowed.is_some() {
         ctx.workspace(workspace_id, Action::ChangeSettings).await?;
+    }
+    if let Some(entries) = default_allowed {
+        default_allowlist(entries)?;
+    }
+    if let Some(name) = name {
         validation::workspace_name(name)?;
         rename(ctx, workspace_id, name).await?;
+    }
+    if let Some(entries) = default_allowed {
+        set_default_allowed_ips(ctx, workspace_id, entries).await?;
     }
     if !policy.is_empty() {
         set_token_policy(ctx, workspace_id, policy).await?;

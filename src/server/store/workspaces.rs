@@ -174,6 +174,37 @@ impl Db {
         Ok(renamed)
     }
 
+    /// The IP allowlist a workspace's new tokens get when their maker gives none, as the
+    /// column holds it.
+    pub async fn default_allowed_ips(
+        &self,
+        workspace_id: Uuid,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT default_allowed_ips FROM workspaces WHERE id = $1";
+        let found: Option<Option<String>> = on_pool!(self, pool =>
+            sqlx::query_scalar(sql).bind(workspace_id).fetch_optional(pool).await?);
+        Ok(found.flatten())
+    }
+
+    /// Sets the default IP allowlist of new tokens (tokens that exist keep theirs).
+    pub async fn set_default_allowed_ips(
+        &self,
+        workspace_id: Uuid,
+        column: Option<&str>,
+        now: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let set = audited_write!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE workspaces SET default_allowed_ips = $2, updated_at = $3 WHERE id = $1",
+            )
+            .bind(workspace_id).bind(column).bind(now)
+            .execute(&mut *tx).await?;
+            done.rows_affected() > 0
+        }, true => audit);
+        Ok(set)
+    }
+
     /// The workspace's token policy; None when there is no such workspace.
     pub async fn token_policy(
         &self,
