@@ -88,6 +88,7 @@ async fn run() -> Result<(), String> {
                         label: format!("bench {index}"),
                         expires_at: None,
                         workspaces: reach,
+                        allowed_ips: None,
                     };
                     let created = personal_tokens::create(&person, input)
                         .await

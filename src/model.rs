@@ -312,6 +312,9 @@ pub struct PersonalTokenView {
     /// Whether Tessera keeps the secret for the Copy button.
     pub secret_kept: bool,
     pub workspaces: Vec<PersonalGrant>,
+    /// The addresses and ranges it may be used from; empty: any address.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
 }
 
 /// What making or editing a personal token asks for.
@@ -321,6 +324,10 @@ pub struct PersonalTokenInput {
     /// Milliseconds since the epoch; `None` for no expiry.
     pub expires_at: Option<i64>,
     pub workspaces: Vec<GrantInput>,
+    /// The addresses and CIDR ranges it may be used from (an empty list: any address).
+    /// Left out: any address for a new token, the list it has for an edit.
+    #[serde(default)]
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 /// One workspace asked for a personal token.

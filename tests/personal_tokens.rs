@@ -90,6 +90,7 @@ async fn adas_token(db: &Db, p: &People) -> (Uuid, String) {
             grant(p.acme, Role::Administrator),
             grant(p.beta, Role::TeamMember),
         ],
+        allowed_ips: None,
     };
     let made = personal_tokens::create(&person(db, &p.ada), input)
         .await
@@ -185,6 +186,7 @@ on_both_engines! {
             label: "asked".into(),
             expires_at: None,
             workspaces,
+            allowed_ips: None,
         };
         let refused = |input| async { field(personal_tokens::create(&ada, input).await.unwrap_err()) };
         assert_eq!(refused(ask(vec![])).await, "workspaces");
@@ -384,6 +386,34 @@ on_both_engines! {
         test.remove().await;
     }
 
+    async fn a_personal_token_is_held_to_its_ip_allowlist_in_every_workspace(test: TestDb) {
+        let db = &test.db;
+        let p = people(db).await;
+        let ada = person(db, &p.ada);
+        let input = PersonalTokenInput {
+            label: "vpn only".into(),
+            expires_at: None,
+            workspaces: vec![grant(p.acme, Role::Viewer), grant(p.beta, Role::Viewer)],
+            allowed_ips: Some(vec!["203.0.113.0/24".into()]),
+        };
+        let made = personal_tokens::create(&ada, input.clone()).await.unwrap();
+        assert_eq!(made.token.allowed_ips, ["203.0.113.0/24"]);
+        let site = ApiServer::start(db).await;
+        // The test server's client is 127.0.0.1: refused in both workspaces, saying why.
+        for ws in [p.acme, p.beta] {
+            let (status, body) = site.get(&format!("/workspaces/{ws}"), &made.secret).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert!(body["detail"].as_str().unwrap().contains("may not be used from 127.0.0.1"), "{body}");
+        }
+        let bad = PersonalTokenInput { allowed_ips: Some(vec!["::/0".into()]), ..input.clone() };
+        assert_eq!(field(personal_tokens::update(&ada, made.token.id, bad.into()).await.unwrap_err()), "allowed_ips");
+        let patch = personal_tokens::PersonalPatch { allowed_ips: Some(vec!["127.0.0.1".into()]), ..Default::default() };
+        let changed = personal_tokens::update(&ada, made.token.id, patch).await.unwrap();
+        assert_eq!(changed.allowed_ips, ["127.0.0.1"]);
+        assert_eq!(site.get(&format!("/workspaces/{}", p.beta), &made.secret).await.0, StatusCode::OK);
+        test.remove().await;
+    }
+
     async fn where_approval_is_asked_a_personal_token_waits_for_another_administrator(test: TestDb) {
         let db = &test.db;
         let p = people(db).await;
@@ -426,7 +456,7 @@ on_both_engines! {
         assert_eq!(site.get(&acme, &secret).await.0, StatusCode::OK);
 
         // A second token, denied: Acme is taken from it.
-        let input = PersonalTokenInput { label: "desk".into(), expires_at: None, workspaces: vec![grant(p.acme, Role::Viewer)] };
+        let input = PersonalTokenInput { label: "desk".into(), expires_at: None, workspaces: vec![grant(p.acme, Role::Viewer)], allowed_ips: None };
         let desk = personal_tokens::create(&person(db, &p.ada), input).await.unwrap();
         let deny = format!("{acme}/personal-tokens/{}/deny", desk.token.id);
         assert_eq!(site.call(Method::POST, &deny, &owners, None).await.0, StatusCode::NO_CONTENT);
@@ -490,7 +520,7 @@ on_both_engines! {
             } else {
                 support::join(&owner, ws, &email, role.label(), role).await.0
             };
-            let input = PersonalTokenInput { label: "own".into(), expires_at: None, workspaces: vec![grant(ws, role)] };
+            let input = PersonalTokenInput { label: "own".into(), expires_at: None, workspaces: vec![grant(ws, role)], allowed_ips: None };
             let own = personal_tokens::create(&person(db, &member), input).await.unwrap();
             let (_, workspace_token) = support::mint(&owner, ws, &format!("{role:?} scope"), role, None, None).await;
             let expected = answers(workspace_token, format!("{role:?} ws")).await;

@@ -1,13 +1,16 @@
-//! The one form that makes and edits a personal token: its label and expiry, and for each
-//! of the person's workspaces whether the token may act there, with a scope no higher than
-//! their role there and, if they like, fewer permissions.
+//! The one form that makes and edits a personal token: its label and expiry, for each of
+//! the person's workspaces whether the token may act there, with a scope no higher than
+//! their role there and, if they like, fewer permissions, and the addresses it may be used
+//! from.
 
 use leptos::prelude::*;
 
 use crate::{
     app::{
         frame::widgets::{FieldError, FormButtons, FormError, LABEL},
-        tokens::fields::{ExpiryField, LabelField, PermissionsField, ScopeField},
+        tokens::fields::{
+            AllowedIpsField, ExpiryField, LabelField, PermissionsField, ScopeField, typed_entries,
+        },
     },
     domain::{api_permission::PermissionSet, error::AppError, role::Role},
     model::{GrantInput, PersonalTokenInput, PersonalTokenView, WorkspaceSummary},
@@ -31,6 +34,8 @@ pub struct PersonalDraft {
     label: RwSignal<String>,
     expiry: RwSignal<String>,
     grants: Vec<GrantDraft>,
+    /// The allowed addresses as typed.
+    allowed_ips: RwSignal<String>,
 }
 
 /// What the form asks for when sent, its expiry still the date as typed.
@@ -39,6 +44,7 @@ pub struct Asked {
     pub label: String,
     pub expiry: String,
     pub workspaces: Vec<GrantInput>,
+    pub allowed_ips: Vec<String>,
 }
 
 impl Asked {
@@ -48,6 +54,7 @@ impl Asked {
             label: self.label,
             expires_at,
             workspaces: self.workspaces,
+            allowed_ips: Some(self.allowed_ips),
         }
     }
 }
@@ -68,6 +75,7 @@ impl PersonalDraft {
                     above_role: None,
                 })
                 .collect(),
+            allowed_ips: RwSignal::new(String::new()),
         }
     }
 
@@ -80,6 +88,7 @@ impl PersonalDraft {
         let mut draft = PersonalDraft::new(workspaces);
         draft.label.set(token.label.clone());
         draft.expiry.set(expiry);
+        draft.allowed_ips.set(token.allowed_ips.join("\n"));
         for part in &mut draft.grants {
             let role = part.workspace.role;
             if let Some(grant) = token
@@ -110,6 +119,7 @@ impl PersonalDraft {
                     permissions: part.permissions.get(),
                 })
                 .collect(),
+            allowed_ips: typed_entries(&self.allowed_ips.get()),
         }
     }
 }
@@ -126,7 +136,7 @@ pub fn PersonalTokenForm<O>(
 where
     O: Send + Sync + 'static,
 {
-    let (label, expiry) = (draft.label, draft.expiry);
+    let (label, expiry, allowed_ips) = (draft.label, draft.expiry, draft.allowed_ips);
     let parts = draft
         .grants
         .iter()
@@ -152,6 +162,13 @@ where
             </fieldset>
             <FieldError field="workspaces" error />
             <FieldError field="permissions" error />
+            <AllowedIpsField
+                allowed_ips
+                error
+                field="allowed_ips"
+                title="Allowed IP addresses (optional)"
+                hint="Addresses or CIDR ranges, one a line, at most 32. Calls from anywhere else are refused, in every workspace. Leave empty to allow any address."
+            />
             <FormError error />
             <FormButtons on_close pending=action.pending() submit />
         </form>

@@ -85,7 +85,7 @@ fn personal_row(token: PersonalTokenView, workspace_id: Uuid) -> Option<AccessAu
             // each workspace's limit when it is made or edited).
             over_policy: None,
             rotating: None,
-            allowed_ips: Vec::new(),
+            allowed_ips: token.allowed_ips,
         },
         creator_email: Some(token.owner_email),
         personal: true,

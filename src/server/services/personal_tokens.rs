@@ -12,13 +12,14 @@ use uuid::Uuid;
 
 use super::{
     notifications,
-    tokens::{check_expiry, check_permissions, open_secret},
+    tokens::{allowlist, check_expiry, check_permissions, open_secret},
     workspaces,
 };
 use crate::{
     domain::{
         api_permission::PermissionSet,
         error::AppError,
+        ip_allowlist::IpAllowlist,
         notify,
         permission::{Action, Actor, Denied, authorize, personal_scope},
         role::Role,
@@ -38,7 +39,7 @@ use crate::{
             personal_tokens::{
                 Decision, GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
             },
-            tokens::{TokenHolder, TokenWrite},
+            tokens::{TokenHolder, TokenWrite, allowlist_column},
         },
     },
 };
@@ -71,6 +72,11 @@ pub(super) fn view(row: PersonalTokenRow, grants: Vec<GrantRow>, now: i64) -> Pe
                 })
             })
             .collect(),
+        allowed_ips: row
+            .allowed_ips
+            .as_deref()
+            .map(|column| column.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -230,6 +236,7 @@ pub async fn create(
 ) -> Result<CreatedPersonalToken, AppError> {
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
+    let allowed_ips = allowlist(input.allowed_ips.as_deref())?;
     let Asked {
         grants,
         keep_secret,
@@ -253,6 +260,7 @@ pub async fn create(
                     "permissions": grant.permissions,
                     "expires_at": input.expires_at.map(rfc3339),
                     "pending_approval": grant.pending,
+                    "allowed_ips": allowed_ips.as_ref().map(IpAllowlist::entries),
                 }),
             )
         })
@@ -267,6 +275,7 @@ pub async fn create(
         sealed_secret: sealed.as_deref(),
         expires_at: input.expires_at,
         grants: &new_grants,
+        allowed_ips: allowlist_column(allowed_ips.as_ref()),
     };
     match ctx
         .db()
@@ -321,6 +330,8 @@ pub struct PersonalPatch {
     /// Replaces its workspaces.
     pub workspaces: Option<Vec<GrantInput>>,
     pub enabled: Option<bool>,
+    /// A new IP allowlist (an empty list: any address).
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 impl From<PersonalTokenInput> for PersonalPatch {
@@ -330,6 +341,7 @@ impl From<PersonalTokenInput> for PersonalPatch {
             expires_at: Some(input.expires_at),
             workspaces: Some(input.workspaces),
             enabled: None,
+            allowed_ips: input.allowed_ips,
         }
     }
 }
@@ -352,6 +364,10 @@ pub async fn update(
     };
     let expires_at = patch.expires_at.unwrap_or(row.expires_at);
     check_expiry(expires_at, row.expires_at, ctx.now)?;
+    let allowed_ips = match &patch.allowed_ips {
+        Some(entries) => allowlist_column(allowlist(Some(entries))?.as_ref()),
+        None => row.allowed_ips.clone(),
+    };
     let new_expiry = expires_at != row.expires_at;
     let grants: Vec<NewGrant> = match &patch.workspaces {
         Some(asked) => grants(ctx, asked, &current, expires_at, new_expiry)
@@ -411,6 +427,7 @@ pub async fn update(
     if label == row.label
         && expires_at == row.expires_at
         && disabled_at == row.disabled_at
+        && allowed_ips == row.allowed_ips
         && before == after
     {
         return own(ctx, id).await;
@@ -433,6 +450,7 @@ pub async fn update(
                     "label": { "from": row.label, "to": label },
                     "expires_at": { "from": row.expires_at.map(rfc3339), "to": expires_at.map(rfc3339) },
                     "here": { "from": was.map(describe), "to": is.map(describe) },
+                    "allowed_ips": { "from": row.allowed_ips, "to": allowed_ips },
                 }),
             )
         })
@@ -442,6 +460,7 @@ pub async fn update(
         expires_at,
         disabled_at,
         grants: &grants,
+        allowed_ips,
     };
     match ctx
         .db()
