@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     notifications,
-    tokens::{allowlist, check_expiry, check_permissions, open_secret},
+    tokens::{allowlist, check_expiry, check_permissions, edited_allowlist, open_secret},
     workspaces,
 };
 use crate::{
@@ -28,7 +28,7 @@ use crate::{
     },
     model::{
         CreatedPersonalToken, CurrentUser, GrantInput, PersonalGrant, PersonalTokenInput,
-        PersonalTokenView, PersonalTokensPage,
+        PersonalTokenView, PersonalTokensPage, WorkspaceSummary,
     },
     server::{
         clock::rfc3339,
@@ -39,7 +39,7 @@ use crate::{
             personal_tokens::{
                 Decision, GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
             },
-            tokens::{TokenHolder, TokenWrite, allowlist_column},
+            tokens::{TokenHolder, TokenWrite, allowlist_column, allowlist_entries},
         },
     },
 };
@@ -72,11 +72,7 @@ pub(super) fn view(row: PersonalTokenRow, grants: Vec<GrantRow>, now: i64) -> Pe
                 })
             })
             .collect(),
-        allowed_ips: row
-            .allowed_ips
-            .as_deref()
-            .map(|column| column.split(',').map(str::to_owned).collect())
-            .unwrap_or_default(),
+        allowed_ips: allowlist_entries(row.allowed_ips.as_deref()),
     }
 }
 
@@ -364,10 +360,7 @@ pub async fn update(
     };
     let expires_at = patch.expires_at.unwrap_or(row.expires_at);
     check_expiry(expires_at, row.expires_at, ctx.now)?;
-    let allowed_ips = match &patch.allowed_ips {
-        Some(entries) => allowlist_column(allowlist(Some(entries))?.as_ref()),
-        None => row.allowed_ips.clone(),
-    };
+    let allowed_ips = edited_allowlist(patch.allowed_ips.as_deref(), &row.allowed_ips)?;
     let new_expiry = expires_at != row.expires_at;
     let grants: Vec<NewGrant> = match &patch.workspaces {
         Some(asked) => grants(ctx, asked, &current, expires_at, new_expiry)
@@ -521,13 +514,13 @@ pub async fn reaching(ctx: &Ctx, workspace_id: Uuid) -> Result<Vec<PersonalToken
         .collect())
 }
 
-/// An Administrator takes their workspace away from someone's personal token; its owner is
-/// told by mail.
-pub async fn remove_workspace(
+/// A personal token reaching the workspace, for its Administrators and Owners (not found
+/// for anyone else, or for a token that does not reach it).
+async fn one_reaching(
     ctx: &Ctx,
     workspace_id: Uuid,
     token_id: Uuid,
-) -> Result<(), AppError> {
+) -> Result<(WorkspaceSummary, PersonalTokenRow, GrantRow), AppError> {
     let workspace = ctx
         .workspace(workspace_id, Action::ManagePersonalTokens)
         .await?;
@@ -536,6 +529,17 @@ pub async fn remove_workspace(
         .personal_token_reaching(workspace_id, token_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    Ok((workspace, row, grant))
+}
+
+/// An Administrator takes their workspace away from someone's personal token; its owner is
+/// told by mail.
+pub async fn remove_workspace(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    token_id: Uuid,
+) -> Result<(), AppError> {
+    let (workspace, row, grant) = one_reaching(ctx, workspace_id, token_id).await?;
     let by = notifications::actor_name(&ctx.principal);
     let notice = notify::personal_token_removed(&workspace.name, &row.label, &by);
     let audit = ctx
@@ -570,14 +574,7 @@ pub async fn decide(
     token_id: Uuid,
     approve: bool,
 ) -> Result<PersonalTokenView, AppError> {
-    let workspace = ctx
-        .workspace(workspace_id, Action::ManagePersonalTokens)
-        .await?;
-    let (row, grant) = ctx
-        .db()
-        .personal_token_reaching(workspace_id, token_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (workspace, row, grant) = one_reaching(ctx, workspace_id, token_id).await?;
     // Approving one's own token would make the approval mean nothing.
     if ctx.principal.person() == Some(row.owner_id) {
         return Err(AppError::Forbidden(

@@ -14,7 +14,10 @@ use crate::{
         token::{HiddenColumns, TokenStatus},
     },
     model::{CurrentUser, TokenView, TokensPage, WorkspaceSummary},
-    server::{context::Ctx, store::tokens::TokenRow},
+    server::{
+        context::Ctx,
+        store::tokens::{TokenRow, allowlist_entries},
+    },
 };
 
 /// The preference that holds the hidden token-table columns.
@@ -66,11 +69,7 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
             && row.rotated_to.is_none(),
         // Filled in by `rotation::attach` where the page shows it.
         rotating: None,
-        allowed_ips: row
-            .allowed_ips
-            .as_deref()
-            .map(|column| column.split(',').map(str::to_owned).collect())
-            .unwrap_or_default(),
+        allowed_ips: allowlist_entries(row.allowed_ips.as_deref()),
     }
 }
 
@@ -97,10 +96,7 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
             Vec::new()
         },
         policy: super::workspaces::policy_of(ctx, workspace_id).await?,
-        default_allowed_ips: super::workspaces::default_allowed_ips(ctx, workspace_id)
-            .await?
-            .map(|list| list.entries())
-            .unwrap_or_default(),
+        default_allowed_ips: super::workspaces::default_entries(ctx, workspace_id).await?,
         hidden_columns: match &ctx.principal {
             Principal::User(user) => hidden_columns(ctx, user).await?,
             Principal::Token(_) => HiddenColumns::default(),

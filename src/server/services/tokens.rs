@@ -40,6 +40,18 @@ pub(super) fn allowlist(entries: Option<&[String]>) -> Result<Option<IpAllowlist
         .map(|list| list.and_then(IpAllowlist::into_option))
 }
 
+/// The allowlist column after an edit: the list asked for, checked, or the `current` one
+/// kept when none is asked.
+pub(super) fn edited_allowlist(
+    asked: Option<&[String]>,
+    current: &Option<String>,
+) -> Result<Option<String>, AppError> {
+    match asked {
+        Some(entries) => Ok(allowlist_column(allowlist(Some(entries))?.as_ref())),
+        None => Ok(current.clone()),
+    }
+}
+
 /// Checks an expiry: none, or a moment in the future. `unchanged` lets an edit keep a
 /// token's current (possibly past) expiry.
 pub(super) fn check_expiry(
@@ -234,10 +246,7 @@ pub async fn update(
         || patch.permissions.is_some()
         || patch.expires_at.is_some()
         || patch.allowed_ips.is_some();
-    let next_allowed = match &patch.allowed_ips {
-        Some(entries) => allowlist_column(allowlist(Some(entries))?.as_ref()),
-        None => row.allowed_ips.clone(),
-    };
+    let next_allowed = edited_allowlist(patch.allowed_ips.as_deref(), &row.allowed_ips)?;
     let next_scope = patch.scope.unwrap_or(scope);
     let next_permissions = patch.permissions.unwrap_or(permissions);
     let next_expiry = patch.expires_at.unwrap_or(row.expires_at);

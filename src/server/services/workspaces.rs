@@ -101,10 +101,7 @@ pub async fn settings(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSettings
     Ok(WorkspaceSettings {
         workspace,
         policy,
-        default_allowed_ips: default_allowed_ips(ctx, workspace_id)
-            .await?
-            .map(|list| list.entries())
-            .unwrap_or_default(),
+        default_allowed_ips: default_entries(ctx, workspace_id).await?,
     })
 }
 
@@ -127,6 +124,17 @@ fn default_allowlist(entries: &[String]) -> Result<Option<IpAllowlist>, AppError
         }
         Err(other) => Err(other),
     }
+}
+
+/// [`default_allowed_ips`] as views show it (empty: any address).
+pub(super) async fn default_entries<P>(
+    ctx: &Ctx<P>,
+    workspace_id: Uuid,
+) -> Result<Vec<String>, AppError> {
+    Ok(default_allowed_ips(ctx, workspace_id)
+        .await?
+        .map(|list| list.entries())
+        .unwrap_or_default())
 }
 
 /// Sets the IP allowlist a workspace's new tokens get by default (Administrators and

@@ -132,6 +132,13 @@ pub fn stored_allowlist(column: Option<&str>) -> Result<Option<IpAllowlist>, Sto
         .map(Option::flatten)
 }
 
+/// The entries of an IP allowlist column, as views show them (empty: any address).
+pub fn allowlist_entries(column: Option<&str>) -> Vec<String> {
+    column
+        .map(|column| column.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// An IP allowlist as a column holds it.
 pub fn allowlist_column(list: Option<&IpAllowlist>) -> Option<String> {
     list.filter(|list| !list.is_empty())
