@@ -1,15 +1,20 @@
 //! Fills a database for `make bench`: an owner, two workspaces and COUNT access tokens made
 //! by the server's own services — three in four the first workspace's, one in four the
 //! owner's personal tokens (for one or both workspaces) — then writes the first SAMPLE
-//! secrets to OUT, one per line, for the load generator. Reads the same `TESSERA_*`
-//! configuration as the server.
+//! secrets to OUT, one per line, for the load generator. Then SAMPLE more, made the same way
+//! but guarded — an IP allowlist holding the loopback addresses the load comes from and a
+//! rate limit of 1,000,000 a minute, which the load never reaches — written to
+//! OUT.guarded. Reads the same `TESSERA_*` configuration as the server.
 //!
 //! Usage: bench_seed COUNT SAMPLE OUT
 
 use std::{io::Write, sync::Arc};
 
 use tessera::{
-    domain::role::Role,
+    domain::{
+        rate_limit::{RateLimit, RateLimitChoice},
+        role::Role,
+    },
     model::{GrantInput, PersonalTokenInput, TokenInput},
     server::{
         config::Config,
@@ -67,12 +72,56 @@ async fn run() -> Result<(), String> {
         .id;
 
     let started = std::time::Instant::now();
+    let plain = make(&owner, &person, (workspace, second), 0..count, None).await?;
+    write(out, &plain[..sample.min(plain.len())])?;
+    let guard = Guard {
+        allowed_ips: vec!["127.0.0.1".into(), "::1".into()],
+        rate_limit: RateLimit::new(1_000_000, 60).map_err(|e| e.to_string())?,
+    };
+    let guarded = make(
+        &owner,
+        &person,
+        (workspace, second),
+        count..count + sample,
+        Some(guard),
+    )
+    .await?;
+    write(&format!("{out}.guarded"), &guarded)?;
+    eprintln!(
+        "bench_seed: {count} tokens and {sample} guarded ones in {:.1} s; {} secrets in {out}, {} in {out}.guarded",
+        started.elapsed().as_secs_f64(),
+        sample.min(count),
+        guarded.len(),
+    );
+    db.close().await;
+    Ok(())
+}
+
+/// What guarded tokens are held to.
+#[derive(Clone)]
+struct Guard {
+    allowed_ips: Vec<String>,
+    rate_limit: RateLimit,
+}
+
+/// Makes the tokens numbered `indexes` (three in four the first workspace's, one in four
+/// personal), on `WORKERS` tasks; their secrets in index order.
+async fn make(
+    owner: &Arc<Ctx>,
+    person: &Arc<Ctx<tessera::model::CurrentUser>>,
+    (workspace, second): (uuid::Uuid, uuid::Uuid),
+    indexes: std::ops::Range<usize>,
+    guard: Option<Guard>,
+) -> Result<Vec<String>, String> {
     let mut workers = Vec::new();
     for worker in 0..WORKERS {
-        let (owner, person) = (owner.clone(), person.clone());
+        let (owner, person, guard) = (owner.clone(), person.clone(), guard.clone());
+        let indexes = indexes.clone();
         workers.push(tokio::spawn(async move {
+            let allowed_ips = guard.as_ref().map(|g| g.allowed_ips.clone());
+            let rate_limit = guard.as_ref().map(|g| g.rate_limit);
             let mut secrets = Vec::new();
-            for index in (worker..count).step_by(WORKERS) {
+            for index in (indexes.start + worker..indexes.end).step_by(WORKERS) {
                 let scope = Role::ALL[index % Role::ALL.len()];
                 if index % 4 == 3 {
                     let grant = |workspace_id| GrantInput {
@@ -88,7 +137,8 @@ async fn run() -> Result<(), String> {
                         label: format!("bench {index}"),
                         expires_at: None,
                         workspaces: reach,
-                        allowed_ips: None,
+                        allowed_ips: allowed_ips.clone(),
+                        rate_limit,
                     };
                     let created = personal_tokens::create(&person, input)
                         .await
@@ -101,7 +151,8 @@ async fn run() -> Result<(), String> {
                     scope: Role::ALL[index % Role::ALL.len()],
                     permissions: None,
                     expires_at: None,
-                    allowed_ips: None,
+                    allowed_ips: allowed_ips.clone(),
+                    rate_limit: RateLimitChoice::of(rate_limit),
                 };
                 let created = tokens::create(&owner, workspace, input)
                     .await
@@ -111,20 +162,18 @@ async fn run() -> Result<(), String> {
             Ok::<_, String>(secrets)
         }));
     }
-    let mut secrets = Vec::with_capacity(count);
+    let mut secrets = Vec::new();
     for worker in workers {
         secrets.extend(worker.await.map_err(|e| e.to_string())??);
     }
     secrets.sort();
-    let mut file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
-    for (_, secret) in secrets.iter().take(sample) {
+    Ok(secrets.into_iter().map(|(_, secret)| secret).collect())
+}
+
+fn write(path: &str, secrets: &[String]) -> Result<(), String> {
+    let mut file = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+    for secret in secrets {
         writeln!(file, "{secret}").map_err(|e| e.to_string())?;
     }
-    eprintln!(
-        "bench_seed: {count} tokens in {:.1} s; {} secrets in {out}",
-        started.elapsed().as_secs_f64(),
-        sample.min(count)
-    );
-    db.close().await;
     Ok(())
 }

@@ -69,6 +69,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         scope: Role::Viewer,
         expires_at: Some(then + DAY),
         allowed_ips: None,
+        rate_limit: Default::default(),
     };
     // Made two days ago, so that it has expired by now.
     let acting = Ctx {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: GET /api/v1/access-token with valid tokens against Tessera (100,000 tokens
 # stored), and the same load against a bare axum handler built with the same profile, on
-# SQLite and on PostgreSQL. Prints requests/s, p50/p99 latency and the ratios against the
+# SQLite and on PostgreSQL, with plain tokens and with guarded ones (an IP allowlist and a rate
+# limit on each). Prints requests/s, p50/p99 latency and the ratios against the
 # targets (throughput ≥ 0.85 × bare, p99 ≤ 1.25 × bare's). A benchmark: it reports, it does
 # not fail on a miss.
 #
@@ -60,6 +61,53 @@ run_wrk() {
     ' "$out"
 }
 
+# measure LABEL TOKENS PORT BARE_PORT: warm-up, then ROUNDS alternating rounds of Tessera
+# (presenting the tokens in TOKENS) and the bare handler; prints each round and the medians.
+measure() {
+    local label="$1" port="$3" bare_port="$4"
+    export TESSERA_BENCH_TOKENS="$2"
+    say "$label: warming up"
+    DURATION=3s run_wrk "warm-bare-$label" "http://127.0.0.1:$bare_port" >/dev/null
+    DURATION=3s run_wrk "warm-tessera-$label" "http://127.0.0.1:$port" >/dev/null
+    say "$label: measuring ($ROUNDS alternating rounds of $DURATION each, $CONNECTIONS connections)"
+    local rounds="$work/$label.rounds" round
+    : >"$rounds"
+    for round in $(seq "$ROUNDS"); do
+        local bare tessera
+        if [ $((round % 2)) = 1 ]; then
+            bare="$(run_wrk "$label-bare-$round" "http://127.0.0.1:$bare_port")"
+            tessera="$(run_wrk "$label-tessera-$round" "http://127.0.0.1:$port")"
+        else
+            tessera="$(run_wrk "$label-tessera-$round" "http://127.0.0.1:$port")"
+            bare="$(run_wrk "$label-bare-$round" "http://127.0.0.1:$bare_port")"
+        fi
+        echo "$round $bare $tessera" >>"$rounds"
+    done
+    # Per round: bare rps p50 p99 errors, Tessera rps p50 p99 errors. Medians across rounds.
+    awk -v e="$label" '
+        function median(a, n,    i, j, t) {
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        {
+            n++
+            printf "%-10s round %d: bare %6d req/s p99 %6.3f ms | tessera %6d req/s p99 %6.3f ms | ratio %.2f, p99 ratio %.2f\n", e, $1, $2, $4, $6, $8, $6 / $2, $8 / $4
+            br[n] = $2; bp50[n] = $3; bp99[n] = $4; berr += $5
+            tr[n] = $6; tp50[n] = $7; tp99[n] = $8; terr += $9
+            ratio[n] = $6 / $2; lratio[n] = $8 / $4
+        }
+        END {
+            printf "%-10s %-8s %10s %9s %9s %7s\n", "engine", "server", "req/s", "p50 ms", "p99 ms", "errors"
+            printf "%-10s %-8s %10d %9.3f %9.3f %7d\n", e, "bare", median(br, n), median(bp50, n), median(bp99, n), berr
+            printf "%-10s %-8s %10d %9.3f %9.3f %7d\n", e, "tessera", median(tr, n), median(tp50, n), median(tp99, n), terr
+            tr_ = median(ratio, n); lr = median(lratio, n)
+            printf "%s: throughput ratio %.2f (target >= 0.85: %s), p99 ratio %.2f (target <= 1.25: %s), errors %d (medians of %d rounds)\n",
+                e, tr_, (tr_ >= 0.85 ? "met" : "MISSED"), lr, (lr <= 1.25 ? "met" : "MISSED"), berr + terr, n > "/dev/stderr"
+        }
+    ' "$rounds" 2>>"$work/summary"
+    tail -n1 "$work/summary"
+}
+
 bench_engine() {
     local engine="$1" url="$2"
     local data="$work/$engine"
@@ -83,46 +131,13 @@ bench_engine() {
         "http://127.0.0.1:$port/api/v1/access-token")"
     [ "$check" = 200 ] || die "a sampled token was refused ($check) on $engine"
 
-    say "$engine: warming up"
-    DURATION=3s run_wrk warm-bare "http://127.0.0.1:$bare_port" >/dev/null
-    DURATION=3s run_wrk warm-tessera "http://127.0.0.1:$port" >/dev/null
-    say "$engine: measuring ($ROUNDS alternating rounds of $DURATION each, $CONNECTIONS connections)"
-    local rounds="$work/$engine.rounds" round
-    : >"$rounds"
-    for round in $(seq "$ROUNDS"); do
-        local bare tessera
-        if [ $((round % 2)) = 1 ]; then
-            bare="$(run_wrk "$engine-bare-$round" "http://127.0.0.1:$bare_port")"
-            tessera="$(run_wrk "$engine-tessera-$round" "http://127.0.0.1:$port")"
-        else
-            tessera="$(run_wrk "$engine-tessera-$round" "http://127.0.0.1:$port")"
-            bare="$(run_wrk "$engine-bare-$round" "http://127.0.0.1:$bare_port")"
-        fi
-        echo "$round $bare $tessera" >>"$rounds"
-    done
-    # Per round: bare rps p50 p99 errors, Tessera rps p50 p99 errors. Medians across rounds.
-    awk -v e="$engine" '
-        function median(a, n,    i, j, t) {
-            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
-        {
-            n++
-            printf "%-10s round %d: bare %6d req/s p99 %6.3f ms | tessera %6d req/s p99 %6.3f ms | ratio %.2f, p99 ratio %.2f\n", e, $1, $2, $4, $6, $8, $6 / $2, $8 / $4
-            br[n] = $2; bp50[n] = $3; bp99[n] = $4; berr += $5
-            tr[n] = $6; tp50[n] = $7; tp99[n] = $8; terr += $9
-            ratio[n] = $6 / $2; lratio[n] = $8 / $4
-        }
-        END {
-            printf "%-10s %-8s %10s %9s %9s %7s\n", "engine", "server", "req/s", "p50 ms", "p99 ms", "errors"
-            printf "%-10s %-8s %10d %9.3f %9.3f %7d\n", e, "bare", median(br, n), median(bp50, n), median(bp99, n), berr
-            printf "%-10s %-8s %10d %9.3f %9.3f %7d\n", e, "tessera", median(tr, n), median(tp50, n), median(tp99, n), terr
-            tr_ = median(ratio, n); lr = median(lratio, n)
-            printf "%s: throughput ratio %.2f (target >= 0.85: %s), p99 ratio %.2f (target <= 1.25: %s), errors %d (medians of %d rounds)\n",
-                e, tr_, (tr_ >= 0.85 ? "met" : "MISSED"), lr, (lr <= 1.25 ? "met" : "MISSED"), berr + terr, n > "/dev/stderr"
-        }
-    ' "$rounds" 2>>"$work/summary"
-    tail -n1 "$work/summary"
+    measure "$engine" "$TESSERA_BENCH_TOKENS" "$port" "$bare_port"
+    # The same with guarded tokens: an IP allowlist admitting the load's address and a rate
+    # limit it never reaches, so every request also pays for both checks.
+    check="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$TESSERA_BENCH_TOKENS.guarded")" \
+        "http://127.0.0.1:$port/api/v1/access-token")"
+    [ "$check" = 200 ] || die "a guarded token was refused ($check) on $engine"
+    measure "$engine-guarded" "$TESSERA_BENCH_TOKENS.guarded" "$port" "$bare_port"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     pids=()

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use crate::domain::{
     api_permission::PermissionSet,
+    leak::Leak,
     policy::TokenPolicy,
+    rate_limit::{RateLimit, RateLimitChoice},
     role::Role,
     token::{HiddenColumns, TokenStatus},
 };
@@ -55,6 +57,9 @@ pub struct WorkspaceSettings {
     /// The IP allowlist new tokens get when their maker gives none (empty: any address).
     #[serde(default)]
     pub default_allowed_ips: Vec<String>,
+    /// The rate limit new tokens get when their maker gives none (None: no limit).
+    #[serde(default)]
+    pub default_rate_limit: Option<RateLimit>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +224,12 @@ pub struct TokenView {
     /// The addresses and ranges it may be used from; empty: any address.
     #[serde(default)]
     pub allowed_ips: Vec<String>,
+    /// How often it may be used (None: no limit).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// Set once it was reported as leaked: disabled for good.
+    #[serde(default)]
+    pub leak: Option<Leak>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +247,9 @@ pub struct TokensPage {
     /// The IP allowlist the create dialog starts with: the workspace's default.
     #[serde(default)]
     pub default_allowed_ips: Vec<String>,
+    /// The rate limit the create dialog starts with: the workspace's default.
+    #[serde(default)]
+    pub default_rate_limit: Option<RateLimit>,
     pub hidden_columns: HiddenColumns,
     pub tokens: Vec<TokenView>,
     /// The server's clock when the page was read, for status and relative times.
@@ -271,6 +285,9 @@ pub struct TokenInput {
     /// Left out: any address.
     #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
+    /// Its rate limit; left out: the workspace's default (an edit: unchanged).
+    #[serde(default)]
+    pub rate_limit: RateLimitChoice,
 }
 
 /// A token just created: the only time its secret is sent.
@@ -315,6 +332,12 @@ pub struct PersonalTokenView {
     /// The addresses and ranges it may be used from; empty: any address.
     #[serde(default)]
     pub allowed_ips: Vec<String>,
+    /// How often it may be used (None: no limit).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// Set once it was reported as leaked: disabled for good.
+    #[serde(default)]
+    pub leak: Option<Leak>,
 }
 
 /// What making or editing a personal token asks for.
@@ -328,6 +351,9 @@ pub struct PersonalTokenInput {
     /// Left out: any address for a new token, the list it has for an edit.
     #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
+    /// Its rate limit (None: no limit; a workspace's default does not apply).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// One workspace asked for a personal token.

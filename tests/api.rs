@@ -959,7 +959,7 @@ mod cache {
             tokens::update(&support::acting(db, &keys(), &world.owner, &meta, now_ms()), ws, id, tokens::TokenPatch { enabled: Some(true), ..Default::default() }).await.unwrap();
             assert_eq!(self_label(&server, &secret).await, (StatusCode::OK, json!("deploy")));
 
-            let input = TokenInput { label: "deploy-2".into(), scope: Role::Viewer, permissions: None, expires_at: None, allowed_ips: None };
+            let input = TokenInput { label: "deploy-2".into(), scope: Role::Viewer, permissions: None, expires_at: None, allowed_ips: None, rate_limit: Default::default() };
             tokens::update(&support::acting(db, &keys(), &world.owner, &meta, now_ms()), ws, id, input.into()).await.unwrap();
             let (status, body) = server.get("/access-token", &secret).await;
             assert_eq!(status, StatusCode::OK);

@@ -227,6 +227,7 @@ mod api_on_the_binary {
             permissions: None,
             expires_at: None,
             allowed_ips: None,
+            rate_limit: Default::default(),
         };
         let created = tokens::create(
             &support::acting(&test.db, &keys, &session.user, &meta, now_ms()),

@@ -2,21 +2,16 @@
 //! addresses (IPv4, IPv6, IPv4-mapped, through a trusted proxy) and refuses every other one
 //! with a 403 that says so — never which addresses it allows —, introspection answers
 //! `IP_NOT_ALLOWED` for an address the caller names, refused attempts are kept beside the
-//! token's requests, and bad lists are refused with nothing changed.
+//! token's requests, and bad lists are refused with nothing changed. A token's rate limit
+//! is announced on every answer (the IETF draft's RateLimit-Policy and RateLimit fields),
+//! refused past its quota with 429 and Retry-After — even to parallel requests —, and
+//! answered `RATE_LIMITED` by introspection.
 
 mod support;
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use tessera::{
-    domain::role::Role,
-    server::{
-        config::Config,
-        services::{RequestMeta, now_ms},
-        state::AppState,
-        store::Db,
-    },
-};
+use tessera::server::{state::AppState, store::Db};
 use uuid::Uuid;
 
 /// The site on a random port, trusting X-Forwarded-For from loopback (so each call says
@@ -31,23 +26,16 @@ struct Site {
 
 impl Site {
     async fn start(db: &Db) -> Site {
-        let config = Config::from_sources("Leptos.toml", "", |var| {
+        let site = support::site(db, |var| {
             (var == "TESSERA_TRUSTED_PROXIES").then(|| "127.0.0.1".to_owned())
         })
-        .unwrap();
-        let state = AppState::new(config, db.clone(), support::api_keys());
-        let served = support::serve(state.clone()).await;
-        let meta = RequestMeta::default();
-        let (owner, workspace) =
-            support::set_up(db, &support::api_keys(), "Olive", &meta, now_ms()).await;
-        let by = support::acting(db, &support::api_keys(), &owner, &meta, now_ms());
-        let (_, secret) = support::mint(&by, workspace, "admin", Role::Owner, None, None).await;
+        .await;
         Site {
-            api: format!("http://{}/api/v1", served.addr),
-            state,
-            workspace,
-            owner: secret,
-            _served: served,
+            api: format!("http://{}/api/v1", site.served.addr),
+            state: site.state,
+            workspace: site.workspace,
+            owner: site.secret,
+            _served: site.served,
         }
     }
 
@@ -106,6 +94,53 @@ impl Site {
         let path = format!("/workspaces/{}/tokens/{id}", self.workspace);
         let (status, _, body) = self
             .call(Method::PATCH, &path, &self.owner, None, Some(body))
+            .await;
+        (status, body)
+    }
+}
+
+/// What an answer said of a token's rate limit: its status, `RateLimit-Policy`,
+/// `RateLimit` and `Retry-After`.
+struct Limited {
+    status: StatusCode,
+    policy: Option<String>,
+    left: Option<String>,
+    retry_after: Option<u64>,
+    body: Value,
+}
+
+impl Site {
+    async fn limited(&self, token: &str) -> Limited {
+        let response = Client::new()
+            .get(format!("{}/access-token", self.api))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (policy, left) = (header("ratelimit-policy"), header("ratelimit"));
+        let retry_after = header("retry-after").map(|v| v.parse().unwrap());
+        let status = response.status();
+        let body = response.json().await.unwrap_or(Value::Null);
+        Limited {
+            status,
+            policy,
+            left,
+            retry_after,
+            body,
+        }
+    }
+
+    async fn create_limited(&self, label: &str, limit: Value) -> (StatusCode, Value) {
+        let body = json!({"label": label, "scope": "viewer", "rate_limit": limit});
+        let path = format!("/workspaces/{}/tokens", self.workspace);
+        let (status, _, body) = self
+            .call(Method::POST, &path, &self.owner, None, Some(body))
             .await;
         (status, body)
     }
@@ -274,6 +309,126 @@ on_both_engines! {
         assert_eq!((status, cleared["default_allowed_ips"].clone()), (StatusCode::OK, json!([])));
         let (_, after) = site.create("after", Value::Null).await;
         assert_eq!(after["token"]["allowed_ips"], json!([]));
+        test.remove().await;
+    }
+
+    async fn a_rate_limit_is_announced_on_every_answer_and_refuses_past_its_quota(test: TestDb) {
+        let db = &test.db;
+        let site = Site::start(db).await;
+        let (status, made) = site.create_limited("ci", json!({"requests": 3, "window_seconds": 60})).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        assert_eq!(made["token"]["rate_limit"], json!({"requests": 3, "window_seconds": 60}));
+        let (id, secret) = (made["token"]["id"].as_str().unwrap().to_owned(), made["secret"].as_str().unwrap().to_owned());
+
+        // A burst of the quota, each answer saying what is left; a request frees every 20 s.
+        for left in [2, 1, 0] {
+            let answer = site.limited(&secret).await;
+            assert_eq!(answer.status, StatusCode::OK);
+            assert_eq!(answer.policy.as_deref(), Some("\"token\";q=3;w=60"));
+            assert_eq!(answer.left, Some(format!("\"token\";r={left};t=20")));
+            assert_eq!(answer.retry_after, None);
+        }
+        let refused = site.limited(&secret).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        let wait = refused.retry_after.expect("Retry-After");
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert_eq!(refused.left, Some(format!("\"token\";r=0;t={wait}")));
+        assert_eq!(refused.policy.as_deref(), Some("\"token\";q=3;w=60"));
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.contains("over its rate limit of 3 per minute") && detail.contains("Try again in"), "{detail}");
+        assert_eq!(refused.body["status"], 429);
+
+        // Another token has its own quota, and one without a limit says nothing of limits.
+        let open = site.limited(&site.owner).await;
+        assert_eq!((open.status, open.policy, open.left), (StatusCode::OK, None, None));
+
+        // Introspection counts as a use: nothing left, RATE_LIMITED.
+        let (_, _, answer) = site.call(Method::POST, "/introspect", &site.owner, None, Some(json!({"token": secret}))).await;
+        assert_eq!((answer["active"].clone(), answer["reason"].clone()), (json!(false), json!("RATE_LIMITED")), "{answer}");
+        assert_eq!(answer["rate_limit"]["remaining"], 0, "{answer}");
+
+        // The refused requests are kept for the API access audit; the served ones counted.
+        site.state.last_used.flush(db).await.unwrap();
+        let kept = db.token_requests(id.parse().unwrap()).await.unwrap();
+        assert_eq!(kept.iter().filter(|r| r.refused.as_deref() == Some("rate_limited")).count(), 1, "{kept:?}");
+        assert_eq!(kept.iter().filter(|r| r.refused.is_none()).count(), 3, "{kept:?}");
+
+        // A new limit applies from the very next request, with a fresh quota.
+        let (status, changed) = site.patch(&id, json!({"rate_limit": {"requests": 100, "window_seconds": 3600}})).await;
+        assert_eq!((status, changed["rate_limit"].clone()), (StatusCode::OK, json!({"requests": 100, "window_seconds": 3600})));
+        let answer = site.limited(&secret).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.policy.as_deref(), Some("\"token\";q=100;w=3600"));
+        assert_eq!(answer.left, Some("\"token\";r=99;t=36".to_owned()));
+        let (_, _, answer) = site.call(Method::POST, "/introspect", &site.owner, None, Some(json!({"token": secret}))).await;
+        assert_eq!(answer["reason"], "VALID");
+        assert_eq!(answer["rate_limit"], json!({"requests": 100, "window_seconds": 3600, "remaining": 98, "reset_seconds": 36}));
+        let events = db.audit_events(site.workspace, 1).await.unwrap();
+        assert!(events[0].changes.as_deref().unwrap_or_default().contains("rate_limit"), "{:?}", events[0]);
+
+        // Removed: no fields, no refusals.
+        let (status, changed) = site.patch(&id, json!({"rate_limit": null})).await;
+        assert_eq!((status, changed["rate_limit"].clone()), (StatusCode::OK, Value::Null));
+        let answer = site.limited(&secret).await;
+        assert_eq!((answer.status, answer.policy, answer.left), (StatusCode::OK, None, None));
+        test.remove().await;
+    }
+
+    async fn parallel_requests_get_exactly_the_quota(test: TestDb) {
+        let db = &test.db;
+        let site = Site::start(db).await;
+        let (_, made) = site.create_limited("burst", json!({"requests": 5, "window_seconds": 86400})).await;
+        let secret = made["secret"].as_str().unwrap();
+        let answers = futures_util::future::join_all((0..24).map(|_| site.limited(secret))).await;
+        let served = answers.iter().filter(|a| a.status == StatusCode::OK).count();
+        let refused = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).count();
+        assert_eq!((served, refused), (5, 19));
+        assert!(answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).all(|a| a.retry_after.is_some_and(|s| s > 3600)));
+        test.remove().await;
+    }
+
+    async fn bad_rate_limits_are_refused_and_a_workspace_default_applies_to_new_tokens(test: TestDb) {
+        let db = &test.db;
+        let site = Site::start(db).await;
+        for (bad, says) in [
+            (json!({"requests": 0, "window_seconds": 60}), "from 1 to 1000000 requests"),
+            (json!({"requests": 2000000, "window_seconds": 60}), "(2000000 was asked)"),
+            (json!({"requests": 10, "window_seconds": 0}), "from 1 to 86400 seconds"),
+            (json!({"requests": 10, "window_seconds": 90000}), "90000 was asked"),
+        ] {
+            let (status, problem) = site.create_limited("bad", bad.clone()).await;
+            assert_eq!((status, field_of(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, "rate_limit"), "{bad}: {problem}");
+            assert!(problem.to_string().contains(says), "{bad}: {problem}");
+        }
+        let (status, problem) = site.create_limited("bad", json!({"requests": 10, "per": "minute"})).await;
+        assert!(status.is_client_error(), "{problem}");
+        let tokens = format!("/workspaces/{}/tokens", site.workspace);
+        let (_, _, listed) = site.call(Method::GET, &tokens, &site.owner, None, None).await;
+        assert_eq!(listed["total"], 1, "nothing made: {listed}");
+
+        let settings = format!("/workspaces/{}", site.workspace);
+        let patch = |body: Value| site.call(Method::PATCH, &settings, &site.owner, None, Some(body));
+        let (status, _, problem) = patch(json!({"default_rate_limit": {"requests": 0, "window_seconds": 60}})).await;
+        assert_eq!((status, field_of(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, "default_rate_limit"), "{problem}");
+        let (status, _, set) = patch(json!({"default_rate_limit": {"requests": 600, "window_seconds": 60}})).await;
+        assert_eq!((status, set["default_rate_limit"].clone()), (StatusCode::OK, json!({"requests": 600, "window_seconds": 60})), "{set}");
+        let events = db.audit_events(site.workspace, 1).await.unwrap();
+        assert_eq!(events[0].action, "workspace.settings_changed");
+        assert!(events[0].changes.as_deref().unwrap_or_default().contains("default_rate_limit"));
+
+        // Left out: the default; null: none; given: that one.
+        let (_, defaulted) = site.create("defaulted", Value::Null).await;
+        assert_eq!(defaulted["token"]["rate_limit"], json!({"requests": 600, "window_seconds": 60}));
+        let answer = site.limited(defaulted["secret"].as_str().unwrap()).await;
+        assert_eq!(answer.policy.as_deref(), Some("\"token\";q=600;w=60"));
+        let (_, open) = site.create_limited("open", Value::Null).await;
+        assert_eq!(open["token"]["rate_limit"], Value::Null);
+        let (_, chosen) = site.create_limited("chosen", json!({"requests": 5, "window_seconds": 1})).await;
+        assert_eq!(chosen["token"]["rate_limit"], json!({"requests": 5, "window_seconds": 1}));
+        let (status, _, cleared) = patch(json!({"default_rate_limit": null})).await;
+        assert_eq!((status, cleared["default_rate_limit"].clone()), (StatusCode::OK, Value::Null));
+        let (_, after) = site.create("after", Value::Null).await;
+        assert_eq!(after["token"]["rate_limit"], Value::Null);
         test.remove().await;
     }
 }

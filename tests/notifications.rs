@@ -4,18 +4,14 @@
 
 mod support;
 
-use std::{
-    io,
-    net::TcpListener,
-    sync::{Arc, Mutex},
-};
+use std::net::TcpListener;
 
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use support::smtp::{relay, smtp_sink, take};
 use tessera::{
     domain::{error::AppError, role::Role},
     model::{CurrentUser, TokenInput},
     server::{
-        config::{SecretKey, Smtp, SmtpTls},
+        config::SecretKey,
         jobs::mail::{Delivered, Mailer},
         secrets::Keys,
         services::{RequestMeta, notifications, tokens, workspaces},
@@ -26,91 +22,6 @@ use uuid::Uuid;
 
 const NOW: i64 = 1_795_000_000_000;
 const DAY: i64 = 86_400_000;
-
-/// A message as the SMTP server received it.
-#[derive(Clone, Debug, Default)]
-struct Received {
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-impl Received {
-    fn subject(&self) -> String {
-        let message = mail_parser::MessageParser::default()
-            .parse(&self.data)
-            .expect("a message");
-        message.subject().unwrap_or_default().to_owned()
-    }
-    fn body(&self) -> String {
-        let message = mail_parser::MessageParser::default()
-            .parse(&self.data)
-            .expect("a message");
-        message.body_text(0).unwrap_or_default().into_owned()
-    }
-    fn from(&self) -> String {
-        String::from_utf8_lossy(&self.data)
-            .lines()
-            .find_map(|line| line.strip_prefix("From: ").map(str::to_owned))
-            .unwrap_or_default()
-    }
-}
-
-/// Collects what each SMTP session delivers.
-#[derive(Clone, Default)]
-struct Sink {
-    inbox: Arc<Mutex<Vec<Received>>>,
-    current: Received,
-}
-
-impl Handler for Sink {
-    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.current = Received {
-            to: to.to_vec(),
-            data: Vec::new(),
-        };
-        response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.current.data.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        self.inbox
-            .lock()
-            .unwrap()
-            .push(std::mem::take(&mut self.current));
-        response::OK
-    }
-}
-
-/// An SMTP server on a free loopback port, for the life of the test process.
-fn smtp_sink() -> (u16, Arc<Mutex<Vec<Received>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let sink = Sink::default();
-    let inbox = sink.inbox.clone();
-    let mut server = Server::new(sink);
-    server
-        .with_name("sink.test")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve().map_err(|error| error.to_string());
-    });
-    (port, inbox)
-}
-
-fn relay(port: u16) -> Mailer {
-    Mailer::new(Some(&Smtp {
-        host: "127.0.0.1".into(),
-        port,
-        tls: SmtpTls::None,
-        credentials: None,
-        from: "Tessera <tessera@example.com>".into(),
-    }))
-    .unwrap()
-}
 
 fn keys() -> Keys {
     Keys::derive(&SecretKey([9; 32]))
@@ -165,20 +76,8 @@ fn token(label: &str, scope: Role, expires_at: Option<i64>) -> TokenInput {
         permissions: None,
         expires_at,
         allowed_ips: None,
+        rate_limit: Default::default(),
     }
-}
-
-/// Waits (briefly) until the sink holds `count` messages, then takes them.
-async fn take(inbox: &Arc<Mutex<Vec<Received>>>, count: usize) -> Vec<Received> {
-    for _ in 0..200 {
-        if inbox.lock().unwrap().len() >= count {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    let taken: Vec<_> = inbox.lock().unwrap().drain(..).collect();
-    assert_eq!(taken.len(), count, "{taken:#?}");
-    taken
 }
 
 on_both_engines! {

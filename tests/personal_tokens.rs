@@ -91,6 +91,7 @@ async fn adas_token(db: &Db, p: &People) -> (Uuid, String) {
             grant(p.beta, Role::TeamMember),
         ],
         allowed_ips: None,
+        rate_limit: Default::default(),
     };
     let made = personal_tokens::create(&person(db, &p.ada), input)
         .await
@@ -186,7 +187,7 @@ on_both_engines! {
             label: "asked".into(),
             expires_at: None,
             workspaces,
-            allowed_ips: None,
+            allowed_ips: None, rate_limit: Default::default(),
         };
         let refused = |input| async { field(personal_tokens::create(&ada, input).await.unwrap_err()) };
         assert_eq!(refused(ask(vec![])).await, "workspaces");
@@ -394,7 +395,7 @@ on_both_engines! {
             label: "vpn only".into(),
             expires_at: None,
             workspaces: vec![grant(p.acme, Role::Viewer), grant(p.beta, Role::Viewer)],
-            allowed_ips: Some(vec!["203.0.113.0/24".into()]),
+            allowed_ips: Some(vec!["203.0.113.0/24".into()]), rate_limit: Default::default(),
         };
         let made = personal_tokens::create(&ada, input.clone()).await.unwrap();
         assert_eq!(made.token.allowed_ips, ["203.0.113.0/24"]);
@@ -456,7 +457,7 @@ on_both_engines! {
         assert_eq!(site.get(&acme, &secret).await.0, StatusCode::OK);
 
         // A second token, denied: Acme is taken from it.
-        let input = PersonalTokenInput { label: "desk".into(), expires_at: None, workspaces: vec![grant(p.acme, Role::Viewer)], allowed_ips: None };
+        let input = PersonalTokenInput { label: "desk".into(), expires_at: None, workspaces: vec![grant(p.acme, Role::Viewer)], allowed_ips: None, rate_limit: Default::default() };
         let desk = personal_tokens::create(&person(db, &p.ada), input).await.unwrap();
         let deny = format!("{acme}/personal-tokens/{}/deny", desk.token.id);
         assert_eq!(site.call(Method::POST, &deny, &owners, None).await.0, StatusCode::NO_CONTENT);
@@ -520,7 +521,7 @@ on_both_engines! {
             } else {
                 support::join(&owner, ws, &email, role.label(), role).await.0
             };
-            let input = PersonalTokenInput { label: "own".into(), expires_at: None, workspaces: vec![grant(ws, role)], allowed_ips: None };
+            let input = PersonalTokenInput { label: "own".into(), expires_at: None, workspaces: vec![grant(ws, role)], allowed_ips: None, rate_limit: Default::default() };
             let own = personal_tokens::create(&person(db, &member), input).await.unwrap();
             let (_, workspace_token) = support::mint(&owner, ws, &format!("{role:?} scope"), role, None, None).await;
             let expected = answers(workspace_token, format!("{role:?} ws")).await;

@@ -98,6 +98,7 @@ fn input(label: &str, scope: Role) -> TokenInput {
         scope,
         expires_at: None,
         allowed_ips: None,
+        rate_limit: Default::default(),
     }
 }
 
@@ -404,7 +405,7 @@ on_both_engines! {
         let created = tokens::create(&support::acting(db, &keys, &world.owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "  CI deploy ".into(), scope: Role::TeamMember, expires_at: Some(NOW + 3 * DAY),
-            allowed_ips: None,
+            allowed_ips: None, rate_limit: Default::default(),
         }).await.unwrap();
         let secret = TokenSecret::parse(&created.secret).expect("a well-formed token");
         assert_eq!(created.token.label, "CI deploy");
@@ -455,7 +456,7 @@ on_both_engines! {
         let past = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "old".into(), scope: Role::Viewer, expires_at: Some(NOW - 1),
-            allowed_ips: None,
+            allowed_ips: None, rate_limit: Default::default(),
         }).await.unwrap_err();
         assert_eq!(past.field(), Some("expires_at"));
         let page = token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), NOW), ws).await.unwrap();
@@ -481,7 +482,7 @@ on_both_engines! {
         let soon = tokens::create(&support::acting(db, &keys, owner, &meta(), NOW), ws, TokenInput {
             permissions: None,
             label: "soon".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
-            allowed_ips: None,
+            allowed_ips: None, rate_limit: Default::default(),
         }).await.unwrap();
         let later = NOW + 2 * DAY;
         let page = token_views::page(&support::acting(db, &keys, owner, &RequestMeta::default(), later), ws).await.unwrap();
@@ -492,7 +493,7 @@ on_both_engines! {
         let edited = tokens::update(&support::acting(db, &keys, owner, &meta(), later), ws, soon.token.id, TokenInput {
             permissions: None,
             label: "soon (old)".into(), scope: Role::Viewer, expires_at: Some(NOW + DAY),
-            allowed_ips: None,
+            allowed_ips: None, rate_limit: Default::default(),
         }.into()).await.unwrap();
         assert_eq!(edited.status, TokenStatus::Expired);
         let disabled = tokens::update(&support::acting(db, &keys, owner, &meta(), NOW), ws, soon.token.id, tokens::TokenPatch { enabled: Some(false), ..Default::default() }).await.unwrap();

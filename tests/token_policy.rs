@@ -251,7 +251,7 @@ on_both_engines! {
         let a = acme(db).await;
         let (kept_id, _) = support::mint(&acting(db, &a.owner), a.ws, "kept", Role::Viewer, None, None).await;
         assert_eq!(a.patch(&a.owners, json!({"secret_shown_once": true})).await.0, StatusCode::OK);
-        let input = TokenInput { label: "once".into(), scope: Role::Viewer, permissions: None, expires_at: None, allowed_ips: None };
+        let input = TokenInput { label: "once".into(), scope: Role::Viewer, permissions: None, expires_at: None, allowed_ips: None, rate_limit: Default::default() };
         let by = acting(db, &a.owner);
         let made = tokens::create(&by, a.ws, input).await.unwrap();
         assert!(!made.token.may_copy, "no Copy button");

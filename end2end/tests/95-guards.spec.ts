@@ -52,7 +52,7 @@ test("an allowlist admits 127.0.0.1 and its range, refuses other addresses, and 
 test("the Settings page's allowlist for new tokens fills the create dialog", async ({ page }) => {
   await openTokens(page, OWNER.email, OWNER.password);
   await page.getByRole("link", { name: "Settings" }).click();
-  const section = page.getByRole("region", { name: "IP allowlist for new tokens" });
+  const section = page.getByRole("region", { name: "Guards for new tokens" });
   await section.getByLabel("Allowed IP addresses").fill("::/0");
   await section.getByRole("button", { name: "Save allowlist" }).click();
   await expect(section.locator("[data-field-error=default_allowed_ips]")).toContainText("Leave the list empty");
@@ -76,4 +76,68 @@ test("the Settings page's allowlist for new tokens fills the create dialog", asy
   await section.getByLabel("Allowed IP addresses").fill("");
   await section.getByRole("button", { name: "Save allowlist" }).click();
   await expect(page.getByTestId("toast").last()).toContainText("New tokens may be used from any address.");
+});
+
+test("a rate limit set in the dialog is announced and refuses past its quota", async ({ page }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New access token" });
+  await dialog.getByLabel("Label").fill("metered");
+  const limit = dialog.getByRole("group", { name: "Rate limit (optional)" });
+  await limit.getByLabel("Requests allowed").fill("0");
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  await expect(dialog.locator("[data-field-error=rate_limit]")).toContainText("from 1 to 1000000 requests");
+  await limit.getByLabel("Requests allowed").fill("2");
+  await limit.getByLabel("Per").selectOption({ label: "per hour" });
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(row(page, "metered").getByTestId("rate-limited")).toHaveText("At most 2 per hour");
+
+  const first = await call(page.request, secret);
+  expect(first.status()).toBe(200);
+  expect(first.headers()["ratelimit-policy"]).toBe('"token";q=2;w=3600');
+  expect(first.headers()["ratelimit"]).toBe('"token";r=1;t=1800');
+  expect((await call(page.request, secret)).status()).toBe(200);
+  const refused = await call(page.request, secret);
+  expect(refused.status()).toBe(429);
+  expect(Number(refused.headers()["retry-after"])).toBeGreaterThan(0);
+  expect((await refused.json()).detail).toContain("over its rate limit of 2 per hour");
+
+  // The edit dialog shows the limit; emptied, the token is unlimited again.
+  await row(page, "metered").getByRole("button", { name: "Edit metered" }).click();
+  const edit = page.getByRole("dialog", { name: "Edit “metered”" });
+  await expect(edit.getByLabel("Requests allowed")).toHaveValue("2");
+  await edit.getByLabel("Requests allowed").fill("");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toBeHidden();
+  await expect(row(page, "metered").getByTestId("rate-limited")).toHaveCount(0);
+  const open = await call(page.request, secret);
+  expect(open.status()).toBe(200);
+  expect(open.headers()["ratelimit"]).toBeUndefined();
+});
+
+test("a token reported as leaked turns its row into 'Reported as leaked', for good", async ({ page }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New access token" });
+  await dialog.getByLabel("Label").fill("pasted-in-a-gist");
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  expect((await call(page.request, secret)).status()).toBe(200);
+
+  // Anyone who finds it may report it, without signing in: always 202.
+  const report = await page.request.post("/api/v1/credentials/revoke", {
+    data: { credentials: [secret] },
+    headers: { "X-Forwarded-For": "198.51.100.77" },
+  });
+  expect(report.status()).toBe(202);
+  await expect.poll(async () => (await call(page.request, secret)).status()).toBe(401);
+
+  await page.reload();
+  const leaked = row(page, "pasted-in-a-gist").getByTestId("leaked");
+  await expect(leaked).toHaveText("Reported as leaked by a public report");
+  await expect(row(page, "pasted-in-a-gist").getByRole("button", { name: /^Enable/ })).toHaveCount(0);
+  await expect(row(page, "pasted-in-a-gist").getByRole("button", { name: /^Rotate/ })).toHaveCount(1);
 });

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::error::AppError;
 
 /// Every action the audit log records, with how the UI names it.
-pub const ACTIONS: [(&str, &str); 38] = [
+pub const ACTIONS: [(&str, &str); 39] = [
     ("token.created", "Token created"),
     ("token.edited", "Token edited"),
     ("token.disabled", "Token disabled"),
@@ -14,6 +14,7 @@ pub const ACTIONS: [(&str, &str); 38] = [
     ("token.deleted", "Token deleted"),
     ("token.copied", "Token copied"),
     ("token.revoked", "Token revoked itself"),
+    ("token.reported_leaked", "Token reported as leaked"),
     ("token.bulk_disabled", "Tokens disabled in bulk"),
     ("token.bulk_deleted", "Tokens deleted in bulk"),
     ("token.rotated", "Token rotated"),

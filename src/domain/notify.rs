@@ -99,6 +99,34 @@ pub fn token_changed(
     }
 }
 
+/// A token reported as leaked, to its creator and the workspace's Owners.
+pub struct Leaked<'a> {
+    pub workspace: &'a str,
+    pub label: &'a str,
+    pub source: &'a str,
+    pub location: Option<&'a str>,
+    pub reporter_ip: Option<&'a str>,
+    pub at: i64,
+}
+
+pub fn token_leaked(leak: &Leaked<'_>) -> Notice {
+    Notice {
+        subject: format!(
+            "[Tessera] Access token “{}” in {} was reported as leaked and disabled",
+            leak.label, leak.workspace
+        ),
+        body: format!(
+            "The access token “{label}” in the workspace {workspace} was reported as leaked by {source}{origin} at {when},              and Tessera disabled it at once.\n\n             Found at: {location}\n\n             Its secret is known outside, so it cannot be enabled again. If it is still needed, rotate it              (Access tokens page, \"Rotate\": a new secret, the same label, scope and permissions) and put the new              secret where the old one was used; then remove the old secret from wherever it was found and review              the token's requests in the API access audit.\n\n             You receive this because you created the token or are an Owner of {workspace}.\n",
+            label = leak.label,
+            workspace = leak.workspace,
+            source = leak.source,
+            origin = origin(leak.reporter_ip),
+            when = utc(leak.at),
+            location = leak.location.unwrap_or("not said"),
+        ),
+    }
+}
+
 /// To a token's creator, before the token expires.
 pub fn expiry_reminder(workspace: &str, label: &str, days: i64, expires_at: i64) -> Notice {
     let when = if days == 1 {

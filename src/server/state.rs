@@ -5,7 +5,13 @@ use std::{ops::Deref, sync::Arc};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::{config::Config, jobs::last_used::LastUsed, secrets::Keys, store::Db};
+use super::{
+    config::Config,
+    jobs::last_used::LastUsed,
+    secrets::Keys,
+    services::rate_limits::{AddressLimits, TokenLimits},
+    store::Db,
+};
 
 /// A handle on the shared state: cloned for every request that extracts it, so it is one
 /// reference count, not a copy of the options it holds.
@@ -19,6 +25,10 @@ pub struct Shared {
     pub db: Db,
     pub keys: Keys,
     pub last_used: Arc<LastUsed>,
+    /// Tokens' rate limits, in this instance's memory.
+    pub token_limits: TokenLimits,
+    /// Leak reports per client address, in this instance's memory.
+    pub leak_reports: AddressLimits,
 }
 
 impl AppState {
@@ -29,12 +39,15 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.site_addr)
             .build();
+        let leak_reports = AddressLimits::per_hour(config.leak_reports_per_hour);
         AppState(Arc::new(Shared {
             leptos_options,
             config,
             db,
             keys,
             last_used: Arc::new(LastUsed::default()),
+            token_limits: TokenLimits::default(),
+            leak_reports,
         }))
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod smtp;
+
 use tessera::{
     model::CurrentUser,
     server::{
@@ -291,6 +293,7 @@ pub async fn mint(
         permissions: permissions.map(|p| p.iter().copied().collect()),
         expires_at,
         allowed_ips: None,
+        rate_limit: Default::default(),
     };
     let created = tessera::server::services::tokens::create(by, workspace, input)
         .await
@@ -382,7 +385,7 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
 }
 
 /// The newest migration.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Applies the migrations up to `version` only, as a database last started by an older
 /// Tessera would have them.
@@ -460,5 +463,34 @@ impl ApiServer {
     pub async fn get(&self, path: &str, token: &str) -> (reqwest::StatusCode, serde_json::Value) {
         let (status, _, body) = self.call(reqwest::Method::GET, path, token, None).await;
         (status, body)
+    }
+}
+
+/// A site served over HTTP with its configuration read as from `env` (the file left
+/// empty), and Olive, Owner of Acme, with an Owner-scoped token of Acme.
+pub struct Site {
+    pub state: AppState,
+    pub served: Served,
+    pub owner: CurrentUser,
+    pub workspace: uuid::Uuid,
+    /// The Owner-scoped token's secret.
+    pub secret: String,
+}
+
+pub async fn site(db: &Db, env: impl Fn(&str) -> Option<String>) -> Site {
+    use tessera::{domain::role::Role, server::services::now_ms};
+    let config = Config::from_sources("Leptos.toml", "", env).unwrap();
+    let state = AppState::new(config, db.clone(), api_keys());
+    let served = serve(state.clone()).await;
+    let meta = RequestMeta::default();
+    let (owner, workspace) = set_up(db, &api_keys(), "Olive", &meta, now_ms()).await;
+    let by = acting(db, &api_keys(), &owner, &meta, now_ms());
+    let (_, secret) = mint(&by, workspace, "admin", Role::Owner, None, None).await;
+    Site {
+        state,
+        served,
+        owner,
+        workspace,
+        secret,
     }
 }

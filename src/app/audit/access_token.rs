@@ -169,6 +169,7 @@ fn RequestRow(request: TokenRequestView, now: i64) -> impl IntoView {
     // A refused attempt stands out, and says why.
     let refused = request.refused.as_deref().map(|reason| match reason {
         "ip_not_allowed" => "Refused: address not allowed",
+        "rate_limited" => "Refused: over its rate limit",
         _ => "Refused",
     });
     view! {

@@ -42,7 +42,7 @@ pub fn CreatePersonalDialog(
         let asked = asked.clone();
         async move {
             let expires_at = expiry_ms(&asked.expiry)?;
-            let created = create_personal_token(asked.input(expires_at)).await?;
+            let created = create_personal_token(asked.input(expires_at)?).await?;
             on_created.run(created.token.clone());
             Ok::<_, AppError>(created)
         }
@@ -81,7 +81,7 @@ pub fn EditPersonalDialog(
         let opened_with = opened_with.clone();
         async move {
             let expires_at = edited_expiry(&asked.expiry, &opened_with, stored)?;
-            let saved = edit_personal_token(token_id, asked.input(expires_at)).await?;
+            let saved = edit_personal_token(token_id, asked.input(expires_at)?).await?;
             on_saved.run(saved.clone());
             Ok::<_, AppError>(saved)
         }

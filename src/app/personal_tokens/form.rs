@@ -1,7 +1,7 @@
 //! The one form that makes and edits a personal token: its label and expiry, for each of
 //! the person's workspaces whether the token may act there, with a scope no higher than
-//! their role there and, if they like, fewer permissions, and the addresses it may be used
-//! from.
+//! their role there and, if they like, fewer permissions, the addresses it may be used
+//! from and its rate limit.
 
 use leptos::prelude::*;
 
@@ -9,7 +9,8 @@ use crate::{
     app::{
         frame::widgets::{FieldError, FormButtons, FormError, LABEL},
         tokens::fields::{
-            AllowedIpsField, ExpiryField, LabelField, PermissionsField, ScopeField, typed_entries,
+            AllowedIpsField, ExpiryField, LabelField, PermissionsField, RateFields, RateLimitField,
+            ScopeField, typed_entries,
         },
     },
     domain::{api_permission::PermissionSet, error::AppError, role::Role},
@@ -36,6 +37,7 @@ pub struct PersonalDraft {
     grants: Vec<GrantDraft>,
     /// The allowed addresses as typed.
     allowed_ips: RwSignal<String>,
+    rate: RateFields,
 }
 
 /// What the form asks for when sent, its expiry still the date as typed.
@@ -45,17 +47,21 @@ pub struct Asked {
     pub expiry: String,
     pub workspaces: Vec<GrantInput>,
     pub allowed_ips: Vec<String>,
+    /// The rate limit's requests as typed and its window.
+    pub rate_requests: String,
+    pub rate_window: u32,
 }
 
 impl Asked {
     /// The token asked for, its expiry read from the date by the dialog.
-    pub fn input(self, expires_at: Option<i64>) -> PersonalTokenInput {
-        PersonalTokenInput {
+    pub fn input(self, expires_at: Option<i64>) -> Result<PersonalTokenInput, AppError> {
+        Ok(PersonalTokenInput {
+            rate_limit: RateFields::typed(&self.rate_requests, self.rate_window, "rate_limit")?,
             label: self.label,
             expires_at,
             workspaces: self.workspaces,
             allowed_ips: Some(self.allowed_ips),
-        }
+        })
     }
 }
 
@@ -76,6 +82,7 @@ impl PersonalDraft {
                 })
                 .collect(),
             allowed_ips: RwSignal::new(String::new()),
+            rate: RateFields::new(None),
         }
     }
 
@@ -89,6 +96,7 @@ impl PersonalDraft {
         draft.label.set(token.label.clone());
         draft.expiry.set(expiry);
         draft.allowed_ips.set(token.allowed_ips.join("\n"));
+        draft.rate = RateFields::new(token.rate_limit);
         for part in &mut draft.grants {
             let role = part.workspace.role;
             if let Some(grant) = token
@@ -120,6 +128,8 @@ impl PersonalDraft {
                 })
                 .collect(),
             allowed_ips: typed_entries(&self.allowed_ips.get()),
+            rate_requests: self.rate.requests.get(),
+            rate_window: self.rate.window.get(),
         }
     }
 }
@@ -136,7 +146,8 @@ pub fn PersonalTokenForm<O>(
 where
     O: Send + Sync + 'static,
 {
-    let (label, expiry, allowed_ips) = (draft.label, draft.expiry, draft.allowed_ips);
+    let (label, expiry, allowed_ips, rate) =
+        (draft.label, draft.expiry, draft.allowed_ips, draft.rate);
     let parts = draft
         .grants
         .iter()
@@ -168,6 +179,13 @@ where
                 field="allowed_ips"
                 title="Allowed IP addresses (optional)"
                 hint="Addresses or CIDR ranges, one a line, at most 32. Calls from anywhere else are refused, in every workspace. Leave empty to allow any address."
+            />
+            <RateLimitField
+                rate
+                error
+                field="rate_limit"
+                title="Rate limit (optional)"
+                hint="Requests allowed per window, over all its workspaces, in bursts of up to that many; over it the API answers 429. Leave empty for no limit."
             />
             <FormError error />
             <FormButtons on_close pending=action.pending() submit />

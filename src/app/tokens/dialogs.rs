@@ -41,6 +41,8 @@ pub fn CreateDialog(
     policy: TokenPolicy,
     /// The workspace's default IP allowlist, which the field starts with.
     default_allowed_ips: Vec<String>,
+    /// The workspace's default rate limit, which the field starts with.
+    default_rate_limit: Option<crate::domain::rate_limit::RateLimit>,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_created: Callback<TokenView>,
 ) -> impl IntoView {
@@ -51,12 +53,13 @@ pub fn CreateDialog(
         String::new(),
         None,
         &default_allowed_ips,
+        default_rate_limit,
     );
     let create = Action::new(move |draft: &Draft| {
         let draft = draft.clone();
         async move {
             let expires_at = expiry_ms(&draft.expiry)?;
-            let created = create_token(workspace_id, token_input(draft, expires_at)).await?;
+            let created = create_token(workspace_id, token_input(draft, expires_at)?).await?;
             on_created.run(created.token.clone());
             Ok::<_, AppError>(created)
         }
@@ -169,6 +172,7 @@ pub fn EditDialog(
         initial_date.clone(),
         token.permissions,
         &token.allowed_ips,
+        token.rate_limit,
     );
     let token_id = token.id;
     let original_expiry = token.expires_at;
@@ -177,7 +181,7 @@ pub fn EditDialog(
         let initial_date = initial_date.clone();
         async move {
             let expires_at = edited_expiry(&draft.expiry, &initial_date, original_expiry)?;
-            let saved = edit_token(workspace_id, token_id, token_input(draft, expires_at)).await?;
+            let saved = edit_token(workspace_id, token_id, token_input(draft, expires_at)?).await?;
             on_saved.run(saved.clone());
             Ok::<_, AppError>(saved)
         }

@@ -1,5 +1,5 @@
-//! The fields the create and edit dialogs share: label, scope, permissions, expiry and the
-//! addresses the token may be used from.
+//! The fields the create and edit dialogs share: label, scope, permissions, expiry, the
+//! addresses the token may be used from and its rate limit.
 
 use leptos::prelude::*;
 
@@ -8,6 +8,7 @@ use crate::{
     domain::{
         api_permission::{ApiPermission, PermissionSet, presets},
         error::AppError,
+        rate_limit::{RateLimit, RateLimitChoice, WINDOWS},
         role::Role,
         time::end_of_local_day,
         validation::LABEL_MAX,
@@ -24,6 +25,9 @@ pub struct Draft {
     pub permissions: Option<PermissionSet>,
     /// The allowed addresses, separated by commas, spaces or new lines (empty: any).
     pub allowed_ips: String,
+    /// The rate limit's requests as typed (empty: no limit) and its window in seconds.
+    pub rate_requests: String,
+    pub rate_window: u32,
 }
 
 /// The form's fields, one signal each.
@@ -34,6 +38,42 @@ pub struct Fields {
     pub expiry: RwSignal<String>,
     pub permissions: RwSignal<Option<PermissionSet>>,
     pub allowed_ips: RwSignal<String>,
+    pub rate: RateFields,
+}
+
+/// A rate limit as a form holds it: the requests as typed and the window's seconds.
+#[derive(Clone, Copy)]
+pub struct RateFields {
+    pub requests: RwSignal<String>,
+    pub window: RwSignal<u32>,
+}
+
+impl RateFields {
+    pub fn new(limit: Option<RateLimit>) -> RateFields {
+        RateFields {
+            requests: RwSignal::new(limit.map(|l| l.requests.to_string()).unwrap_or_default()),
+            window: RwSignal::new(limit.map_or(60, |l| l.window_seconds)),
+        }
+    }
+
+    /// The limit as typed: none when the requests are left empty. The server checks the
+    /// range (and says what is wrong).
+    pub fn typed(requests: &str, window: u32, field: &str) -> Result<Option<RateLimit>, AppError> {
+        let requests = requests.trim();
+        if requests.is_empty() {
+            return Ok(None);
+        }
+        let requests: u32 = requests.parse().map_err(|_| {
+            AppError::invalid(
+                field,
+                format!("Enter the requests allowed as a whole number from 1 to 1000000, or leave it empty for no limit (\u{201c}{requests}\u{201d} was typed)."),
+            )
+        })?;
+        Ok(Some(RateLimit {
+            requests,
+            window_seconds: window,
+        }))
+    }
 }
 
 impl Fields {
@@ -43,6 +83,7 @@ impl Fields {
         expiry: String,
         permissions: Option<PermissionSet>,
         allowed_ips: &[String],
+        rate_limit: Option<RateLimit>,
     ) -> Fields {
         Fields {
             label: RwSignal::new(label),
@@ -50,6 +91,7 @@ impl Fields {
             expiry: RwSignal::new(expiry),
             permissions: RwSignal::new(permissions),
             allowed_ips: RwSignal::new(allowed_ips.join("\n")),
+            rate: RateFields::new(rate_limit),
         }
     }
 
@@ -60,21 +102,29 @@ impl Fields {
             expiry: self.expiry.get(),
             permissions: self.permissions.get(),
             allowed_ips: self.allowed_ips.get(),
+            rate_requests: self.rate.requests.get(),
+            rate_window: self.rate.window.get(),
         }
     }
 }
 
 /// The token a draft asks for, its expiry already read from the date field. The list of
-/// addresses goes as typed; the server checks it (and says what is wrong).
-pub fn token_input(draft: Draft, expires_at: Option<i64>) -> crate::model::TokenInput {
+/// addresses and the rate limit go as typed; the server checks them (and says what is
+/// wrong).
+pub fn token_input(
+    draft: Draft,
+    expires_at: Option<i64>,
+) -> Result<crate::model::TokenInput, AppError> {
     let allowed_ips = typed_entries(&draft.allowed_ips);
-    crate::model::TokenInput {
+    let rate_limit = RateFields::typed(&draft.rate_requests, draft.rate_window, "rate_limit")?;
+    Ok(crate::model::TokenInput {
         label: draft.label,
         scope: draft.scope,
         permissions: draft.permissions,
         expires_at,
         allowed_ips: Some(allowed_ips),
-    }
+        rate_limit: RateLimitChoice::of(rate_limit),
+    })
 }
 
 /// Label, scope, permissions, expiry and allowed addresses, as the create and edit dialogs
@@ -91,6 +141,7 @@ pub fn TokenFields(
         expiry,
         permissions,
         allowed_ips,
+        rate,
     } = fields;
     view! {
         <LabelField label error hint="What uses this token, such as \u{201c}CI deploy\u{201d}. Unique in the workspace." />
@@ -110,6 +161,73 @@ pub fn TokenFields(
             title="Allowed IP addresses (optional)"
             hint="Addresses or CIDR ranges, one a line, at most 32. Calls from anywhere else are refused. Leave empty to allow any address."
         />
+        <RateLimitField
+            rate
+            error
+            field="rate_limit"
+            title="Rate limit (optional)"
+            hint="Requests allowed per window, in bursts of up to that many; over it the API answers 429 until quota frees up. Leave empty for no limit."
+        />
+    }
+}
+
+/// A rate limit: how many requests, per which window. `field` names the inputs and the
+/// server's refusal of them.
+#[component]
+pub fn RateLimitField(
+    rate: RateFields,
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+    title: &'static str,
+    hint: &'static str,
+) -> impl IntoView {
+    let RateFields { requests, window } = rate;
+    // A window the API set that the dialogs do not name is offered as it is.
+    let opened_with = window.get_untracked();
+    let mut windows: Vec<(u32, String)> = WINDOWS
+        .iter()
+        .map(|(seconds, name)| (*seconds, format!("per {name}")))
+        .collect();
+    if !windows.iter().any(|(seconds, _)| *seconds == opened_with) {
+        windows.push((opened_with, format!("per {opened_with} seconds")));
+    }
+    view! {
+        <fieldset class="flex flex-col gap-1">
+            <legend class=LABEL>{title}</legend>
+            <div class="flex gap-2">
+                <input
+                    class=INPUT
+                    name=format!("{field}_requests")
+                    aria-label="Requests allowed"
+                    inputmode="numeric"
+                    placeholder="No limit"
+                    bind:value=requests
+                />
+                <select
+                    class=INPUT
+                    name=format!("{field}_window")
+                    aria-label="Per"
+                    on:change=move |event| {
+                        if let Ok(seconds) = event_target_value(&event).parse() {
+                            window.set(seconds);
+                        }
+                    }
+                >
+                    {windows
+                        .into_iter()
+                        .map(|(seconds, name)| {
+                            view! {
+                                <option value=seconds.to_string() selected=move || window.get() == seconds>
+                                    {name}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        </fieldset>
+        <p class="text-xs text-slate-500">{hint}</p>
+        <FieldError field error />
     }
 }
 

@@ -89,6 +89,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
     let scopes = StoredValue::new(data.grantable_scopes.clone());
     let policy = data.policy;
     let default_allowed_ips = StoredValue::new(data.default_allowed_ips.clone());
+    let default_rate_limit = data.default_rate_limit;
     // A new token's scope also keeps under the workspace's highest (edits are checked
     // against it by the server when they raise a scope).
     let new_scopes = StoredValue::new(
@@ -287,6 +288,7 @@ fn TokenTable(data: TokensPage) -> impl IntoView {
                     scopes=new_scopes.get_value()
                     policy
                     default_allowed_ips=default_allowed_ips.get_value()
+                    default_rate_limit
                     on_close=move || open.set(Open::Nothing)
                     on_created=move |token: TokenView| list.added(token)
                 />

@@ -5,7 +5,7 @@ use server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::{
-    domain::{error::AppError, policy::TokenPolicy},
+    domain::{error::AppError, policy::TokenPolicy, rate_limit::RateLimit},
     model::WorkspaceSummary,
 };
 
@@ -27,14 +27,32 @@ pub async fn rename_workspace(workspace: Uuid, name: String) -> Result<Workspace
     web::acting(async |ctx| workspaces::rename(&ctx, workspace, &name).await).await
 }
 
-/// The IP allowlist the workspace's new tokens get by default.
-#[server(prefix = "/rpc", endpoint = "default_allowed_ips", input = Json)]
-pub async fn get_default_allowed_ips(workspace: Uuid) -> Result<Vec<String>, AppError> {
+/// What the workspace's new tokens get by default: an IP allowlist and a rate limit.
+#[server(prefix = "/rpc", endpoint = "token_defaults", input = Json)]
+pub async fn get_token_defaults(
+    workspace: Uuid,
+) -> Result<(Vec<String>, Option<RateLimit>), AppError> {
     use crate::server::{services::workspaces, web};
     web::acting(async |ctx| {
+        let settings = workspaces::settings(&ctx, workspace).await?;
+        Ok((settings.default_allowed_ips, settings.default_rate_limit))
+    })
+    .await
+}
+
+/// Sets the default rate limit (Administrators and Owners; None: no limit); answers it as
+/// stored.
+#[server(prefix = "/rpc", endpoint = "set_default_rate_limit", input = Json)]
+pub async fn set_default_rate_limit(
+    workspace: Uuid,
+    limit: Option<RateLimit>,
+) -> Result<Option<RateLimit>, AppError> {
+    use crate::server::{services::workspaces, web};
+    web::acting(async |ctx| {
+        workspaces::set_default_rate_limit(&ctx, workspace, limit).await?;
         Ok(workspaces::settings(&ctx, workspace)
             .await?
-            .default_allowed_ips)
+            .default_rate_limit)
     })
     .await
 }

@@ -150,6 +150,25 @@ pub struct IntrospectResponse {
     /// For a personal token: the person it acts for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Uuid>,
+    /// For a valid token with a rate limit: the limit and what this check (which counts
+    /// as a use) left of it; `RATE_LIMITED` when nothing was left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitState>,
+}
+
+/// A token's rate limit at the moment of a check.
+#[derive(Serialize, ToSchema)]
+pub struct RateLimitState {
+    #[schema(example = 600)]
+    pub requests: u32,
+    #[schema(example = 60)]
+    pub window_seconds: u32,
+    /// Requests left now.
+    #[schema(example = 599)]
+    pub remaining: u32,
+    /// Seconds until more quota is available.
+    #[schema(example = 1)]
+    pub reset_seconds: u64,
 }
 
 #[utoipa::path(post, path = "/introspect", tag = "introspection",
@@ -179,5 +198,14 @@ pub async fn introspect(
         permissions: active.as_ref().map(|grant| grant.permissions),
         expires_at: active.as_ref().and_then(|grant| grant.expires_at).map(Time),
         owner: active.and_then(|grant| grant.owner_id),
+        rate_limit: found.rate.map(|(limit, verdict)| {
+            let (remaining, reset_seconds) = verdict.remaining();
+            RateLimitState {
+                requests: limit.requests,
+                window_seconds: limit.window_seconds,
+                remaining,
+                reset_seconds,
+            }
+        }),
     }))
 }

@@ -1,6 +1,8 @@
 //! Bearer authentication for `/api/v1`: the presented token is checked on every request
 //! (a disabled or deleted token fails on its very next call), its use is noted for the
-//! Last used column, and its expiry is announced in `Tessera-Token-Expires`.
+//! Last used column, and its expiry is announced in `Tessera-Token-Expires`. A token with
+//! an IP allowlist is held to it, and one with a rate limit is counted against it, every
+//! answer carrying the limit and what is left of it.
 //!
 //! Plain `middleware::from_fn_with_state`, like the security headers' plain `map_response`.
 //! Both replaced hand-written tower services (a layer, a service and a future each) after
@@ -20,19 +22,23 @@
 use axum::{
     body::Body,
     extract::{FromRequestParts, Request, State},
-    http::{HeaderMap, HeaderValue, header, request::Parts},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
 use super::{Problem, json::rfc3339};
 use crate::{
-    domain::error::AppError,
+    domain::{
+        error::AppError,
+        rate_limit::{RateLimit, remaining_field},
+    },
     server::{
         http::client::{client_ip, truncate_chars, user_agent},
         jobs::last_used::Use,
         services::{
             TokenPrincipal, now_ms,
+            rate_limits::Verdict,
             token_check::{self as tokens, Origin, TokenCheck},
         },
         state::AppState,
@@ -40,6 +46,8 @@ use crate::{
 };
 
 const TOKEN_EXPIRES: &str = "tessera-token-expires";
+const RATELIMIT_POLICY: &str = "ratelimit-policy";
+const RATELIMIT: &str = "ratelimit";
 
 /// The token a request was authenticated with, for the handler: taken out of the request
 /// rather than copied (axum's `Extension` would clone it).
@@ -78,8 +86,8 @@ pub async fn bearer_auth(State(state): State<AppState>, request: Request, next: 
         None => tokens::check_digest(&state.db, &digest, now, origin).await,
     };
     match admit(&state, parts, body, ip, check, now) {
-        Ok((request, expires_at)) => with_expiry(next.run(request).await, expires_at),
-        Err(problem) => problem.into_response(),
+        Ok((request, served)) => served.mark(next.run(request).await),
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -111,8 +119,9 @@ fn presented(headers: &HeaderMap) -> Presented<'_> {
 /// same 401, which does not tell which way the token failed.
 ///
 /// A valid token from an address its allowlist does not hold is refused with a 403 that
-/// says so (never which addresses it allows), and the attempt is kept beside its requests
-/// for the API access audit.
+/// says so (never which addresses it allows), and one over its rate limit with a 429 that
+/// says when to try again; both attempts are kept beside its requests for the API access
+/// audit. The allowlist is asked first: a refused address uses none of the token's quota.
 fn admit(
     state: &AppState,
     mut parts: Parts,
@@ -120,7 +129,7 @@ fn admit(
     ip: Option<std::net::IpAddr>,
     check: Result<TokenCheck, AppError>,
     now: i64,
-) -> Result<(Request, Option<i64>), Problem> {
+) -> Result<(Request, Served), Refusal> {
     let used = |token_id, refused| Use {
         token_id,
         at: now,
@@ -134,16 +143,101 @@ fn admit(
         Ok(TokenCheck::Valid(token)) => token,
         Ok(TokenCheck::IpNotAllowed { id, .. }) => {
             state.last_used.record(used(id, Some(IP_NOT_ALLOWED)));
-            return Err(Problem::from(AppError::Forbidden(ip_not_allowed(ip))));
+            return Err(Refusal::from(AppError::Forbidden(ip_not_allowed(ip))));
         }
-        Ok(_) => return Err(Problem::invalid_token()),
-        Err(error) => return Err(Problem::from(error)),
+        Ok(_) => return Err(Refusal::Problem(Box::new(Problem::invalid_token()))),
+        Err(error) => return Err(Refusal::from(error)),
     };
+    let rate = token
+        .rate_limit
+        .map(|limit| (limit, state.token_limits.check(token.id, limit, now)));
+    if let Some((limit, verdict @ Verdict::Limited { .. })) = rate {
+        state.last_used.record(used(token.id, Some(RATE_LIMITED)));
+        return Err(Refusal::OverLimit(limit, verdict));
+    }
     state.last_used.record(used(token.id, None));
-    let expires_at = token.expires_at;
+    let served = Served {
+        expires_at: token.expires_at,
+        rate,
+    };
     parts.extensions.insert(token);
-    Ok((Request::from_parts(parts, body), expires_at))
+    Ok((Request::from_parts(parts, body), served))
 }
+
+/// Why a request went no further.
+enum Refusal {
+    Problem(Box<Problem>),
+    OverLimit(RateLimit, Verdict),
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Refusal {
+        Refusal::Problem(Box::new(Problem::from(error)))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Problem(problem) => problem.into_response(),
+            Refusal::OverLimit(limit, verdict) => over_limit(limit, verdict),
+        }
+    }
+}
+
+/// What every answer to an admitted request says of its token.
+struct Served {
+    expires_at: Option<i64>,
+    rate: Option<(RateLimit, Verdict)>,
+}
+
+impl Served {
+    fn mark(self, mut response: Response) -> Response {
+        if let Some(at) = self.expires_at
+            && let Ok(value) = HeaderValue::from_str(&rfc3339(at))
+        {
+            response.headers_mut().insert(TOKEN_EXPIRES, value);
+        }
+        if let Some((limit, verdict)) = self.rate {
+            rate_fields(response.headers_mut(), limit, verdict);
+        }
+        response
+    }
+}
+
+/// The RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10,
+/// sections 3 and 4) for a limited token's answer.
+fn rate_fields(headers: &mut HeaderMap, limit: RateLimit, verdict: Verdict) {
+    let (remaining, reset) = verdict.remaining();
+    if let Ok(policy) = HeaderValue::from_str(&limit.policy_field()) {
+        headers.insert(RATELIMIT_POLICY, policy);
+    }
+    if let Ok(left) = HeaderValue::from_str(&remaining_field(remaining, reset)) {
+        headers.insert(RATELIMIT, left);
+    }
+}
+
+/// A 429 for a token over its limit: the problem, when to try again (`Retry-After`, RFC
+/// 9110 section 10.2.3) and the RateLimit fields with nothing remaining.
+fn over_limit(limit: RateLimit, verdict: Verdict) -> Response {
+    let (_, wait) = verdict.remaining();
+    let problem = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "This token is over its rate limit of {limit}. Try again in {wait} second{} (Retry-After), or ask the token's Administrators for a higher limit.",
+            if wait == 1 { "" } else { "s" }
+        ),
+    );
+    let mut response = problem.into_response();
+    rate_fields(response.headers_mut(), limit, verdict);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    response
+}
+
+/// Why a kept request was refused: its token is over its rate limit.
+pub const RATE_LIMITED: &str = "rate_limited";
 
 /// Why a kept request was refused: its token's allowlist does not hold the address.
 pub const IP_NOT_ALLOWED: &str = "ip_not_allowed";
@@ -153,13 +247,4 @@ fn ip_not_allowed(ip: Option<std::net::IpAddr>) -> String {
     format!(
         "This token may not be used from {from}: its IP allowlist does not hold this address. Call from an allowed address, or ask the token's Administrators to allow this one."
     )
-}
-
-fn with_expiry(mut response: Response, expires_at: Option<i64>) -> Response {
-    if let Some(at) = expires_at
-        && let Ok(value) = HeaderValue::from_str(&rfc3339(at))
-    {
-        response.headers_mut().insert(TOKEN_EXPIRES, value);
-    }
-    response
 }

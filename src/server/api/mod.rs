@@ -7,6 +7,7 @@ mod auth;
 mod door;
 mod invitations;
 pub mod json;
+mod leaks;
 pub mod openapi;
 mod personal_tokens;
 mod problem;
@@ -112,6 +113,24 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         // Its own stack: a retry may outlive the token it rotated (api/rotation.rs).
         .route(&path("/access-token/rotate"), rotation::self_route(state))
+        // Leak reports come from those who hold no Tessera token: each endpoint checks its
+        // own caller (none, GitLab's pre-shared token, GitHub's signature).
+        .route(
+            &path("/credentials/revoke"),
+            post(leaks::revoke_credentials).layer(DefaultBodyLimit::max(leaks::LEAK_BODY_LIMIT)),
+        )
+        .route(
+            &path("/gitlab/revocable_token_types"),
+            get(leaks::gitlab_token_types),
+        )
+        .route(
+            &path("/gitlab/revoke_tokens"),
+            post(leaks::gitlab_revoke_tokens).layer(DefaultBodyLimit::max(leaks::LEAK_BODY_LIMIT)),
+        )
+        .route(
+            &path("/github/secret-scanning"),
+            post(leaks::github_alert).layer(DefaultBodyLimit::max(leaks::LEAK_BODY_LIMIT)),
+        )
         .route(&path("/openapi.json"), get(openapi::openapi_json))
         // Without these an unknown /api/v1 path would get the HTML 404 page.
         .route(PREFIX, any(not_found))

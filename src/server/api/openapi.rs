@@ -4,8 +4,8 @@
 use axum::response::{IntoResponse, Response};
 
 use super::{
-    Problem, access_token, audit, invitations, json::Json, personal_tokens, rotation, tokens,
-    workspaces,
+    Problem, access_token, audit, invitations, json::Json, leaks, personal_tokens, rotation,
+    tokens, workspaces,
 };
 use crate::domain::role::Role;
 
@@ -27,7 +27,9 @@ use crate::domain::role::Role;
         invitations::invite_member, workspaces::patch_member, workspaces::delete_member,
         invitations::list_invitations, invitations::resend_invitation,
         invitations::revoke_invitation,
-        audit::list_audit_events, access_token::introspect
+        audit::list_audit_events, access_token::introspect,
+        leaks::revoke_credentials, leaks::gitlab_token_types, leaks::gitlab_revoke_tokens,
+        leaks::github_alert
     ),
     components(schemas(Problem, crate::domain::validation::FieldError, Role)),
     modifiers(&BearerScheme),

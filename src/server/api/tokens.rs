@@ -14,6 +14,7 @@ use crate::{
     domain::{
         api_permission::PermissionSet,
         error::AppError,
+        rate_limit::{RateLimit, RateLimitChoice},
         revoke::{self, RevokeAction, RevokeRequest, Selection, SelectionFields},
         role::Role,
         token::TokenStatus,
@@ -60,6 +61,23 @@ pub struct TokenJson {
     /// The addresses and ranges it may be used from; empty: any address.
     #[schema(example = json!(["203.0.113.7", "10.0.0.0/8"]))]
     pub allowed_ips: Vec<String>,
+    /// How often it may be used (null: no limit); every answer to it carries the
+    /// `RateLimit-Policy` and `RateLimit` fields, and one over the limit is a 429.
+    pub rate_limit: Option<RateLimit>,
+    /// Set once it was reported as leaked: it is disabled for good (rotate it, or make a
+    /// new token).
+    pub leak: Option<LeakJson>,
+}
+
+/// A token's leak: when it was reported, through which channel, and where it was found.
+#[derive(Serialize, ToSchema)]
+pub struct LeakJson {
+    #[schema(value_type = String, format = DateTime)]
+    pub reported_at: Time,
+    /// `public_report`, `gitlab` or `github`.
+    #[schema(example = "github")]
+    pub source: &'static str,
+    pub location: Option<String>,
 }
 
 /// A status as the API names it.
@@ -94,6 +112,12 @@ impl From<TokenView> for TokenJson {
             last_used_ip: view.last_used_ip,
             over_policy_from: view.over_policy.map(Time),
             allowed_ips: view.allowed_ips,
+            rate_limit: view.rate_limit,
+            leak: view.leak.map(|leak| LeakJson {
+                reported_at: Time(leak.at),
+                source: leak.source.as_str(),
+                location: leak.location,
+            }),
         }
     }
 }
@@ -181,6 +205,11 @@ pub struct CreateToken {
     #[serde(default)]
     #[schema(example = json!(["203.0.113.7", "10.0.0.0/8"]))]
     pub allowed_ips: Option<Vec<String>>,
+    /// At most `requests` per `window_seconds` (GCRA: a burst of up to `requests`, then
+    /// evenly spread). Left out: the workspace's default; null: no limit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimit>)]
+    pub rate_limit: Option<Option<RateLimit>>,
 }
 
 #[utoipa::path(post, path = "/workspaces/{workspace}/tokens", tag = "tokens",
@@ -199,6 +228,9 @@ pub async fn create_token(
         permissions: body.permissions,
         expires_at: time(body.expires_at.as_deref())?,
         allowed_ips: body.allowed_ips,
+        rate_limit: body
+            .rate_limit
+            .map_or(RateLimitChoice::WorkspaceDefault, RateLimitChoice::of),
     };
     let created = tokens::create(&ctx, workspace, input).await?;
     let json = CreatedJson {
@@ -246,6 +278,10 @@ pub struct PatchToken {
     /// A new IP allowlist: an empty list allows any address again.
     #[schema(example = json!(["203.0.113.7", "10.0.0.0/8"]))]
     pub allowed_ips: Option<Vec<String>>,
+    /// A new rate limit; null removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimit>)]
+    pub rate_limit: Option<Option<RateLimit>>,
 }
 
 #[utoipa::path(patch, path = "/workspaces/{workspace}/tokens/{token}", tag = "tokens",
@@ -268,6 +304,7 @@ pub async fn patch_token(
             .transpose()?,
         enabled: body.enabled,
         allowed_ips: body.allowed_ips,
+        rate_limit: body.rate_limit,
     };
     Ok(Json(
         tokens::update(&ctx, workspace, token, patch).await?.into(),

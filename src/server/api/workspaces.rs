@@ -10,9 +10,12 @@ use super::{
     json::{ApiJson, Json, Time, parse_rfc3339, present},
 };
 use crate::{
-    domain::{policy::PolicyPatch, role::Role},
+    domain::{policy::PolicyPatch, rate_limit::RateLimit, role::Role},
     model::{Member, WorkspaceSettings},
-    server::{context::Ctx, services::workspaces},
+    server::{
+        context::Ctx,
+        services::workspaces::{self, DefaultsPatch},
+    },
 };
 
 #[derive(Serialize, ToSchema)]
@@ -24,6 +27,8 @@ pub struct WorkspaceJson {
     pub token_policy: TokenPolicyJson,
     /// The IP allowlist new tokens get when their maker gives none; empty: any address.
     pub default_allowed_ips: Vec<String>,
+    /// The rate limit new tokens get when their maker gives none; null: no limit.
+    pub default_rate_limit: Option<RateLimit>,
 }
 
 /// The rules every token of the workspace lives by (see README "Token policy").
@@ -58,6 +63,7 @@ impl From<WorkspaceSettings> for WorkspaceJson {
                 max_token_scope: policy.max_scope,
             },
             default_allowed_ips: settings.default_allowed_ips,
+            default_rate_limit: settings.default_rate_limit,
         }
     }
 }
@@ -101,6 +107,11 @@ pub struct PatchWorkspace {
     /// the rules of a token's `allowed_ips`); an empty list: any address.
     #[schema(example = json!(["10.0.0.0/8"]))]
     pub default_allowed_ips: Option<Vec<String>>,
+    /// The rate limit new tokens get when their maker gives none (Administrator scope;
+    /// the rules of a token's `rate_limit`); null: no limit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimit>)]
+    pub default_rate_limit: Option<Option<RateLimit>>,
     /// The token policy (Owner scope): each field given is set.
     pub approve_personal_tokens: Option<bool>,
     pub secret_shown_once: Option<bool>,
@@ -148,7 +159,10 @@ pub async fn patch_workspace(
             &ctx,
             workspace,
             body.name.as_deref(),
-            body.default_allowed_ips.as_deref(),
+            DefaultsPatch {
+                allowed_ips: body.default_allowed_ips,
+                rate_limit: body.default_rate_limit,
+            },
             policy,
         )
         .await?

@@ -10,7 +10,7 @@ mod smtp;
 mod sources;
 #[cfg(test)]
 mod tests;
-mod values;
+pub mod values;
 
 use std::{
     net::SocketAddr,
@@ -55,6 +55,15 @@ pub struct Config {
     pub public_url: String,
     /// Who may create workspaces.
     pub workspace_creation: WorkspaceCreation,
+    /// How many leak reports (`/api/v1/credentials/revoke` and the scanners' endpoints)
+    /// one client address may send per hour.
+    pub leak_reports_per_hour: u32,
+    /// The pre-shared credential GitLab's secret detection presents to the Token
+    /// Revocation API endpoints; None turns them off.
+    pub gitlab_revocation_token: Option<String>,
+    /// The public keys GitHub signs secret scanning alerts with, by key identifier; none
+    /// turns the endpoint off.
+    pub github_secret_scanning_keys: Vec<values::SigningKey>,
 }
 
 /// Who may create workspaces (`workspace_creation`).
@@ -129,6 +138,18 @@ const KEYS: &[Key] = &[
         "workspace_creation",
         "admins (only the instance admin) or everyone",
     ),
+    Key::new(
+        "leak_reports_per_hour",
+        "a whole number of reports from 1 to 100000, such as 60",
+    ),
+    Key::secret(
+        "gitlab_revocation_token",
+        "at least 32 characters without spaces, such as `openssl rand -hex 32` prints",
+    ),
+    Key::new(
+        "github_secret_scanning_keys",
+        "entries \"<key_identifier>=<public key>\", the key as GitHub's /meta/public_keys/secret_scanning gives it (PEM, or the base64 between its BEGIN and END lines)",
+    ),
 ];
 
 /// Every setting with a value of its own (the `[smtp]` table's keys included).
@@ -176,6 +197,12 @@ struct Settings {
     public_url: Option<String>,
     #[serde(deserialize_with = "values::workspace_creation")]
     workspace_creation: Option<WorkspaceCreation>,
+    #[serde(deserialize_with = "values::reports_per_hour")]
+    leak_reports_per_hour: Option<u32>,
+    #[serde(deserialize_with = "values::shared_token")]
+    gitlab_revocation_token: Option<String>,
+    #[serde(deserialize_with = "values::signing_keys")]
+    github_secret_scanning_keys: Option<Vec<values::SigningKey>>,
     smtp: smtp::SmtpSettings,
 }
 
@@ -234,6 +261,9 @@ impl Config {
             log: settings.log.unwrap_or_else(|| "info".to_owned()),
             last_used_flush_seconds: settings.last_used_flush_seconds.unwrap_or(30),
             smtp: settings.smtp.resolve()?,
+            leak_reports_per_hour: settings.leak_reports_per_hour.unwrap_or(60),
+            gitlab_revocation_token: settings.gitlab_revocation_token,
+            github_secret_scanning_keys: settings.github_secret_scanning_keys.unwrap_or_default(),
         })
     }
 }

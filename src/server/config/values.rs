@@ -150,3 +150,71 @@ pub(super) fn one_of<T: Copy>(text: &str, words: &[(&str, T)]) -> Option<T> {
         .find(|(word, _)| word.eq_ignore_ascii_case(text))
         .map(|(_, value)| *value)
 }
+
+/// Leak reports one address may send per hour.
+pub(super) fn reports_per_hour<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
+    parsed(de, |v| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+    })
+}
+
+/// A pre-shared credential: long enough not to be guessed, one word.
+pub(super) fn shared_token<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    parsed(de, |v| {
+        let v = v.trim();
+        (v.len() >= 32 && !v.contains(char::is_whitespace)).then(|| v.to_owned())
+    })
+}
+
+/// A public key a signer is known by.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    pub key_identifier: String,
+    pub key: p256::ecdsa::VerifyingKey,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKey({})", self.key_identifier)
+    }
+}
+
+impl SigningKey {
+    /// `<key_identifier>=<key>`, the key a P-256 public key as PEM or as the base64 of its
+    /// DER (what lies between a PEM's BEGIN and END lines).
+    pub fn parse(entry: &str) -> Option<SigningKey> {
+        use base64::Engine as _;
+        use p256::pkcs8::DecodePublicKey;
+        let (id, key) = entry.trim().split_once('=')?;
+        let body: String = key
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("-----"))
+            .flat_map(|line| line.split_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .ok()?;
+        let key = p256::ecdsa::VerifyingKey::from_public_key_der(&der).ok()?;
+        let key_identifier = id.trim().to_owned();
+        (!key_identifier.is_empty()).then_some(SigningKey {
+            key_identifier,
+            key,
+        })
+    }
+}
+
+/// GitHub's secret scanning keys: a list of [`SigningKey::parse`] entries.
+pub(super) fn signing_keys<'de, D: Deserializer<'de>>(
+    de: D,
+) -> Result<Option<Vec<SigningKey>>, D::Error> {
+    parsed(de, |v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(SigningKey::parse)
+            .collect()
+    })
+}

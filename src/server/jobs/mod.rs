@@ -35,7 +35,7 @@ impl Jobs {
             tokio::spawn(async move { db.follow_token_changes().await })
         };
         Jobs {
-            sweeper: tokio::spawn(sweeper::sweep(db.clone())),
+            sweeper: tokio::spawn(sweeper::sweep(state.clone())),
             follower,
             flusher: tokio::spawn(last_used::flush_periodically(
                 state.last_used.clone(),

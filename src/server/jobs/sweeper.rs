@@ -1,12 +1,14 @@
 //! The sweeper: what piles up under attack is removed on a timer.
 
-use crate::server::{clock::now_ms, store::Db};
+use crate::server::{clock::now_ms, state::AppState};
 
 /// Every ten minutes: deletes expired sessions (they are refused anyway), failed-sign-in
 /// counters no longer slowing anyone, old sign-in networks and dead reset links, so none of
 /// these tables grows without bound under attack; and rotations past their ten-minute
-/// retry window, whose sealed secrets have no business staying.
-pub async fn sweep(db: Db) {
+/// retry window, whose sealed secrets have no business staying; and the rate limiters of
+/// tokens idle for longer than their window.
+pub async fn sweep(state: AppState) {
+    let db = &state.db;
     use crate::domain::sign_in::{FAILURES_FORGOTTEN_AFTER_MS, KNOWN_NETWORK_MS};
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -33,6 +35,11 @@ pub async fn sweep(db: Db) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "forgot rotations past their retry window"),
             Err(error) => tracing::warn!("could not forget old rotation keys: {error}"),
+        }
+        state.leak_reports.prune();
+        let idle = state.token_limits.prune(now);
+        if idle > 0 {
+            tracing::debug!(idle, "let go of idle rate limiters");
         }
     }
 }

@@ -86,6 +86,8 @@ fn personal_row(token: PersonalTokenView, workspace_id: Uuid) -> Option<AccessAu
             over_policy: None,
             rotating: None,
             allowed_ips: token.allowed_ips,
+            rate_limit: token.rate_limit,
+            leak: token.leak,
         },
         creator_email: Some(token.owner_email),
         personal: true,

@@ -8,10 +8,12 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk_revoke;
 pub mod invitations;
+pub mod leaks;
 pub mod notifications;
 pub mod password_changes;
 pub mod passwords;
 pub mod personal_tokens;
+pub mod rate_limits;
 pub mod rotation;
 pub mod token_check;
 pub mod token_views;
@@ -26,7 +28,7 @@ use super::store::{
     token_cache::Reach,
 };
 use crate::{
-    domain::{error::AppError, role::Role},
+    domain::{error::AppError, rate_limit::RateLimit, role::Role},
     model::CurrentUser,
 };
 
@@ -50,6 +52,8 @@ pub struct TokenPrincipal {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// How often it may be used (None: no limit).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl From<&CurrentUser> for Principal {

@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use super::{
     notifications,
-    tokens::{allowlist, check_expiry, check_permissions, edited_allowlist, open_secret},
+    tokens::{
+        allowlist, check_expiry, check_permissions, edited_allowlist, edited_rate_limit,
+        open_secret,
+    },
     workspaces,
 };
 use crate::{
@@ -22,6 +25,7 @@ use crate::{
         ip_allowlist::IpAllowlist,
         notify,
         permission::{Action, Actor, Denied, authorize, personal_scope},
+        rate_limit::RateLimit,
         role::Role,
         token::TokenStatus,
         validation,
@@ -39,7 +43,10 @@ use crate::{
             personal_tokens::{
                 Decision, GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
             },
-            tokens::{TokenHolder, TokenWrite, allowlist_column, allowlist_entries},
+            tokens::{
+                TokenHolder, TokenWrite, allowlist_column, allowlist_entries, shown_rate_limit,
+                stored_leak,
+            },
         },
     },
 };
@@ -73,6 +80,12 @@ pub(super) fn view(row: PersonalTokenRow, grants: Vec<GrantRow>, now: i64) -> Pe
             })
             .collect(),
         allowed_ips: allowlist_entries(row.allowed_ips.as_deref()),
+        rate_limit: shown_rate_limit(row.rate_limit.as_deref()),
+        leak: stored_leak(
+            row.leaked_at,
+            row.leak_source.as_deref(),
+            row.leak_location.as_deref(),
+        ),
     }
 }
 
@@ -233,6 +246,7 @@ pub async fn create(
     let label = validation::token_label(&input.label)?;
     check_expiry(input.expires_at, None, ctx.now)?;
     let allowed_ips = allowlist(input.allowed_ips.as_deref())?;
+    let limit = input.rate_limit.map(RateLimit::checked).transpose()?;
     let Asked {
         grants,
         keep_secret,
@@ -257,6 +271,7 @@ pub async fn create(
                     "expires_at": input.expires_at.map(rfc3339),
                     "pending_approval": grant.pending,
                     "allowed_ips": allowed_ips.as_ref().map(IpAllowlist::entries),
+                    "rate_limit": limit,
                 }),
             )
         })
@@ -272,6 +287,7 @@ pub async fn create(
         expires_at: input.expires_at,
         grants: &new_grants,
         allowed_ips: allowlist_column(allowed_ips.as_ref()),
+        rate_limit: limit.as_ref().map(RateLimit::column),
     };
     match ctx
         .db()
@@ -328,6 +344,8 @@ pub struct PersonalPatch {
     pub enabled: Option<bool>,
     /// A new IP allowlist (an empty list: any address).
     pub allowed_ips: Option<Vec<String>>,
+    /// `Some(None)` removes the rate limit.
+    pub rate_limit: Option<Option<RateLimit>>,
 }
 
 impl From<PersonalTokenInput> for PersonalPatch {
@@ -338,6 +356,7 @@ impl From<PersonalTokenInput> for PersonalPatch {
             workspaces: Some(input.workspaces),
             enabled: None,
             allowed_ips: input.allowed_ips,
+            rate_limit: Some(input.rate_limit),
         }
     }
 }
@@ -361,6 +380,7 @@ pub async fn update(
     let expires_at = patch.expires_at.unwrap_or(row.expires_at);
     check_expiry(expires_at, row.expires_at, ctx.now)?;
     let allowed_ips = edited_allowlist(patch.allowed_ips.as_deref(), &row.allowed_ips)?;
+    let rate_limit = edited_rate_limit(patch.rate_limit, &row.rate_limit)?;
     let new_expiry = expires_at != row.expires_at;
     let grants: Vec<NewGrant> = match &patch.workspaces {
         Some(asked) => grants(ctx, asked, &current, expires_at, new_expiry)
@@ -399,6 +419,9 @@ pub async fn update(
             })
             .collect(),
     };
+    if patch.enabled == Some(true) && row.disabled_at.is_some() && row.leaked_at.is_some() {
+        return Err(AppError::Conflict(crate::domain::leak::NO_REVIVAL.into()));
+    }
     let disabled_at = match patch.enabled {
         Some(true) => None,
         Some(false) => row.disabled_at.or(Some(ctx.now)),
@@ -421,6 +444,7 @@ pub async fn update(
         && expires_at == row.expires_at
         && disabled_at == row.disabled_at
         && allowed_ips == row.allowed_ips
+        && rate_limit == row.rate_limit
         && before == after
     {
         return own(ctx, id).await;
@@ -444,6 +468,7 @@ pub async fn update(
                     "expires_at": { "from": row.expires_at.map(rfc3339), "to": expires_at.map(rfc3339) },
                     "here": { "from": was.map(describe), "to": is.map(describe) },
                     "allowed_ips": { "from": row.allowed_ips, "to": allowed_ips },
+                    "rate_limit": { "from": row.rate_limit, "to": rate_limit },
                 }),
             )
         })
@@ -454,6 +479,7 @@ pub async fn update(
         disabled_at,
         grants: &grants,
         allowed_ips,
+        rate_limit,
     };
     match ctx
         .db()

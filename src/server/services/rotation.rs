@@ -112,6 +112,7 @@ struct Old {
     label: String,
     created_at: i64,
     expires_at: Option<i64>,
+    /// When it was switched off, unless for a leak (a leaked token rotates).
     disabled_at: Option<i64>,
     rotated_to: Option<Uuid>,
     /// Each workspace whose audit log records the rotation, with what the successor
@@ -313,7 +314,8 @@ async fn rotate_row(
         label: row.label.clone(),
         created_at: row.created_at,
         expires_at: row.expires_at,
-        disabled_at: row.disabled_at,
+        // A token disabled because it leaked may still be rotated: that is the way out.
+        disabled_at: row.disabled_at.filter(|_| row.leaked_at.is_none()),
         rotated_to: row.rotated_to,
         places: vec![(
             workspace_id,
@@ -466,7 +468,8 @@ pub async fn rotate_personal(
         label: row.label.clone(),
         created_at: row.created_at,
         expires_at: row.expires_at,
-        disabled_at: row.disabled_at,
+        // A token disabled because it leaked may still be rotated: that is the way out.
+        disabled_at: row.disabled_at.filter(|_| row.leaked_at.is_none()),
         rotated_to: row.rotated_to,
         places,
         keep_secret,

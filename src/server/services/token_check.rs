@@ -7,13 +7,14 @@ use std::net::IpAddr;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::TokenPrincipal;
+use super::{TokenPrincipal, rate_limits::Verdict};
 use crate::{
     domain::{
         api_permission::PermissionSet,
         error::AppError,
         permission::{Action, Actor, authorize},
         policy::OVER_POLICY,
+        rate_limit::RateLimit,
         role::Role,
         token_format::PresentedToken,
     },
@@ -91,6 +92,9 @@ impl TokenCheck {
     }
 }
 
+/// Introspection's reason for a valid token over its rate limit.
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
+
 /// Introspection's reason for a token an approval still holds back in the workspace asked
 /// about.
 pub const PENDING_APPROVAL: &str = "PENDING_APPROVAL";
@@ -101,6 +105,8 @@ pub struct Introspection {
     pub reason: &'static str,
     /// For an active token: what it may do in the caller's workspace.
     pub active: Option<ActiveGrant>,
+    /// For a valid token with a rate limit: the limit and what this check left of it.
+    pub rate: Option<(RateLimit, Verdict)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,6 +195,7 @@ fn verdict(token: &AuthToken, now: i64, origin: Origin) -> TokenCheck {
         created_at: token.created_at,
         expires_at: token.expires_at,
         last_used_at: token.last_used_at(),
+        rate_limit: token.rate_limit,
     })
 }
 
@@ -224,7 +231,8 @@ pub async fn revoke_self(ctx: &Ctx<TokenPrincipal>) -> Result<(), AppError> {
 /// workspaces (those where it holds that permission, known without a look-up): a token that
 /// reaches none of them is `NOT_FOUND`. A token over the workspace's lifetime limit past its
 /// grace is `OVER_POLICY` there; a personal token still waiting for the workspace's
-/// approval is `PENDING_APPROVAL` there; one whose allowlist does not hold the address the
+/// approval is `PENDING_APPROVAL` there; a valid one over its rate limit (each check
+/// counts against it) is `RATE_LIMITED`; one whose allowlist does not hold the address the
 /// caller says it came from (`origin`) is `IP_NOT_ALLOWED`.
 pub async fn introspect(
     ctx: &Ctx<TokenPrincipal>,
@@ -268,11 +276,13 @@ pub async fn introspect(
     let not_found = Introspection {
         reason: TokenCheck::NotFound.reason(),
         active: None,
+        rate: None,
     };
     Ok(match (&check, seen) {
         (TokenCheck::Malformed, _) => Introspection {
             reason: check.reason(),
             active: None,
+            rate: None,
         },
         (_, None) => not_found,
         (TokenCheck::Valid(token), Some((grant, _)))
@@ -284,21 +294,40 @@ pub async fn introspect(
                     _ => PENDING_APPROVAL,
                 },
                 active: None,
+                rate: None,
             }
         }
-        (TokenCheck::Valid(token), Some((grant, owner_id))) => Introspection {
-            reason: check.reason(),
-            active: Some(ActiveGrant {
-                workspace_id: grant.workspace_id,
-                scope: grant.scope,
-                permissions: grant.permissions(),
-                expires_at: token.expires_at,
-                owner_id,
-            }),
-        },
+        (TokenCheck::Valid(token), Some((grant, owner_id))) => {
+            // Verifying a token is a use of it: it counts against its rate limit.
+            let rate = token.rate_limit.map(|limit| {
+                (
+                    limit,
+                    ctx.state.token_limits.check(token.id, limit, ctx.now),
+                )
+            });
+            if let Some((_, Verdict::Limited { .. })) = rate {
+                return Ok(Introspection {
+                    reason: RATE_LIMITED,
+                    active: None,
+                    rate,
+                });
+            }
+            Introspection {
+                reason: check.reason(),
+                active: Some(ActiveGrant {
+                    workspace_id: grant.workspace_id,
+                    scope: grant.scope,
+                    permissions: grant.permissions(),
+                    expires_at: token.expires_at,
+                    owner_id,
+                }),
+                rate,
+            }
+        }
         (_, Some(_)) => Introspection {
             reason: check.reason(),
             active: None,
+            rate: None,
         },
     })
 }

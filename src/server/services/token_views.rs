@@ -16,7 +16,7 @@ use crate::{
     model::{CurrentUser, TokenView, TokensPage, WorkspaceSummary},
     server::{
         context::Ctx,
-        store::tokens::{TokenRow, allowlist_entries},
+        store::tokens::{TokenRow, allowlist_entries, shown_rate_limit, stored_leak},
     },
 };
 
@@ -27,6 +27,11 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
     let scope = row.scope;
     let allowed = |action| authorize_token(Some(role), action, scope).is_ok();
     let status = TokenStatus::at(row.disabled_at.is_some(), row.expires_at, now);
+    let leak = stored_leak(
+        row.leaked_at,
+        row.leak_source.as_deref(),
+        row.leak_location.as_deref(),
+    );
     let over_policy = match row
         .lifetime_limit()
         .map(|limit| limit.lifetime(row.expires_at, now))
@@ -58,18 +63,24 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
         over_policy,
         // The table's one toggle: on a disabled token it enables, which may be refused
         // where disabling was not.
-        may_disable: allowed(if row.disabled_at.is_some() {
-            TokenAction::Enable
-        } else {
-            TokenAction::Disable
-        }),
+        // A leaked token is never enabled again.
+        may_disable: leak.is_none()
+            && allowed(if row.disabled_at.is_some() {
+                TokenAction::Enable
+            } else {
+                TokenAction::Disable
+            }),
         may_delete: allowed(TokenAction::Delete),
+        // A leaked token (disabled) may be rotated: that is the way out of a leak.
         may_rotate: allowed(TokenAction::Rotate)
-            && status == TokenStatus::Active
+            && (status == TokenStatus::Active || leak.is_some())
+            && row.expires_at.is_none_or(|at| at > now)
             && row.rotated_to.is_none(),
         // Filled in by `rotation::attach` where the page shows it.
         rotating: None,
         allowed_ips: allowlist_entries(row.allowed_ips.as_deref()),
+        rate_limit: shown_rate_limit(row.rate_limit.as_deref()),
+        leak,
     }
 }
 
@@ -97,6 +108,7 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
         },
         policy: super::workspaces::policy_of(ctx, workspace_id).await?,
         default_allowed_ips: super::workspaces::default_entries(ctx, workspace_id).await?,
+        default_rate_limit: super::workspaces::default_rate_limit(ctx, workspace_id).await?,
         hidden_columns: match &ctx.principal {
             Principal::User(user) => hidden_columns(ctx, user).await?,
             Principal::Token(_) => HiddenColumns::default(),

@@ -14,8 +14,10 @@ use crate::{
         api_permission::{ApiPermission, PermissionSet},
         error::AppError,
         ip_allowlist::IpAllowlist,
+        leak,
         notify::TokenChange,
         permission::{Action, Denied, TokenAction, authorize_expiry_change},
+        rate_limit::{RateLimit, RateLimitChoice},
         revoke::RevokeAction,
         role::Role,
         validation,
@@ -48,6 +50,37 @@ pub(super) fn edited_allowlist(
 ) -> Result<Option<String>, AppError> {
     match asked {
         Some(entries) => Ok(allowlist_column(allowlist(Some(entries))?.as_ref())),
+        None => Ok(current.clone()),
+    }
+}
+
+/// A token's rate limit as asked, checked: the workspace's default, none, or the limit.
+pub(super) async fn rate_limit(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    asked: RateLimitChoice,
+) -> Result<Option<RateLimit>, AppError> {
+    match asked {
+        RateLimitChoice::WorkspaceDefault => {
+            workspaces::default_rate_limit(ctx, workspace_id).await
+        }
+        RateLimitChoice::Unlimited => Ok(None),
+        RateLimitChoice::Limited(limit) => limit.checked().map(Some),
+    }
+}
+
+/// The rate limit column after an edit: the limit asked for (`Some(None)`: none), checked,
+/// or the `current` one kept when none is asked.
+pub(super) fn edited_rate_limit(
+    asked: Option<Option<RateLimit>>,
+    current: &Option<String>,
+) -> Result<Option<String>, AppError> {
+    match asked {
+        Some(limit) => Ok(limit
+            .map(RateLimit::checked)
+            .transpose()?
+            .as_ref()
+            .map(RateLimit::column)),
         None => Ok(current.clone()),
     }
 }
@@ -137,6 +170,7 @@ pub async fn create(
         Some(entries) => allowlist(Some(entries))?,
         None => workspaces::default_allowed_ips(ctx, workspace_id).await?,
     };
+    let limit = rate_limit(ctx, workspace_id, input.rate_limit).await?;
     let policy = workspaces::policy_of(ctx, workspace_id).await?;
     policy.check_scope(input.scope)?;
     policy.check_expiry(input.expires_at, ctx.now)?;
@@ -164,6 +198,7 @@ pub async fn create(
         created_by_token: ctx.principal.token(),
         expires_at: input.expires_at,
         allowed_ips: allowlist_column(allowed_ips.as_ref()),
+        rate_limit: limit.as_ref().map(RateLimit::column),
     };
     let told = notifications::token_created(ctx, &workspace, &label, input.scope, input.expires_at)
         .await?;
@@ -176,6 +211,7 @@ pub async fn create(
             "permissions": input.permissions,
             "expires_at": input.expires_at.map(rfc3339),
             "allowed_ips": allowed_ips.as_ref().map(IpAllowlist::entries),
+            "rate_limit": limit,
         }))
         .notify(told);
     match ctx.db().insert_token(&token, ctx.now, &audit).await? {
@@ -207,6 +243,8 @@ pub struct TokenPatch {
     pub enabled: Option<bool>,
     /// The new IP allowlist (an empty list: any address).
     pub allowed_ips: Option<Vec<String>>,
+    /// `Some(None)` removes the rate limit.
+    pub rate_limit: Option<Option<RateLimit>>,
 }
 
 impl From<TokenInput> for TokenPatch {
@@ -218,6 +256,11 @@ impl From<TokenInput> for TokenPatch {
             expires_at: Some(input.expires_at),
             enabled: None,
             allowed_ips: input.allowed_ips,
+            rate_limit: match input.rate_limit {
+                RateLimitChoice::WorkspaceDefault => None,
+                RateLimitChoice::Unlimited => Some(None),
+                RateLimitChoice::Limited(limit) => Some(Some(limit)),
+            },
         }
     }
 }
@@ -245,8 +288,10 @@ pub async fn update(
         || patch.scope.is_some()
         || patch.permissions.is_some()
         || patch.expires_at.is_some()
-        || patch.allowed_ips.is_some();
+        || patch.allowed_ips.is_some()
+        || patch.rate_limit.is_some();
     let next_allowed = edited_allowlist(patch.allowed_ips.as_deref(), &row.allowed_ips)?;
+    let next_limit = edited_rate_limit(patch.rate_limit, &row.rate_limit)?;
     let next_scope = patch.scope.unwrap_or(scope);
     let next_permissions = patch.permissions.unwrap_or(permissions);
     let next_expiry = patch.expires_at.unwrap_or(row.expires_at);
@@ -279,6 +324,9 @@ pub async fn update(
     }
     let enabled = row.disabled_at.is_none();
     let next_enabled = patch.enabled.unwrap_or(enabled);
+    if next_enabled && !enabled && row.leaked_at.is_some() {
+        return Err(AppError::Conflict(leak::NO_REVIVAL.into()));
+    }
     if let Some(asked) = patch.enabled {
         let toggle = if asked {
             TokenAction::Enable
@@ -313,6 +361,12 @@ pub async fn update(
         "allowed_ips",
         json!(row.allowed_ips),
         json!(next_allowed),
+    );
+    changed(
+        &mut changes,
+        "rate_limit",
+        json!(row.rate_limit),
+        json!(next_limit),
     );
     changed(&mut changes, "enabled", json!(enabled), json!(next_enabled));
     if changes.is_empty() {
@@ -356,6 +410,7 @@ pub async fn update(
             (false, false) => row.disabled_at,
         },
         allowed_ips: next_allowed,
+        rate_limit: next_limit,
     };
     match ctx
         .db()

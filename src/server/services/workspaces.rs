@@ -1,6 +1,6 @@
 //! Workspaces and their members.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::invitations;
@@ -10,6 +10,7 @@ use crate::{
         ip_allowlist::IpAllowlist,
         permission::{Action, MemberAction, may_manage_members},
         policy::{PolicyPatch, TokenPolicy},
+        rate_limit::RateLimit,
         role::Role,
         validation,
     },
@@ -18,8 +19,8 @@ use crate::{
         context::Ctx,
         store::{
             Db,
-            tokens::{allowlist_column, stored_allowlist},
-            workspaces::{MemberChange, MemberRow},
+            tokens::{allowlist_column, stored_allowlist, stored_rate_limit},
+            workspaces::{MemberChange, MemberRow, TokenDefault},
         },
     },
 };
@@ -102,6 +103,7 @@ pub async fn settings(ctx: &Ctx, workspace_id: Uuid) -> Result<WorkspaceSettings
         workspace,
         policy,
         default_allowed_ips: default_entries(ctx, workspace_id).await?,
+        default_rate_limit: default_rate_limit(ctx, workspace_id).await?,
     })
 }
 
@@ -110,20 +112,49 @@ pub(super) async fn default_allowed_ips<P>(
     ctx: &Ctx<P>,
     workspace_id: Uuid,
 ) -> Result<Option<IpAllowlist>, AppError> {
-    let column = ctx.db().default_allowed_ips(workspace_id).await?;
+    let column = ctx
+        .db()
+        .token_default(workspace_id, TokenDefault::AllowedIps)
+        .await?;
     Ok(stored_allowlist(column.as_deref())?)
+}
+
+/// The rate limit new tokens of a workspace the caller was let into get by default.
+pub(super) async fn default_rate_limit<P>(
+    ctx: &Ctx<P>,
+    workspace_id: Uuid,
+) -> Result<Option<RateLimit>, AppError> {
+    let column = ctx
+        .db()
+        .token_default(workspace_id, TokenDefault::RateLimit)
+        .await?;
+    Ok(stored_rate_limit(column.as_deref())?)
+}
+
+/// A field error of a token's guard, said of the workspace's default instead.
+fn of_default(error: AppError, field: &str) -> AppError {
+    match error {
+        AppError::Invalid(mut error) => {
+            error.field = field.into();
+            AppError::Invalid(error)
+        }
+        other => other,
+    }
 }
 
 /// A default IP allowlist as asked, checked; its errors name `default_allowed_ips`.
 fn default_allowlist(entries: &[String]) -> Result<Option<IpAllowlist>, AppError> {
-    match IpAllowlist::parse(entries) {
-        Ok(list) => Ok(list.into_option()),
-        Err(AppError::Invalid(mut field)) => {
-            field.field = "default_allowed_ips".into();
-            Err(AppError::Invalid(field))
-        }
-        Err(other) => Err(other),
-    }
+    IpAllowlist::parse(entries)
+        .map(IpAllowlist::into_option)
+        .map_err(|error| of_default(error, "default_allowed_ips"))
+}
+
+/// A default rate limit as asked, checked; its errors name `default_rate_limit`.
+fn default_limit(asked: Option<RateLimit>) -> Result<Option<RateLimit>, AppError> {
+    asked
+        .map(RateLimit::checked)
+        .transpose()
+        .map_err(|error| of_default(error, "default_rate_limit"))
 }
 
 /// [`default_allowed_ips`] as views show it (empty: any address).
@@ -150,15 +181,67 @@ pub async fn set_default_allowed_ips(
     if asked == before {
         return Ok(());
     }
-    let shown = |list: &Option<IpAllowlist>| list.as_ref().map(IpAllowlist::entries);
+    let shown = |list: &Option<IpAllowlist>| json!(list.as_ref().map(IpAllowlist::entries));
+    let change = DefaultChange {
+        which: TokenDefault::AllowedIps,
+        key: "default_allowed_ips",
+        from: shown(&before),
+        to: shown(&asked),
+        column: allowlist_column(asked.as_ref()),
+    };
+    set_default(ctx, &workspace, change).await
+}
+
+/// Sets the rate limit a workspace's new tokens get by default (None: no limit), as
+/// [`set_default_allowed_ips`].
+pub async fn set_default_rate_limit(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    asked: Option<RateLimit>,
+) -> Result<(), AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ChangeSettings).await?;
+    let asked = default_limit(asked)?;
+    let before = default_rate_limit(ctx, workspace_id).await?;
+    if asked == before {
+        return Ok(());
+    }
+    let change = DefaultChange {
+        which: TokenDefault::RateLimit,
+        key: "default_rate_limit",
+        from: json!(before),
+        to: json!(asked),
+        column: asked.as_ref().map(RateLimit::column),
+    };
+    set_default(ctx, &workspace, change).await
+}
+
+/// One default of new tokens changing, as recorded and written.
+struct DefaultChange {
+    which: TokenDefault,
+    key: &'static str,
+    from: Value,
+    to: Value,
+    column: Option<String>,
+}
+
+async fn set_default(
+    ctx: &Ctx,
+    workspace: &WorkspaceSummary,
+    change: DefaultChange,
+) -> Result<(), AppError> {
     let audit = ctx
-        .audit(Some(workspace_id), "workspace.settings_changed")
-        .target("workspace", workspace_id, &workspace.name)
-        .changes(json!({ "default_allowed_ips": { "from": shown(&before), "to": shown(&asked) } }));
-    let column = allowlist_column(asked.as_ref());
+        .audit(Some(workspace.id), "workspace.settings_changed")
+        .target("workspace", workspace.id, &workspace.name)
+        .changes(json!({ change.key: { "from": change.from, "to": change.to } }));
     if !ctx
         .db()
-        .set_default_allowed_ips(workspace_id, column.as_deref(), ctx.now, &audit)
+        .set_token_default(
+            workspace.id,
+            change.which,
+            change.column.as_deref(),
+            ctx.now,
+            &audit,
+        )
         .await?
     {
         return Err(AppError::NotFound);
@@ -166,19 +249,35 @@ pub async fn set_default_allowed_ips(
     Ok(())
 }
 
-/// Changes the name (Administrators and Owners) and the token policy (Owners), as far as
-/// each is given. Everything asked is checked before anything is written.
+/// A change to what new tokens get by default: each given is set.
+#[derive(Clone, Debug, Default)]
+pub struct DefaultsPatch {
+    /// A new default IP allowlist (empty: any address).
+    pub allowed_ips: Option<Vec<String>>,
+    /// A new default rate limit; `Some(None)`: none.
+    pub rate_limit: Option<Option<RateLimit>>,
+}
+
+impl DefaultsPatch {
+    fn is_empty(&self) -> bool {
+        self.allowed_ips.is_none() && self.rate_limit.is_none()
+    }
+}
+
+/// Changes the name and the defaults of new tokens (Administrators and Owners) and the
+/// token policy (Owners), as far as each is given. Everything asked is checked before
+/// anything is written.
 pub async fn change(
     ctx: &Ctx,
     workspace_id: Uuid,
     name: Option<&str>,
-    default_allowed: Option<&[String]>,
+    defaults: DefaultsPatch,
     policy: PolicyPatch,
 ) -> Result<WorkspaceSettings, AppError> {
-    if name.is_none() && default_allowed.is_none() && policy.is_empty() {
+    if name.is_none() && defaults.is_empty() && policy.is_empty() {
         return Err(AppError::invalid(
             "name",
-            "Give the workspace's new name, its default IP allowlist or a token policy setting to change.",
+            "Give the workspace's new name, a default for new tokens (IP allowlist, rate limit) or a token policy setting to change.",
         ));
     }
     if !policy.is_empty() {
@@ -187,18 +286,24 @@ pub async fn change(
             .await?;
         policy.apply(policy_of(ctx, workspace.id).await?, ctx.now)?;
     }
-    if name.is_some() || default_allowed.is_some() {
+    if name.is_some() || !defaults.is_empty() {
         ctx.workspace(workspace_id, Action::ChangeSettings).await?;
     }
-    if let Some(entries) = default_allowed {
+    if let Some(entries) = &defaults.allowed_ips {
         default_allowlist(entries)?;
+    }
+    if let Some(asked) = defaults.rate_limit {
+        default_limit(asked)?;
     }
     if let Some(name) = name {
         validation::workspace_name(name)?;
         rename(ctx, workspace_id, name).await?;
     }
-    if let Some(entries) = default_allowed {
+    if let Some(entries) = &defaults.allowed_ips {
         set_default_allowed_ips(ctx, workspace_id, entries).await?;
+    }
+    if let Some(asked) = defaults.rate_limit {
+        set_default_rate_limit(ctx, workspace_id, asked).await?;
     }
     if !policy.is_empty() {
         set_token_policy(ctx, workspace_id, policy).await?;

@@ -37,6 +37,8 @@ pub struct NewPersonalToken<'a> {
     pub grants: &'a [NewGrant],
     /// Its IP allowlist as the column holds it.
     pub allowed_ips: Option<String>,
+    /// Its rate limit as the column holds it.
+    pub rate_limit: Option<String>,
 }
 
 /// A personal token as its owner, or an Administrator of a workspace it reaches, sees it.
@@ -59,6 +61,12 @@ pub struct PersonalTokenRow {
     pub rotated_to: Option<Uuid>,
     /// Its IP allowlist as the column holds it (None: any address).
     pub allowed_ips: Option<String>,
+    /// Its rate limit as the column holds it (None: none).
+    pub rate_limit: Option<String>,
+    /// When it was reported as leaked, by which channel, and where it was found.
+    pub leaked_at: Option<i64>,
+    pub leak_source: Option<String>,
+    pub leak_location: Option<String>,
 }
 
 /// One workspace of a personal token.
@@ -91,12 +99,15 @@ pub struct PersonalEdit<'a> {
     pub grants: &'a [NewGrant],
     /// Its IP allowlist as the column holds it.
     pub allowed_ips: Option<String>,
+    /// Its rate limit as the column holds it.
+    pub rate_limit: Option<String>,
 }
 
 const PERSONAL_SELECT: &str = "SELECT t.id, t.owner_id, u.name AS owner_name,
         u.email AS owner_email, t.label, t.display_prefix,
         (t.sealed_secret IS NOT NULL) AS secret_kept, t.created_at, t.updated_at, t.expires_at,
-        t.disabled_at, t.last_used_at, t.last_used_ip, t.rotated_to, t.allowed_ips
+        t.disabled_at, t.last_used_at, t.last_used_ip, t.rotated_to, t.allowed_ips,
+        t.rate_limit, t.leaked_at, t.leak_source, t.leak_location
     FROM access_tokens t JOIN users u ON u.id = t.owner_id";
 
 const GRANT_SELECT: &str = "SELECT g.token_id, g.workspace_id, w.name AS workspace_name,
@@ -214,12 +225,13 @@ impl Db {
         let written = audited_write!(self, tx => {
             let inserted = sqlx::query(
                 "INSERT INTO access_tokens (id, owner_id, label, digest, display_prefix,
-                     sealed_secret, created_by, created_at, updated_at, expires_at, allowed_ips)
-                 VALUES ($1, $2, $3, $4, $5, $6, $2, $7, $7, $8, $9)",
+                     sealed_secret, created_by, created_at, updated_at, expires_at, allowed_ips,
+                     rate_limit)
+                 VALUES ($1, $2, $3, $4, $5, $6, $2, $7, $7, $8, $9, $10)",
             )
             .bind(token.id).bind(token.owner_id).bind(token.label).bind(token.digest)
             .bind(token.display_prefix).bind(token.sealed_secret).bind(now).bind(token.expires_at)
-            .bind(token.allowed_ips.as_deref())
+            .bind(token.allowed_ips.as_deref()).bind(token.rate_limit.as_deref())
             .execute(&mut *tx).await;
             let outcome = token_write(inserted.map(|done| done.rows_affected()))?;
             if outcome == TokenWrite::Done {
@@ -242,11 +254,12 @@ impl Db {
         let written = audited_write!(self, tx => {
             let updated = sqlx::query(
                 "UPDATE access_tokens SET label = $3, expires_at = $4, disabled_at = $5,
-                     updated_at = $6, allowed_ips = $7
+                     updated_at = $6, allowed_ips = $7, rate_limit = $8
                  WHERE owner_id = $1 AND id = $2",
             )
             .bind(owner_id).bind(id).bind(edit.label).bind(edit.expires_at)
             .bind(edit.disabled_at).bind(now).bind(edit.allowed_ips.as_deref())
+            .bind(edit.rate_limit.as_deref())
             .execute(&mut *tx).await;
             let outcome = token_write(updated.map(|done| done.rows_affected()))?;
             if outcome == TokenWrite::Done {

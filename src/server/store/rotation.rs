@@ -124,7 +124,8 @@ impl Db {
                 // Before the successor exists: the label's unique index skips rotated tokens.
                 let ended = sqlx::query(
                     "UPDATE access_tokens SET rotated_to = $2, expires_at = $3, updated_at = $4
-                     WHERE id = $1 AND rotated_to IS NULL AND disabled_at IS NULL
+                     WHERE id = $1 AND rotated_to IS NULL
+                       AND (disabled_at IS NULL OR leaked_at IS NOT NULL)
                        AND (expires_at IS NULL OR expires_at > $4)",
                 )
                 .bind(rotation.old_id).bind(rotation.new_id).bind(rotation.grace_ends_at).bind(now)
@@ -136,10 +137,10 @@ impl Db {
                     "INSERT INTO access_tokens (id, workspace_id, owner_id, label, scope, permissions,
                          digest, display_prefix, sealed_secret, created_by, created_by_token,
                          created_by_token_label, created_at, updated_at, expires_at, rotated_from,
-                         allowed_ips)
+                         allowed_ips, rate_limit)
                      SELECT $1, workspace_id, owner_id, label, scope, permissions, $2, $3,
                          CASE WHEN sealed_secret IS NULL OR NOT $11 THEN NULL ELSE $4 END,
-                         $5, $6, $7, $8, $8, $9, id, allowed_ips
+                         $5, $6, $7, $8, $8, $9, id, allowed_ips, rate_limit
                      FROM access_tokens WHERE id = $10",
                 )
                 .bind(rotation.new_id).bind(rotation.digest).bind(rotation.display_prefix)

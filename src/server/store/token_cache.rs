@@ -22,7 +22,8 @@ use std::{
 use uuid::Uuid;
 
 use crate::domain::{
-    api_permission::PermissionSet, ip_allowlist::IpAllowlist, policy::LifetimeLimit, role::Role,
+    api_permission::PermissionSet, ip_allowlist::IpAllowlist, policy::LifetimeLimit,
+    rate_limit::RateLimit, role::Role,
 };
 
 /// One workspace a token may act in, as cached: a workspace token's own, or one a
@@ -131,6 +132,8 @@ pub struct AuthToken {
     pub disabled_at: Option<i64>,
     /// Where it may be used from (None: any address).
     pub allowed_ips: Option<IpAllowlist>,
+    /// How often it may be used (None: no limit).
+    pub rate_limit: Option<RateLimit>,
     last_used_at: LastUse,
 }
 
@@ -152,6 +155,7 @@ impl AuthToken {
             expires_at,
             disabled_at,
             allowed_ips: None,
+            rate_limit: None,
             last_used_at: last_used_at.into(),
         }
     }

@@ -14,8 +14,14 @@ use super::{
 };
 use crate::{
     domain::{
-        api_permission::PermissionSet, ip_allowlist::IpAllowlist, permission::personal_scope,
-        policy::LifetimeLimit, revoke::RevokeAction, role::Role,
+        api_permission::PermissionSet,
+        ip_allowlist::IpAllowlist,
+        leak::{Leak, LeakSource},
+        permission::personal_scope,
+        policy::LifetimeLimit,
+        rate_limit::RateLimit,
+        revoke::RevokeAction,
+        role::Role,
     },
     on_pool,
 };
@@ -56,6 +62,12 @@ pub struct TokenRow {
     pub token_lifetime_grace_until: Option<i64>,
     /// Its IP allowlist as the column holds it (None: any address).
     pub allowed_ips: Option<String>,
+    /// Its rate limit as the column holds it (None: none).
+    pub rate_limit: Option<String>,
+    /// When it was reported as leaked, by which channel, and where it was found.
+    pub leaked_at: Option<i64>,
+    pub leak_source: Option<String>,
+    pub leak_location: Option<String>,
 }
 
 impl TokenRow {
@@ -77,7 +89,8 @@ const TOKEN_SELECT: &str =
         t.disabled_at, t.last_used_at, t.last_used_ip, t.last_used_user_agent,
         t.last_used_method, t.last_used_path, t.rotated_to,
         (t.sealed_secret IS NOT NULL) AS secret_kept,
-        w.max_token_lifetime_days, w.token_lifetime_grace_until, t.allowed_ips
+        w.max_token_lifetime_days, w.token_lifetime_grace_until, t.allowed_ips, t.rate_limit,
+        t.leaked_at, t.leak_source, t.leak_location
     FROM access_tokens t JOIN workspaces w ON w.id = t.workspace_id
     LEFT JOIN users u ON u.id = t.created_by
     LEFT JOIN memberships m ON m.workspace_id = t.workspace_id AND m.user_id = t.created_by";
@@ -85,7 +98,8 @@ const TOKEN_SELECT: &str =
 const AUTH_SELECT: &str =
     "SELECT t.id, t.workspace_id, w.name AS workspace_name, t.owner_id, t.created_by,
         t.label, t.scope, t.permissions, t.created_at, t.expires_at, t.disabled_at,
-        t.last_used_at, w.max_token_lifetime_days, w.token_lifetime_grace_until, t.allowed_ips
+        t.last_used_at, w.max_token_lifetime_days, w.token_lifetime_grace_until, t.allowed_ips,
+        t.rate_limit
     FROM access_tokens t LEFT JOIN workspaces w ON w.id = t.workspace_id
     WHERE t.digest = $1";
 
@@ -117,6 +131,7 @@ struct AuthRow {
     max_token_lifetime_days: Option<i64>,
     token_lifetime_grace_until: Option<i64>,
     allowed_ips: Option<String>,
+    rate_limit: Option<String>,
 }
 
 /// An IP allowlist as a column holds it (canonical, comma-separated; NULL: any address).
@@ -130,6 +145,33 @@ pub fn stored_allowlist(column: Option<&str>) -> Result<Option<IpAllowlist>, Sto
         })
         .transpose()
         .map(Option::flatten)
+}
+
+/// A rate limit as a column holds it (`600/60`; NULL: none). A stored limit that no longer
+/// parses is a decoding error, never "no limit".
+pub fn stored_rate_limit(column: Option<&str>) -> Result<Option<RateLimit>, StoreError> {
+    column
+        .map(|text| {
+            RateLimit::from_column(text)
+                .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.to_string().into())))
+        })
+        .transpose()
+}
+
+/// A rate limit column as views show it (the check at every request reads it strictly).
+pub fn shown_rate_limit(column: Option<&str>) -> Option<RateLimit> {
+    column.and_then(|text| RateLimit::from_column(text).ok())
+}
+
+/// A leak as its three columns hold it.
+pub fn stored_leak(at: Option<i64>, source: Option<&str>, location: Option<&str>) -> Option<Leak> {
+    Some(Leak {
+        at: at?,
+        source: source
+            .and_then(LeakSource::parse)
+            .unwrap_or(LeakSource::PublicReport),
+        location: location.map(str::to_owned),
+    })
 }
 
 /// The entries of an IP allowlist column, as views show them (empty: any address).
@@ -198,6 +240,8 @@ pub struct NewToken<'a> {
     pub expires_at: Option<i64>,
     /// Its IP allowlist as the column holds it (see [`allowlist_column`]).
     pub allowed_ips: Option<String>,
+    /// Its rate limit as the column holds it (see [`RateLimit::column`]).
+    pub rate_limit: Option<String>,
 }
 
 /// One request a token made.
@@ -260,6 +304,8 @@ pub struct TokenEdit<'a> {
     pub disabled_at: Option<i64>,
     /// Its IP allowlist as the column holds it.
     pub allowed_ips: Option<String>,
+    /// Its rate limit as the column holds it.
+    pub rate_limit: Option<String>,
 }
 
 /// Who holds a token: every write names its holder, so a token id from elsewhere finds
@@ -407,6 +453,7 @@ impl Db {
             row.last_used_at,
         );
         token.allowed_ips = stored_allowlist(row.allowed_ips.as_deref())?;
+        token.rate_limit = stored_rate_limit(row.rate_limit.as_deref())?;
         let token = Arc::new(token);
         cache.insert(since, *digest, token.clone());
         Ok(Some(token))
@@ -571,15 +618,15 @@ impl Db {
             let inserted = sqlx::query(
                 "INSERT INTO access_tokens (id, workspace_id, label, scope, permissions, digest,
                      display_prefix, sealed_secret, created_by, created_at, updated_at, expires_at,
-                     created_by_token, created_by_token_label, allowed_ips)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14)",
+                     created_by_token, created_by_token_label, allowed_ips, rate_limit)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15)",
             )
             .bind(token.id).bind(token.workspace_id).bind(token.label).bind(token.scope)
             .bind(token.permissions).bind(token.digest).bind(token.display_prefix)
             .bind(token.sealed_secret).bind(token.created_by).bind(now).bind(token.expires_at)
             .bind(token.created_by_token.map(|(id, _)| id))
             .bind(token.created_by_token.map(|(_, label)| label))
-            .bind(token.allowed_ips.as_deref())
+            .bind(token.allowed_ips.as_deref()).bind(token.rate_limit.as_deref())
             .execute(&mut *tx).await;
             token_write(inserted.map(|done| done.rows_affected()))?
         }, TokenWrite::Done => audit);
@@ -597,15 +644,40 @@ impl Db {
         let written = audited_write!(self, tx => {
             let updated = sqlx::query(
                 "UPDATE access_tokens SET label = $3, scope = $4, expires_at = $5, updated_at = $6,
-                     permissions = $7, disabled_at = $8, allowed_ips = $9
+                     permissions = $7, disabled_at = $8, allowed_ips = $9, rate_limit = $10
                  WHERE workspace_id = $1 AND id = $2",
             )
             .bind(workspace_id).bind(id).bind(edit.label).bind(edit.scope).bind(edit.expires_at).bind(now)
             .bind(edit.permissions).bind(edit.disabled_at).bind(edit.allowed_ips.as_deref())
+            .bind(edit.rate_limit.as_deref())
             .execute(&mut *tx).await;
             token_write(updated.map(|done| done.rows_affected()))?
         }, TokenWrite::Done => audit, Stale::Token(id));
         Ok(written)
+    }
+
+    /// Marks a token reported as leaked: disabled (if it was not), with when, by which
+    /// channel and where it was found, `audits` (and their mail) written with it. False,
+    /// writing nothing, for a token already reported (or gone): a report is idempotent.
+    pub async fn mark_leaked(
+        &self,
+        id: Uuid,
+        source: LeakSource,
+        location: Option<&str>,
+        now: i64,
+        audits: &[AuditEvent],
+    ) -> Result<bool, StoreError> {
+        let marked = audited_write!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE access_tokens SET disabled_at = COALESCE(disabled_at, $2), leaked_at = $2,
+                     leak_source = $3, leak_location = $4, updated_at = $2
+                 WHERE id = $1 AND leaked_at IS NULL",
+            )
+            .bind(id).bind(now).bind(source.as_str()).bind(location)
+            .execute(&mut *tx).await?;
+            done.rows_affected() > 0
+        }, true => audits, Stale::Token(id));
+        Ok(marked)
     }
 
     /// Deletes a token of `holder`, with an audit record in each workspace it could reach.

@@ -174,30 +174,41 @@ impl Db {
         Ok(renamed)
     }
 
-    /// The IP allowlist a workspace's new tokens get when their maker gives none, as the
-    /// column holds it.
-    pub async fn default_allowed_ips(
+    /// What a workspace's new tokens get for `which` when their maker gives nothing, as
+    /// the column holds it.
+    pub async fn token_default(
         &self,
         workspace_id: Uuid,
+        which: TokenDefault,
     ) -> Result<Option<String>, StoreError> {
-        let sql = "SELECT default_allowed_ips FROM workspaces WHERE id = $1";
+        let sql = match which {
+            TokenDefault::AllowedIps => "SELECT default_allowed_ips FROM workspaces WHERE id = $1",
+            TokenDefault::RateLimit => "SELECT default_rate_limit FROM workspaces WHERE id = $1",
+        };
         let found: Option<Option<String>> = on_pool!(self, pool =>
             sqlx::query_scalar(sql).bind(workspace_id).fetch_optional(pool).await?);
         Ok(found.flatten())
     }
 
-    /// Sets the default IP allowlist of new tokens (tokens that exist keep theirs).
-    pub async fn set_default_allowed_ips(
+    /// Sets a default of new tokens (tokens that exist keep theirs).
+    pub async fn set_token_default(
         &self,
         workspace_id: Uuid,
+        which: TokenDefault,
         column: Option<&str>,
         now: i64,
         audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
+        let sql = match which {
+            TokenDefault::AllowedIps => {
+                "UPDATE workspaces SET default_allowed_ips = $2, updated_at = $3 WHERE id = $1"
+            }
+            TokenDefault::RateLimit => {
+                "UPDATE workspaces SET default_rate_limit = $2, updated_at = $3 WHERE id = $1"
+            }
+        };
         let set = audited_write!(self, tx => {
-            let done = sqlx::query(
-                "UPDATE workspaces SET default_allowed_ips = $2, updated_at = $3 WHERE id = $1",
-            )
+            let done = sqlx::query(sql)
             .bind(workspace_id).bind(column).bind(now)
             .execute(&mut *tx).await?;
             done.rows_affected() > 0
@@ -345,4 +356,11 @@ impl Db {
         }, MemberChange::Done => audit, Stale::Owner(user_id));
         Ok(removed)
     }
+}
+
+/// A guard a workspace gives its new tokens unless their maker chooses otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenDefault {
+    AllowedIps,
+    RateLimit,
 }
