@@ -28,6 +28,8 @@ test("an Owner may do everything, and invites members who choose their own passw
 
   // A second workspace the others are not in.
   await page.goto("/");
+  // Typed before the WASM takes over, the name would be lost.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await page.getByLabel("New workspace").fill("Private");
   await page.getByRole("button", { name: "Create workspace" }).click();
   await expect(page.getByRole("heading", { name: "Private" })).toBeVisible();

@@ -47,6 +47,8 @@ test("the Owner makes a second workspace with its own Administrator, and a membe
   await addMember(page, pat);
 
   await page.goto("/");
+  // Typed before the WASM takes over, the name would be lost (seen under CI's load).
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await page.getByLabel("New workspace").fill(SECOND);
   await page.getByRole("button", { name: "Create workspace" }).click();
   await expect(page.getByRole("heading", { name: SECOND })).toBeVisible();
