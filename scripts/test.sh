@@ -7,6 +7,15 @@ start=$SECONDS
 
 "$ROOT/scripts/setup.sh" test
 
+# Each checkout path links its own test and example executables (about 7 GB a run with debug
+# info) into the shared target directory; those left by earlier runs are never used again and
+# once filled this machine's disk. Executables untouched for two hours go (cargo relinks any
+# it still needs); libraries stay, so nothing is recompiled.
+for dir in "$CARGO_TARGET_DIR/debug/deps" "$CARGO_TARGET_DIR/debug/examples"; do
+    [ -d "$dir" ] && find "$dir" -maxdepth 1 -type f -perm -u+x -mmin +120 \
+        ! -name '*.so' ! -name '*.rlib' ! -name '*.rmeta' -delete
+done
+
 pg_dir=""
 stop_postgres() {
     if [ -n "$pg_dir" ]; then
