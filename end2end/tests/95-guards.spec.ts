@@ -141,3 +141,27 @@ test("a token reported as leaked turns its row into 'Reported as leaked', for go
   await expect(row(page, "pasted-in-a-gist").getByRole("button", { name: /^Enable/ })).toHaveCount(0);
   await expect(row(page, "pasted-in-a-gist").getByRole("button", { name: /^Rotate/ })).toHaveCount(1);
 });
+
+test("a person's own token shows its guards, and once reported as leaked only rotates", async ({ page }) => {
+  await openTokens(page, OWNER.email, OWNER.password);
+  await page.getByRole("link", { name: "Personal tokens" }).click();
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New personal token" });
+  await dialog.getByLabel("Label").fill("own-guarded");
+  await dialog.getByRole("checkbox", { name: OWNER.workspace, exact: true }).check();
+  await dialog.getByLabel("Allowed IP addresses (optional)").fill("127.0.0.1");
+  await dialog.getByLabel("Requests allowed").fill("5");
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const secret = (await dialog.getByTestId("new-secret").textContent())!.trim();
+  await dialog.getByRole("button", { name: "Done" }).click();
+  const own = page.getByTestId("personal-token-row").filter({ has: page.getByText("own-guarded", { exact: true }) });
+  await expect(own.getByTestId("ip-restricted")).toHaveText("Only from 127.0.0.1");
+  await expect(own.getByTestId("rate-limited")).toHaveText("At most 5 per minute");
+
+  expect((await page.request.post("/api/v1/credentials/revoke", { data: { credentials: [secret] } })).status()).toBe(202);
+  await expect.poll(async () => (await call(page.request, secret)).status()).toBe(401);
+  await page.reload();
+  await expect(own.getByTestId("leaked")).toHaveText("Reported as leaked by a public report");
+  await expect(own.getByRole("button", { name: /^Enable/ })).toHaveCount(0);
+  await expect(own.getByRole("button", { name: /^Rotate/ })).toHaveCount(1);
+});

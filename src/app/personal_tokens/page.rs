@@ -18,8 +18,8 @@ use crate::{
         },
         tokens::{
             cells::{
-                Cell, Expiry, GrantScope, MaskedToken, TokenTableFrame, UseAndStatus, row_button,
-                row_class,
+                Cell, Expiry, GrantScope, Guards, MaskedToken, TokenTableFrame, UseAndStatus,
+                row_button, row_class,
             },
             rotate::{NewSecret, RotateDialog},
             rows::Rows,
@@ -195,6 +195,7 @@ fn PersonalTokenTable(data: PersonalTokensPage) -> impl IntoView {
 /// One of the person's tokens: where it may act and how, and its buttons.
 fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView {
     let status = token.status;
+    let leaked = token.leak.is_some();
     let label = token.label.as_str();
     let (copied, toggled, edited, rotated, deleted) = (
         token.clone(),
@@ -210,18 +211,19 @@ fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView
                     actions.copy.dispatch(copied.clone());
                 }))}
             {row_button("Edit", label, false, move || actions.open.set(Open::Edit(edited.clone())))}
-            {(status == TokenStatus::Active)
+            // A leaked token is rotated (the way out of a leak), never enabled again.
+            {(status == TokenStatus::Active || leaked && status == TokenStatus::Disabled)
                 .then(|| row_button("Rotate", label, false, move || {
                     actions.open.set(Open::Rotate(rotated.clone()))
                 }))}
-            {row_button(
+            {(!leaked).then(|| row_button(
                 if status == TokenStatus::Disabled { "Enable" } else { "Disable" },
                 label,
                 false,
                 move || {
                     actions.toggle.dispatch(toggled.clone());
                 },
-            )}
+            ))}
             {row_button("Delete", label, true, move || actions.open.set(Open::Delete(deleted.clone())))}
         </div>
     };
@@ -240,6 +242,7 @@ fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView
             }
         })
         .collect_view();
+    let guards = Guards::of_personal(&token);
     view! {
         <tr class=row_class(status) data-testid="personal-token-row" data-status=status.label()>
             <Cell column="Label"><span class="font-medium">{token.label.clone()}</span></Cell>
@@ -255,7 +258,13 @@ fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView
             <Cell column="Expires">
                 <Expiry expires_at=token.expires_at now />
             </Cell>
-            <UseAndStatus at=token.last_used_at ip=token.last_used_ip.clone() status now />
+            <UseAndStatus
+                at=token.last_used_at
+                ip=token.last_used_ip.clone()
+                status
+                guards=guards.clone()
+                now
+            />
             <Cell column="Actions">{buttons}</Cell>
         </tr>
     }

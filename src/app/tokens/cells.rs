@@ -1,7 +1,7 @@
 //! What every token table draws the same way — a workspace's own tokens, a person's
 //! personal tokens, and the personal tokens an Administrator sees: the row's tint, the
-//! masked secret, the expiry (red when past or near), the last use, the status badge and
-//! the small row buttons.
+//! masked secret, the expiry (red when past or near), the last use, the status badge with
+//! what guards the token (and whether it leaked), and the small row buttons.
 
 use leptos::prelude::*;
 
@@ -9,11 +9,87 @@ use crate::{
     app::frame::widgets::{LocalTime, SMALL},
     domain::{
         api_permission::{ApiPermission, PermissionSet},
+        leak::Leak,
+        rate_limit::RateLimit,
+        time::utc,
         token::{TokenStatus, expiry_is_near},
         token_format::masked,
     },
-    model::PersonalGrant,
+    model::{PersonalGrant, PersonalTokenView, TokenView},
 };
+
+/// What a token is held to, and whether it leaked: badges under its status.
+#[derive(Clone, Debug, Default)]
+pub struct Guards {
+    pub leak: Option<Leak>,
+    pub allowed_ips: Vec<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl Guards {
+    pub fn of(token: &TokenView) -> Guards {
+        Guards {
+            leak: token.leak.clone(),
+            allowed_ips: token.allowed_ips.clone(),
+            rate_limit: token.rate_limit,
+        }
+    }
+
+    pub fn of_personal(token: &PersonalTokenView) -> Guards {
+        Guards {
+            leak: token.leak.clone(),
+            allowed_ips: token.allowed_ips.clone(),
+            rate_limit: token.rate_limit,
+        }
+    }
+}
+
+/// "Reported as leaked — found at …", "Only from …", "At most 600 per minute".
+#[component]
+pub fn GuardBadges(guards: Guards) -> impl IntoView {
+    const BADGE: &str =
+        "mt-1 block w-fit rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700";
+    let Guards {
+        leak,
+        allowed_ips,
+        rate_limit,
+    } = guards;
+    view! {
+        {leak.map(|leak| view! {
+            <span
+                class="mt-1 block w-fit max-w-64 truncate rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900"
+                data-testid="leaked"
+                title=format!(
+                    "Reported as leaked by {} on {}. It cannot be enabled again: rotate it or create a new token.",
+                    leak.source.label(),
+                    utc(leak.at),
+                )
+            >
+                {match &leak.location {
+                    Some(location) => format!("Reported as leaked — found at {location}"),
+                    None => format!("Reported as leaked by {}", leak.source.label()),
+                }}
+            </span>
+        })}
+        {(!allowed_ips.is_empty()).then(|| view! {
+            <span class=BADGE data-testid="ip-restricted" title=format!("Usable only from {}", allowed_ips.join(", "))>
+                {match allowed_ips.len() {
+                    1 => format!("Only from {}", allowed_ips[0]),
+                    n => format!("Only from {n} addresses"),
+                }}
+            </span>
+        })}
+        {rate_limit.map(|limit| view! {
+            <span
+                class=BADGE
+                data-testid="rate-limited"
+                title="Requests over this rate are refused with 429 until quota frees up."
+            >
+                {format!("At most {limit}")}
+            </span>
+        })}
+    }
+}
 
 /// The row's tint: dimmed while disabled, red once expired.
 pub fn row_class(status: TokenStatus) -> &'static str {
@@ -176,6 +252,7 @@ pub fn UseAndStatus(
     at: Option<i64>,
     ip: Option<String>,
     status: TokenStatus,
+    guards: Guards,
     now: i64,
 ) -> impl IntoView {
     view! {
@@ -184,6 +261,7 @@ pub fn UseAndStatus(
         </Cell>
         <Cell column="Status">
             <StatusBadge status />
+            <GuardBadges guards />
         </Cell>
     }
 }

@@ -9,7 +9,9 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    cells::{Cell, GrantScope, MaskedToken, TokenTableFrame, UseAndStatus, row_button, row_class},
+    cells::{
+        Cell, GrantScope, Guards, MaskedToken, TokenTableFrame, UseAndStatus, row_button, row_class,
+    },
     rows::Rows,
 };
 use crate::{
@@ -171,6 +173,7 @@ fn row(
             })}
         }
     });
+    let guards = Guards::of_personal(&token);
     view! {
         <tr
             class=row_class(status)
@@ -190,7 +193,13 @@ fn row(
                 {grant.map(|grant| view! { <GrantScope grant /> })}
             </Cell>
             <Cell column="Approval">{approval}</Cell>
-            <UseAndStatus at=token.last_used_at ip=token.last_used_ip.clone() status now />
+            <UseAndStatus
+                at=token.last_used_at
+                ip=token.last_used_ip.clone()
+                status
+                guards=guards.clone()
+                now
+            />
             <Cell column="Actions">{decisions}{remove}</Cell>
         </tr>
     }

@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{
-    cells::{Expiry, LastUsed, MaskedToken, StatusBadge, permissions_text, row_button, row_class},
+    cells::{
+        Expiry, GuardBadges, Guards, LastUsed, MaskedToken, StatusBadge, permissions_text,
+        row_button, row_class,
+    },
     rotate::RotatingNote,
 };
 use crate::{
@@ -248,43 +251,7 @@ pub fn row(state: TableState, now: i64, token: TokenView) -> impl IntoView {
                         {if from <= now { "Over policy — refused".to_owned() } else { format!("Over policy — refused {}", relative(from, now)) }}
                     </span>
                 })}
-                {token.leak.clone().map(|leak| view! {
-                    <span
-                        class="mt-1 block w-fit max-w-64 truncate rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900"
-                        data-testid="leaked"
-                        title=format!(
-                            "Reported as leaked by {} on {}. It cannot be enabled again: rotate it or create a new token.",
-                            leak.source.label(),
-                            crate::domain::time::utc(leak.at),
-                        )
-                    >
-                        {match &leak.location {
-                            Some(location) => format!("Reported as leaked — found at {location}"),
-                            None => format!("Reported as leaked by {}", leak.source.label()),
-                        }}
-                    </span>
-                })}
-                {(!token.allowed_ips.is_empty()).then(|| view! {
-                    <span
-                        class="mt-1 block w-fit rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700"
-                        data-testid="ip-restricted"
-                        title=format!("Usable only from {}", token.allowed_ips.join(", "))
-                    >
-                        {match token.allowed_ips.len() {
-                            1 => format!("Only from {}", token.allowed_ips[0]),
-                            n => format!("Only from {n} addresses"),
-                        }}
-                    </span>
-                })}
-                {token.rate_limit.map(|limit| view! {
-                    <span
-                        class="mt-1 block w-fit rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700"
-                        data-testid="rate-limited"
-                        title="Requests over this rate are refused with 429 until quota frees up."
-                    >
-                        {format!("At most {limit}")}
-                    </span>
-                })}
+                <GuardBadges guards=Guards::of(&token) />
             }.into_any())}
             {cell(TokenColumn::Actions)(actions.into_any())}
         </tr>
