@@ -45,7 +45,19 @@ async fn main() -> ExitCode {
             }
         };
     }
-    server::telemetry::init(&config.log);
+    if let Command::Backup { file } = command {
+        return match admin::backup(&config, &file).await {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("tessera: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    server::telemetry::init(&config.log, config.log_format);
     match server::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -117,7 +117,12 @@ fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String, Lo
     while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
         if let Some(at) = line.find("listening on http://") {
-            let addr = line[at + "listening on http://".len()..].trim().to_owned();
+            // Up to the end of the word: a JSON log line has `"}` after it.
+            let addr = line[at + "listening on http://".len()..]
+                .split(|c: char| c == '"' || c.is_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             // Keep draining the log so the server never blocks on a full pipe.
             let log = Log::default();
             let kept = log.clone();
@@ -133,6 +138,11 @@ fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String, Lo
     let _ = child.kill();
     let _ = child.wait();
     panic!("the server did not start listening:\n{}", seen.join("\n"));
+}
+
+/// Runs `tessera ARGS` in `dir` to the end.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    tessera().current_dir(dir).args(args).output().unwrap()
 }
 
 fn http_get(addr: &str, path: &str) -> String {
@@ -339,13 +349,7 @@ fn request_logs_never_hold_a_query_string_or_a_link_code() {
 #[test]
 fn the_operator_issues_a_reset_link() {
     let dir = tempfile::tempdir().unwrap();
-    let run_in = |args: &[&str]| {
-        tessera()
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run_in = |args: &[&str]| run_in(dir.path(), args);
     let usage = run_in(&["admin", "reset-passwd", "x@example.com"]);
     assert_eq!(usage.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&usage.stderr).contains("tessera admin reset-password EMAIL"));
@@ -419,6 +423,177 @@ fn the_operator_issues_a_reset_link() {
         assert_eq!(email, "olive@example.com");
         db.close().await;
     });
+}
+
+/// `tessera admin backup FILE` while the server serves, then a restore: the backup and the
+/// secret key file in a new data directory serve the token made before the backup (and not
+/// one made after). Bad targets are refused with nothing left behind.
+#[test]
+fn a_backup_taken_while_serving_restores_with_its_tokens() {
+    use tessera::{
+        domain::role::Role,
+        server::{config::Config, secrets::Keys, services::RequestMeta, store::Db},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config_in = |dir: &std::path::Path| {
+        let data = dir.join("data").display().to_string();
+        Config::from_sources("none", "", move |var| {
+            (var == "TESSERA_DATA_DIR").then(|| data.clone())
+        })
+        .unwrap()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Olive, Owner of Acme, set up once; each mint opens the database the server uses.
+    let mut owner = None;
+    let mut mint = |label: &'static str| {
+        let config = config_in(dir.path());
+        runtime.block_on(async {
+            std::fs::create_dir_all(&config.data_dir).unwrap();
+            let db = Db::connect(&config.database_url).await.unwrap();
+            db.migrate().await.unwrap();
+            let keys = Keys::load_or_create(&config).unwrap();
+            let meta = RequestMeta::default();
+            if owner.is_none() {
+                owner = Some(support::set_up(&db, &keys, "Olive", &meta, accounts_now()).await);
+            }
+            let (user, workspace) = owner.clone().unwrap();
+            let by = support::acting(&db, &keys, &user, &meta, accounts_now());
+            let (_, secret) = support::mint(&by, workspace, label, Role::Owner, None, None).await;
+            db.close().await;
+            secret
+        })
+    };
+    let before = mint("before");
+    let (mut child, addr) = start(dir.path());
+    let bearer = |secret: &str| format!("Authorization: Bearer {secret}\r\n");
+    let status_of = |addr: &str, secret: &str| {
+        let answer = http_get_with(addr, "/api/v1/access-token", &bearer(secret));
+        answer
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(status_of(&addr, &before), "200");
+
+    let run = |args: &[&str]| run_in(dir.path(), args);
+    let made = run(&["admin", "backup", "backup.db"]);
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(
+        said.starts_with("Backed up the database to backup.db ("),
+        "{said}"
+    );
+    assert!(
+        said.contains("data/secret.key"),
+        "names the secret to keep: {said}"
+    );
+    let backup = dir.path().join("backup.db");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the owner's only");
+    }
+    // Never over an existing file, nor into a missing directory; nothing left behind.
+    let again = run(&["admin", "backup", "backup.db"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("backup.db already exists"));
+    let nowhere = run(&["admin", "backup", "missing/b.db"]);
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("cannot write missing/b.db"));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let no_db = run_in(elsewhere.path(), &["admin", "backup", "b.db"]);
+    assert_eq!(no_db.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_db.stderr).contains("cannot open the SQLite database"));
+    assert!(
+        !elsewhere.path().join("data").exists(),
+        "no database was created"
+    );
+    let pg = tessera()
+        .current_dir(elsewhere.path())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .args(["admin", "backup", "b.db"])
+        .output()
+        .unwrap();
+    assert_eq!(pg.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&pg.stderr).contains("pg_dump"));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "data" && name != "backup.db")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    let after = mint("after");
+    assert_eq!(status_of(&addr, &after), "200");
+    assert!(stop_with(&mut child, "-TERM").success());
+
+    // Restore: the backup as the database, the secret key file beside it.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(restored.path().join("data")).unwrap();
+    std::fs::copy(&backup, restored.path().join("data/tessera.db")).unwrap();
+    std::fs::copy(
+        dir.path().join("data/secret.key"),
+        restored.path().join("data/secret.key"),
+    )
+    .unwrap();
+    let (mut child, addr) = start(restored.path());
+    assert_eq!(
+        status_of(&addr, &before),
+        "200",
+        "a token made before the backup"
+    );
+    assert_eq!(
+        status_of(&addr, &after),
+        "401",
+        "one made after it is not in the backup"
+    );
+    assert!(stop_with(&mut child, "-TERM").success());
+}
+
+/// `log_format = "json"`: every line the server writes is one JSON object with a
+/// timestamp, a level and a message, and no token secret among them.
+#[test]
+fn json_logs_are_one_object_a_line_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr, log) = start_with(dir.path(), &[("TESSERA_LOG_FORMAT", "json")]);
+    let secret = "tsr_ThisIsNoTokenButItMustNeverBeLoggedEitherXXXXXXXXXXXX";
+    let answer = http_get_with(
+        &addr,
+        "/api/v1/access-token",
+        &format!("Authorization: Bearer {secret}\r\n"),
+    );
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    assert!(stop_with(&mut child, "-TERM").success());
+    let lines = log.lock().unwrap().clone();
+    assert!(lines.len() >= 2, "{lines:?}");
+    for line in &lines {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            event["timestamp"].is_string() && event["level"].is_string(),
+            "{line}"
+        );
+        assert!(event["message"].is_string(), "{line}");
+        assert!(!line.contains("ThisIsNoToken"), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("/api/v1/access-token")),
+        "{lines:?}"
+    );
+    let bad = tessera()
+        .current_dir(dir.path())
+        .env("TESSERA_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("text or json"));
 }
 
 fn accounts_now() -> i64 {

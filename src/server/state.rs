@@ -9,7 +9,7 @@ use super::{
     config::Config,
     jobs::last_used::LastUsed,
     secrets::Keys,
-    services::rate_limits::{AddressLimits, TokenLimits},
+    services::rate_limits::{AddressLimits, InvalidTokens, TokenLimits},
     store::Db,
 };
 
@@ -29,6 +29,8 @@ pub struct Shared {
     pub token_limits: TokenLimits,
     /// Leak reports per client address, in this instance's memory.
     pub leak_reports: AddressLimits,
+    /// API requests without a valid token per client address, in this instance's memory.
+    pub invalid_tokens: InvalidTokens,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             .site_addr(config.site_addr)
             .build();
         let leak_reports = AddressLimits::per_hour(config.leak_reports_per_hour);
+        let invalid_tokens = InvalidTokens::per_hour(config.invalid_token_requests_per_hour);
         AppState(Arc::new(Shared {
             leptos_options,
             config,
@@ -48,6 +51,7 @@ impl AppState {
             last_used: Arc::new(LastUsed::default()),
             token_limits: TokenLimits::default(),
             leak_reports,
+            invalid_tokens,
         }))
     }
 }

@@ -18,7 +18,7 @@ use crate::{
         },
         tokens::{
             cells::{
-                Cell, Expiry, GrantScope, Guards, MaskedToken, TokenTableFrame, UseAndStatus,
+                Cell, Expiry, GrantScope, MaskedToken, PersonalUseAndStatus, TokenTableFrame,
                 row_button, row_class,
             },
             rotate::{NewSecret, RotateDialog},
@@ -242,7 +242,7 @@ fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView
             }
         })
         .collect_view();
-    let guards = Guards::of_personal(&token);
+    let use_and_status = view! { <PersonalUseAndStatus token=token.clone() now /> };
     view! {
         <tr class=row_class(status) data-testid="personal-token-row" data-status=status.label()>
             <Cell column="Label"><span class="font-medium">{token.label.clone()}</span></Cell>
@@ -258,13 +258,7 @@ fn row(actions: RowActions, now: i64, token: PersonalTokenView) -> impl IntoView
             <Cell column="Expires">
                 <Expiry expires_at=token.expires_at now />
             </Cell>
-            <UseAndStatus
-                at=token.last_used_at
-                ip=token.last_used_ip.clone()
-                status
-                guards=guards.clone()
-                now
-            />
+            {use_and_status}
             <Cell column="Actions">{buttons}</Cell>
         </tr>
     }

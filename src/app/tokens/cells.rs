@@ -265,3 +265,18 @@ pub fn UseAndStatus(
         </Cell>
     }
 }
+
+/// A personal token's "Last used" and "Status" cells, in both tables that list them.
+#[component]
+pub fn PersonalUseAndStatus(token: PersonalTokenView, now: i64) -> impl IntoView {
+    let guards = Guards::of_personal(&token);
+    view! {
+        <UseAndStatus
+            at=token.last_used_at
+            ip=token.last_used_ip
+            status=token.status
+            guards
+            now
+        />
+    }
+}

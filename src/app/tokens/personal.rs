@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     cells::{
-        Cell, GrantScope, Guards, MaskedToken, TokenTableFrame, UseAndStatus, row_button, row_class,
+        Cell, GrantScope, MaskedToken, PersonalUseAndStatus, TokenTableFrame, row_button, row_class,
     },
     rows::Rows,
 };
@@ -173,7 +173,7 @@ fn row(
             })}
         }
     });
-    let guards = Guards::of_personal(&token);
+    let use_and_status = view! { <PersonalUseAndStatus token=token.clone() now /> };
     view! {
         <tr
             class=row_class(status)
@@ -193,13 +193,7 @@ fn row(
                 {grant.map(|grant| view! { <GrantScope grant /> })}
             </Cell>
             <Cell column="Approval">{approval}</Cell>
-            <UseAndStatus
-                at=token.last_used_at
-                ip=token.last_used_ip.clone()
-                status
-                guards=guards.clone()
-                now
-            />
+            {use_and_status}
             <Cell column="Actions">{decisions}{remove}</Cell>
         </tr>
     }

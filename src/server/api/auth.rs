@@ -68,38 +68,70 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
 /// Authenticates every request to the routes it wraps (`middleware::from_fn_with_state`).
 pub async fn bearer_auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let digest = match presented(request.headers()) {
-        Presented::Missing => return Problem::missing_token().into_response(),
-        Presented::Invalid => return Problem::invalid_token().into_response(),
-        Presented::Token(token) => match tokens::digest(&state.keys, token) {
-            Some(digest) => digest,
-            None => return Problem::invalid_token().into_response(),
-        },
-    };
     let now = now_ms();
     let (parts, body) = request.into_parts();
     let ip = client_ip(&state, &parts);
-    let origin = Origin::Client(ip);
-    let check = match tokens::check_cached(&state.db, &digest, now, origin) {
-        Some(check) => Ok(check),
-        // Not in memory: read the database.
-        None => tokens::check_digest(&state.db, &digest, now, origin).await,
+    let refused = match look_up(&state, &parts.headers, ip, now).await {
+        Ok(check) => match admit(&state, parts, body, ip, check, now) {
+            Ok((request, served)) => return served.mark(next.run(request).await),
+            Err(refused) => refused,
+        },
+        Err(refused) => refused,
     };
-    match admit(&state, parts, body, ip, check, now) {
-        Ok((request, served)) => served.mark(next.run(request).await),
-        Err(refused) => refused.into_response(),
+    let response = refused.into_response();
+    if response.status() == StatusCode::UNAUTHORIZED
+        && let Some(wait) = state.invalid_tokens.failed(ip, now)
+    {
+        return too_many_invalid(wait).into_response();
     }
+    response
+}
+
+/// What the presented token is worth: from memory when this instance has it, else from the
+/// database — unless the address is refused for sending too many invalid tokens.
+async fn look_up(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<std::net::IpAddr>,
+    now: i64,
+) -> Result<Result<TokenCheck, AppError>, Refusal> {
+    let unauthorized = |problem: Problem| Refusal::Problem(Box::new(problem));
+    let digest = match presented(headers) {
+        Presented::Missing => return Err(unauthorized(Problem::missing_token())),
+        Presented::Invalid => return Err(unauthorized(Problem::invalid_token())),
+        Presented::Token(token) => tokens::digest(&state.keys, token)
+            .ok_or_else(|| unauthorized(Problem::invalid_token()))?,
+    };
+    let origin = Origin::Client(ip);
+    if let Some(check) = tokens::check_cached(&state.db, &digest, now, origin) {
+        return Ok(Ok(check));
+    }
+    if let Some(wait) = state.invalid_tokens.refused(ip, now) {
+        return Err(too_many_invalid(wait));
+    }
+    Ok(tokens::check_digest(&state.db, &digest, now, origin).await)
+}
+
+/// A 429 for an address past `invalid_token_requests_per_hour`.
+fn too_many_invalid(wait: u64) -> Refusal {
+    Refusal::Problem(Box::new(Problem::too_many_requests(
+        format!(
+            "Too many requests without a valid token from this address. Try again in {wait} second{} (Retry-After), with a valid token.",
+            if wait == 1 { "" } else { "s" }
+        ),
+        wait,
+    )))
 }
 
 /// What the Authorization header holds. Session cookies never authenticate the API: only
 /// this header counts.
-enum Presented<'a> {
+pub(super) enum Presented<'a> {
     Missing,
     Invalid,
     Token(&'a str),
 }
 
-fn presented(headers: &HeaderMap) -> Presented<'_> {
+pub(super) fn presented(headers: &HeaderMap) -> Presented<'_> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Presented::Missing;
     };
@@ -217,22 +249,19 @@ fn rate_fields(headers: &mut HeaderMap, limit: RateLimit, verdict: Verdict) {
     }
 }
 
-/// A 429 for a token over its limit: the problem, when to try again (`Retry-After`, RFC
-/// 9110 section 10.2.3) and the RateLimit fields with nothing remaining.
+/// A 429 for a token over its limit: the problem with when to try again, and the
+/// RateLimit fields with nothing remaining.
 fn over_limit(limit: RateLimit, verdict: Verdict) -> Response {
     let (_, wait) = verdict.remaining();
-    let problem = Problem::new(
-        StatusCode::TOO_MANY_REQUESTS,
+    let problem = Problem::too_many_requests(
         format!(
             "This token is over its rate limit of {limit}. Try again in {wait} second{} (Retry-After), or ask the token's Administrators for a higher limit.",
             if wait == 1 { "" } else { "s" }
         ),
+        wait,
     );
     let mut response = problem.into_response();
     rate_fields(response.headers_mut(), limit, verdict);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
     response
 }
 

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use super::{
     Problem,
+    auth::{Presented, presented},
     door::BodyRefused,
     json::{ApiJson, Json},
 };
@@ -36,18 +37,12 @@ use crate::{
 /// The largest report read: a thousand tokens, each with a location URL of up to 2 KiB.
 pub const LEAK_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
-/// A report refused: its problem, and when to try again if that is the reason.
-pub struct Refused {
-    problem: Box<Problem>,
-    retry_after: Option<u64>,
-}
+/// A report refused (boxed: a problem is large for an `Err`).
+pub struct Refused(Box<Problem>);
 
 impl From<Problem> for Refused {
     fn from(problem: Problem) -> Refused {
-        Refused {
-            problem: Box::new(problem),
-            retry_after: None,
-        }
+        Refused(Box::new(problem))
     }
 }
 
@@ -59,13 +54,7 @@ impl From<AppError> for Refused {
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        let mut response = self.problem.into_response();
-        if let Some(wait) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        }
-        response
+        self.0.into_response()
     }
 }
 
@@ -76,12 +65,11 @@ fn refused(status: StatusCode, detail: impl Into<String>) -> Refused {
 /// Counts the report against its address; a 429 with `Retry-After` past the limit.
 fn counted(state: &AppState, meta: &RequestMeta) -> Result<(), Refused> {
     let ip = meta.ip.as_deref().and_then(|ip| ip.parse().ok());
-    state.leak_reports.check(ip).map_err(|wait| Refused {
-        retry_after: Some(wait),
-        ..refused(
-            StatusCode::TOO_MANY_REQUESTS,
+    state.leak_reports.check(ip).map_err(|wait| {
+        Refused::from(Problem::too_many_requests(
             format!("Too many leak reports from this address. Try again in {wait} seconds (Retry-After)."),
-        )
+            wait,
+        ))
     })
 }
 
@@ -151,17 +139,16 @@ fn gitlab_caller(state: &AppState, headers: &HeaderMap) -> Result<(), Refused> {
             "GitLab token revocation is not set up on this server: set gitlab_revocation_token.",
         ));
     };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .map(|value| {
-            let value = value.trim();
-            match value.split_once(' ') {
-                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-                _ => value,
-            }
-        })
-        .unwrap_or_default();
+    // GitLab sends the credential as the whole header; a Bearer one is taken too.
+    let given = match presented(headers) {
+        Presented::Token(token) => token,
+        Presented::Invalid => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+            .unwrap_or_default(),
+        Presented::Missing => "",
+    };
     if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
     } else {

@@ -15,8 +15,8 @@ pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]
     #[schema(example = "about:blank")]
-    pub kind: String,
-    pub title: String,
+    pub kind: &'static str,
+    pub title: &'static str,
     pub status: u16,
     pub detail: String,
     /// For 422: which fields are wrong and why.
@@ -26,17 +26,30 @@ pub struct Problem {
     #[serde(skip)]
     #[schema(ignore)]
     pub challenge: Option<&'static str>,
+    /// For 429 and 503: the seconds to send as `Retry-After` (RFC 9110 section 10.2.3).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Problem {
-            kind: "about:blank".to_owned(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: detail.into(),
             errors: None,
             challenge: None,
+            retry_after: None,
+        }
+    }
+
+    /// Over a limit: a 429 that says, in `Retry-After`, when to try again.
+    pub fn too_many_requests(detail: impl Into<String>, retry_after: u64) -> Self {
+        Problem {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, detail)
         }
     }
 
@@ -94,17 +107,20 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let challenge = self.challenge;
+        let retry_after = self.retry_after.or_else(|| {
+            (status == StatusCode::SERVICE_UNAVAILABLE)
+                .then_some(crate::server::services::passwords::RETRY_AFTER_SECONDS.into())
+        });
         let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             Json(self),
         )
             .into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(crate::server::services::passwords::RETRY_AFTER_SECONDS),
-            );
+        if let Some(wait) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         }
         if let Some(challenge) = challenge {
             response.headers_mut().insert(

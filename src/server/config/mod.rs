@@ -58,12 +58,26 @@ pub struct Config {
     /// How many leak reports (`/api/v1/credentials/revoke` and the scanners' endpoints)
     /// one client address may send per hour.
     pub leak_reports_per_hour: u32,
+    /// How many API requests without a valid token one client address may make per hour
+    /// before its requests with tokens not in memory are refused for a while.
+    pub invalid_token_requests_per_hour: u32,
+    /// How log lines are written.
+    pub log_format: LogFormat,
     /// The pre-shared credential GitLab's secret detection presents to the Token
     /// Revocation API endpoints; None turns them off.
     pub gitlab_revocation_token: Option<String>,
     /// The public keys GitHub signs secret scanning alerts with, by key identifier; none
     /// turns the endpoint off.
     pub github_secret_scanning_keys: Vec<values::SigningKey>,
+}
+
+/// How log lines are written (`log_format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people: one readable line per event.
+    Text,
+    /// For log shippers: one JSON object per line.
+    Json,
 }
 
 /// Who may create workspaces (`workspace_creation`).
@@ -142,6 +156,11 @@ const KEYS: &[Key] = &[
         "leak_reports_per_hour",
         "a whole number of reports from 1 to 100000, such as 60",
     ),
+    Key::new(
+        "invalid_token_requests_per_hour",
+        "a whole number of requests from 1 to 100000, such as 1000",
+    ),
+    Key::new("log_format", "text or json"),
     Key::secret(
         "gitlab_revocation_token",
         "at least 32 characters without spaces, such as `openssl rand -hex 32` prints",
@@ -199,6 +218,10 @@ struct Settings {
     workspace_creation: Option<WorkspaceCreation>,
     #[serde(deserialize_with = "values::reports_per_hour")]
     leak_reports_per_hour: Option<u32>,
+    #[serde(deserialize_with = "values::reports_per_hour")]
+    invalid_token_requests_per_hour: Option<u32>,
+    #[serde(deserialize_with = "values::log_format")]
+    log_format: Option<LogFormat>,
     #[serde(deserialize_with = "values::shared_token")]
     gitlab_revocation_token: Option<String>,
     #[serde(deserialize_with = "values::signing_keys")]
@@ -262,6 +285,10 @@ impl Config {
             last_used_flush_seconds: settings.last_used_flush_seconds.unwrap_or(30),
             smtp: settings.smtp.resolve()?,
             leak_reports_per_hour: settings.leak_reports_per_hour.unwrap_or(60),
+            invalid_token_requests_per_hour: settings
+                .invalid_token_requests_per_hour
+                .unwrap_or(1000),
+            log_format: settings.log_format.unwrap_or(LogFormat::Text),
             gitlab_revocation_token: settings.gitlab_revocation_token,
             github_secret_scanning_keys: settings.github_secret_scanning_keys.unwrap_or_default(),
         })

@@ -8,7 +8,7 @@ use figment::value::Value;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, de::Error as _};
 
-use super::WorkspaceCreation;
+use super::{LogFormat, WorkspaceCreation};
 
 /// 32 bytes of server secret. `Debug` never shows them.
 #[derive(Clone, PartialEq, Eq)]
@@ -139,6 +139,11 @@ pub(super) fn workspace_creation<'de, D: Deserializer<'de>>(
         ("admins", WorkspaceCreation::Admins),
         ("everyone", WorkspaceCreation::Everyone),
     ];
+    parsed(de, |v| one_of(v, &words))
+}
+
+pub(super) fn log_format<'de, D: Deserializer<'de>>(de: D) -> Result<Option<LogFormat>, D::Error> {
+    let words = [("text", LogFormat::Text), ("json", LogFormat::Json)];
     parsed(de, |v| one_of(v, &words))
 }
 

@@ -1,13 +1,23 @@
 //! When each token was last used, and from where — without a database write per request.
 //! Requests record into memory (per token: its newest requests and a count per day); a
 //! background task writes them at most once per flush interval, and once more at shutdown.
+//!
+//! Memory is bounded by construction: at most [`PENDING_TOKENS`] tokens are held between
+//! flushes, each with at most [`RECENT_REQUESTS`] requests. Half full, the writer is woken
+//! to flush early; full (the database not keeping up), a token not already held has its use
+//! left out and counted in [`LastUsed::dropped`], while held tokens go on being counted.
 
 use std::{
     collections::{HashMap, hash_map::Entry},
     net::IpAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
     time::Duration,
 };
+
+use tokio::sync::Notify;
 
 use uuid::Uuid;
 
@@ -25,9 +35,25 @@ const SHARDS: usize = 16;
 /// Keyed by token id: made by the server, so a fast hash is safe.
 type Pending = HashMap<Uuid, TokenUses, foldhash::fast::RandomState>;
 
-#[derive(Debug, Default)]
+/// The most tokens held between two flushes.
+pub const PENDING_TOKENS: usize = 10_000;
+
+#[derive(Debug)]
 pub struct LastUsed {
     shards: [Mutex<Pending>; SHARDS],
+    /// How many tokens the shards hold.
+    held: AtomicUsize,
+    capacity: usize,
+    /// Woken when half the capacity is held.
+    half_full: Notify,
+    /// Uses left out because the recorder was full.
+    dropped: AtomicU64,
+}
+
+impl Default for LastUsed {
+    fn default() -> Self {
+        LastUsed::with_capacity(PENDING_TOKENS)
+    }
 }
 
 /// A use as a request sees it, borrowed from the request.
@@ -45,6 +71,17 @@ pub struct Use<'a> {
 }
 
 impl LastUsed {
+    /// A recorder holding at most `capacity` tokens between flushes.
+    pub fn with_capacity(capacity: usize) -> LastUsed {
+        LastUsed {
+            shards: Default::default(),
+            held: AtomicUsize::new(0),
+            capacity,
+            half_full: Notify::new(),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
     fn shard(&self, token_id: Uuid) -> MutexGuard<'_, Pending> {
         // Version 7 ids end in random bits, which spread tokens evenly.
         let index = (token_id.as_u128() % SHARDS as u128) as usize;
@@ -58,11 +95,16 @@ impl LastUsed {
         let mut pending = self.shard(used.token_id);
         let uses = match pending.entry(used.token_id) {
             Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => entry.insert(TokenUses {
-                token_id: used.token_id,
-                recent: std::collections::VecDeque::with_capacity(RECENT_REQUESTS),
-                daily: Vec::with_capacity(1),
-            }),
+            Entry::Vacant(entry) => {
+                if !self.hold_one() {
+                    return;
+                }
+                entry.insert(TokenUses {
+                    token_id: used.token_id,
+                    recent: std::collections::VecDeque::with_capacity(RECENT_REQUESTS),
+                    daily: Vec::with_capacity(1),
+                })
+            }
         };
         if used.refused.is_none() {
             count(&mut uses.daily, day_of(used.at), 1);
@@ -70,11 +112,38 @@ impl LastUsed {
         keep(&mut uses.recent, used);
     }
 
-    /// Puts back what could not be written, merged with what came meanwhile.
+    /// Counts one more token held, unless the recorder is full (then the use is dropped).
+    /// Wakes the writer when half full.
+    fn hold_one(&self) -> bool {
+        let held = self.held.fetch_add(1, Ordering::AcqRel);
+        if held >= self.capacity {
+            self.held.fetch_sub(1, Ordering::AcqRel);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        if held + 1 == self.capacity.div_ceil(2) {
+            self.half_full.notify_one();
+        }
+        true
+    }
+
+    /// Uses left out since the start because the recorder was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Resolves once the recorder is half full (or was since the last call).
+    pub async fn filling(&self) {
+        self.half_full.notified().await;
+    }
+
+    /// Puts back what could not be written, merged with what came meanwhile. Put back even
+    /// past the capacity: these uses were already accepted.
     fn restore(&self, old: TokenUses) {
         let mut pending = self.shard(old.token_id);
         match pending.entry(old.token_id) {
             Entry::Vacant(entry) => {
+                self.held.fetch_add(1, Ordering::AcqRel);
                 entry.insert(old);
             }
             Entry::Occupied(mut entry) => {
@@ -102,10 +171,7 @@ impl LastUsed {
 
     /// How many tokens wait to be written.
     pub fn pending(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|shard| shard.lock().map(|p| p.len()).unwrap_or(0))
-            .sum()
+        self.held.load(Ordering::Acquire)
     }
 
     /// Writes what is pending in one transaction; returns how many tokens were written.
@@ -116,6 +182,7 @@ impl LastUsed {
             .iter()
             .flat_map(|shard| {
                 let mut pending = shard.lock().unwrap_or_else(|e| e.into_inner());
+                self.held.fetch_sub(pending.len(), Ordering::AcqRel);
                 pending.drain().map(|(_, used)| used).collect::<Vec<_>>()
             })
             .collect();
@@ -187,8 +254,9 @@ fn keep(recent: &mut std::collections::VecDeque<TokenRequest>, used: Use<'_>) {
     recent.insert(at, slot);
 }
 
-/// Flushes every `interval` until `stop` resolves. A flush under way is finished first:
-/// cancelling it between taking the pending uses and writing them would lose them.
+/// Flushes every `interval`, and early when the recorder is half full, until `stop`
+/// resolves. A flush under way is finished first: cancelling it between taking the pending
+/// uses and writing them would lose them.
 pub async fn flush_periodically(
     recorder: Arc<LastUsed>,
     db: Db,
@@ -201,6 +269,7 @@ pub async fn flush_periodically(
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            () = recorder.filling() => {}
             () = &mut stop => return,
         }
         if let Err(error) = recorder.flush(&db).await {
@@ -259,10 +328,11 @@ mod tests {
         let a = Uuid::now_v7();
         recorder.record(use_at(a, 10, "/ten"));
         let stale = recorder.get(a).unwrap();
-        recorder
-            .shards
-            .iter()
-            .for_each(|shard| shard.lock().unwrap().clear());
+        recorder.shards.iter().for_each(|shard| {
+            let mut shard = shard.lock().unwrap();
+            recorder.held.fetch_sub(shard.len(), Ordering::AcqRel);
+            shard.clear();
+        });
         recorder.record(use_at(a, 40, "/forty"));
         recorder.restore(stale);
         let uses = recorder.get(a).unwrap();
@@ -275,5 +345,27 @@ mod tests {
             ..uses
         });
         assert_eq!(recorder.pending(), 2);
+    }
+
+    #[tokio::test]
+    async fn at_most_its_capacity_of_tokens_is_held_and_half_full_wakes_the_writer() {
+        let recorder = LastUsed::with_capacity(4);
+        let tokens: Vec<Uuid> = (0..6).map(|_| Uuid::now_v7()).collect();
+        recorder.record(use_at(tokens[0], 1, "/a"));
+        recorder.record(use_at(tokens[1], 1, "/a"));
+        // Half full: the writer's wait resolves at once.
+        tokio::time::timeout(Duration::from_secs(1), recorder.filling())
+            .await
+            .expect("woken at half");
+        for token in &tokens[2..] {
+            recorder.record(use_at(*token, 1, "/a"));
+        }
+        assert_eq!(recorder.pending(), 4);
+        assert_eq!(recorder.dropped(), 2);
+        assert!(recorder.get(tokens[5]).is_none());
+        // A token already held is still counted when full.
+        recorder.record(use_at(tokens[0], 2, "/b"));
+        assert_eq!(recorder.get(tokens[0]).unwrap().daily, [(0, 2)]);
+        assert_eq!(recorder.dropped(), 2);
     }
 }

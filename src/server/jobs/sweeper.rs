@@ -37,6 +37,7 @@ pub async fn sweep(state: AppState) {
             Err(error) => tracing::warn!("could not forget old rotation keys: {error}"),
         }
         state.leak_reports.prune();
+        state.invalid_tokens.prune(now);
         let idle = state.token_limits.prune(now);
         if idle > 0 {
             tracing::debug!(idle, "let go of idle rate limiters");

@@ -3,7 +3,8 @@
 //! limit changes. With several instances each enforces a token's limit over the requests
 //! it serves, so a token spread over N instances may get up to N times its limit.
 //!
-//! Also the limit on leak reports per client address ([`AddressLimits`]).
+//! Also the limits per client address: on leak reports ([`AddressLimits`]) and on requests
+//! without a valid token ([`InvalidTokens`]).
 
 use std::{
     collections::HashMap,
@@ -50,8 +51,7 @@ impl AddressLimits {
 
     /// Counts one request from `ip`; Err with the seconds to wait when it is one too many.
     pub fn check(&self, ip: Option<IpAddr>) -> Result<(), u64> {
-        let key = ip.map_or_else(|| "unknown".to_owned(), network);
-        self.limiter.check_key(&key).map_err(|not_until| {
+        self.limiter.check_key(&address(ip)).map_err(|not_until| {
             whole_seconds(not_until.wait_time_from(DefaultClock::default().now())).max(1)
         })
     }
@@ -59,6 +59,70 @@ impl AddressLimits {
     /// Forgets the addresses whose quota is whole again.
     pub fn prune(&self) {
         self.limiter.retain_recent();
+    }
+}
+
+/// The key an address is counted by: IPv6 by its /64.
+fn address(ip: Option<IpAddr>) -> String {
+    ip.map_or_else(|| "unknown".to_owned(), network)
+}
+
+/// API requests refused for want of a valid token (401), per client address: past so many
+/// an hour, the address's requests whose token is not already in this instance's memory
+/// are refused with a 429 until its quota comes back, without a database read. A token in
+/// use (cached) from that address goes on working, so a caller with a stale token beside
+/// good ones loses only the stale one; a flood of made-up tokens costs no database work.
+pub struct InvalidTokens {
+    limits: AddressLimits,
+    /// The addresses over the limit, and until when (ms) they are refused.
+    refused: Mutex<HashMap<String, i64>>,
+    /// Whether any address is refused: the usual answer, known without a lock.
+    any: std::sync::atomic::AtomicBool,
+}
+
+impl std::fmt::Debug for InvalidTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvalidTokens").finish_non_exhaustive()
+    }
+}
+
+impl InvalidTokens {
+    pub fn per_hour(requests: u32) -> InvalidTokens {
+        InvalidTokens {
+            limits: AddressLimits::per_hour(requests),
+            refused: Mutex::default(),
+            any: false.into(),
+        }
+    }
+
+    /// The seconds left while `ip` is refused at `now` (ms).
+    pub fn refused(&self, ip: Option<IpAddr>, now: i64) -> Option<u64> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
+        let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        refused
+            .get(&address(ip))
+            .filter(|&&until| until > now)
+            .map(|until| ((until - now) as u64).div_ceil(1000))
+    }
+
+    /// Counts one request from `ip` refused for want of a valid token; when it is one too
+    /// many, the address is refused from now on for the seconds returned.
+    pub fn failed(&self, ip: Option<IpAddr>, now: i64) -> Option<u64> {
+        let wait = self.limits.check(ip).err()?;
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        refused.insert(address(ip), now + wait as i64 * 1000);
+        self.any.store(true, Ordering::Release);
+        Some(wait)
+    }
+
+    /// Forgets the addresses no longer refused and those whose quota is whole again.
+    pub fn prune(&self, now: i64) {
+        self.limits.prune();
+        let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        refused.retain(|_, until| *until > now);
+        self.any.store(!refused.is_empty(), Ordering::Release);
     }
 }
 
@@ -253,6 +317,25 @@ mod tests {
         assert_eq!(limits.check(ip("2001:db8::1")), Ok(()));
         assert_eq!(limits.check(ip("2001:db8::2")), Ok(()));
         assert!(limits.check(ip("2001:db8::3")).is_err(), "the same /64");
+    }
+
+    #[test]
+    fn an_address_past_its_invalid_token_quota_is_refused_until_it_comes_back() {
+        let limits = InvalidTokens::per_hour(2);
+        let ip = Some("2001:db8::1".parse::<IpAddr>().unwrap());
+        let neighbour = Some("2001:db8::2".parse::<IpAddr>().unwrap());
+        let other = Some("192.0.2.9".parse::<IpAddr>().unwrap());
+        assert_eq!(limits.refused(ip, 0), None);
+        assert_eq!(limits.failed(ip, 0), None);
+        assert_eq!(limits.failed(ip, 0), None);
+        let wait = limits.failed(neighbour, 0).expect("the third from one /64");
+        assert!((1..=1800).contains(&wait), "{wait}");
+        assert_eq!(limits.refused(ip, 0), Some(wait));
+        assert_eq!(limits.refused(other, 0), None);
+        let later = wait as i64 * 1000;
+        assert_eq!(limits.refused(ip, later), None, "refused only for the wait");
+        limits.prune(later);
+        assert!(!limits.any.load(Ordering::Acquire));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 mod audited;
+mod backup;
 pub mod invitations;
 pub mod outbox;
 pub mod personal_tokens;
@@ -14,6 +15,8 @@ pub mod token_cache;
 pub mod tokens;
 mod types;
 pub mod workspaces;
+
+pub use backup::{BackupError, backup_sqlite};
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 

@@ -10,11 +10,18 @@
 //! A look-up that raced a write must not put the old row back: every invalidation bumps an
 //! epoch, and a row read from the database is only kept if no invalidation happened since
 //! the read began.
+//!
+//! Digests the database does not hold (a well-formed token with a valid checksum but no
+//! row: made up, or deleted) are remembered too, in a bounded set, so that a flood of them
+//! costs one database read per distinct digest rather than one per request. That needs no
+//! invalidation: a token's secret is made by the server and first known to anyone in the
+//! answer that creates it, after its row is committed, so no digest on the list can later
+//! become a token.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet, VecDeque},
     sync::{
-        Arc, RwLock,
+        Arc, Mutex, RwLock,
         atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
     },
 };
@@ -241,6 +248,13 @@ struct Entries {
     by_id: HashMap<Uuid, Digest, foldhash::fast::RandomState>,
 }
 
+/// Digests known not to be tokens, the oldest forgotten first past the capacity.
+#[derive(Debug, Default)]
+struct Unknown {
+    digests: HashSet<Digest, foldhash::fast::RandomState>,
+    order: VecDeque<Digest>,
+}
+
 /// A bounded map from token digest to token, see the module notes.
 #[derive(Debug)]
 pub struct TokenCache {
@@ -248,6 +262,19 @@ pub struct TokenCache {
     epoch: AtomicU64,
     enabled: AtomicBool,
     capacity: usize,
+    unknown: Mutex<Unknown>,
+    counts: Counts,
+}
+
+/// How look-ups went since the start, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Answered from memory: a cached token.
+    pub hits: AtomicU64,
+    /// Read from the database.
+    pub misses: AtomicU64,
+    /// Answered from memory: a digest known not to be a token.
+    pub unknown_hits: AtomicU64,
 }
 
 /// Where a look-up began, to be handed back to [`TokenCache::insert`].
@@ -262,7 +289,46 @@ impl TokenCache {
             epoch: AtomicU64::new(0),
             enabled: AtomicBool::new(enabled),
             capacity,
+            unknown: Mutex::default(),
+            counts: Counts::default(),
         }
+    }
+
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Whether `digest` is known not to be a token (see the module notes).
+    pub fn is_unknown(&self, digest: &Digest) -> bool {
+        let known = self.unknown().digests.contains(digest);
+        if known {
+            self.counts.unknown_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        known
+    }
+
+    /// Remembers that the database holds no token with `digest`, forgetting the oldest such
+    /// digest when `capacity` are already remembered.
+    pub fn note_unknown(&self, digest: Digest) {
+        let mut unknown = self.unknown();
+        if !unknown.digests.insert(digest) {
+            return;
+        }
+        unknown.order.push_back(digest);
+        while unknown.order.len() > self.capacity {
+            if let Some(oldest) = unknown.order.pop_front() {
+                unknown.digests.remove(&oldest);
+            }
+        }
+    }
+
+    /// How many digests are remembered as not being tokens.
+    pub fn unknown_len(&self) -> usize {
+        self.unknown().order.len()
+    }
+
+    fn unknown(&self) -> std::sync::MutexGuard<'_, Unknown> {
+        self.unknown.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn get(&self, digest: &Digest) -> Option<Arc<AuthToken>> {
@@ -274,7 +340,11 @@ impl TokenCache {
         if !self.enabled.load(Ordering::Acquire) {
             return None;
         }
-        self.read().by_digest.get(digest).map(f)
+        let found = self.read().by_digest.get(digest).map(f);
+        if found.is_some() {
+            self.counts.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        found
     }
 
     /// Call before reading a row from the database.
@@ -448,6 +518,19 @@ mod tests {
         cache.note_use(ids[2], 50);
         cache.note_use(ids[2], 40);
         assert_eq!(kept.last_used_at(), Some(50));
+    }
+
+    #[test]
+    fn unknown_digests_are_remembered_up_to_the_capacity_oldest_first_out() {
+        let cache = TokenCache::new(2, true);
+        for n in 1..=3 {
+            cache.note_unknown([n; 32]);
+        }
+        cache.note_unknown([3; 32]);
+        assert_eq!(cache.unknown_len(), 2);
+        assert!(!cache.is_unknown(&[1; 32]), "the oldest was forgotten");
+        assert!(cache.is_unknown(&[2; 32]) && cache.is_unknown(&[3; 32]));
+        assert_eq!(cache.counts().unknown_hits.load(Ordering::Relaxed), 2);
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Access tokens. Every read and write names the workspace: a token id from another
 //! workspace finds nothing.
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{
+    net::IpAddr,
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
@@ -395,7 +399,8 @@ impl Db {
 
     /// The token a presented secret's digest belongs to, in any workspace: from the cache
     /// of recently presented tokens when it is there, else from the database (and then
-    /// cached). Unknown digests are not cached.
+    /// cached). A digest the database does not hold is remembered as such, so that asking
+    /// again reads nothing (see `token_cache`).
     pub async fn token_by_digest(
         &self,
         digest: &Digest,
@@ -404,10 +409,15 @@ impl Db {
             return Ok(Some(token));
         }
         let cache = self.token_cache();
+        if cache.is_unknown(digest) {
+            return Ok(None);
+        }
         let since = cache.epoch();
+        cache.counts().misses.fetch_add(1, Ordering::Relaxed);
         let row: Option<AuthRow> = on_pool!(self, pool =>
             sqlx::query_as(AUTH_SELECT).bind(&digest[..]).fetch_optional(pool).await?);
         let Some(row) = row else {
+            cache.note_unknown(*digest);
             return Ok(None);
         };
         let reach = match (
