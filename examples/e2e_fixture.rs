@@ -1,18 +1,21 @@
-//! Puts into the end-to-end tests' throw-away database what a browser cannot make in real
-//! time: a token that has already expired. It runs the server's own services against the
-//! same configuration (`TESSERA_*` variables), with the clock set two days back. It is a
-//! test tool, not part of the shipped server.
+//! Puts into a test's throw-away database what a browser cannot make in real time: a token
+//! that has already expired (made with the clock set two days back), or, for the API
+//! contract run, a whole instance at once — its Owner, a workspace and the Owner's personal
+//! token with the Owner scope there. It runs the server's own services against the same configuration (`TESSERA_*`
+//! variables). It is a test tool, not part of the shipped server.
 //!
 //! Usage: e2e_fixture expired-token OWNER_EMAIL WORKSPACE_NAME LABEL
+//!        e2e_fixture owner-token OWNER_EMAIL WORKSPACE_NAME LABEL   (prints the secret)
 
 use tessera::{
     domain::role::Role,
-    model::{CurrentUser, TokenInput},
+    model::{CurrentUser, GrantInput, PersonalTokenInput, TokenInput},
+    server::services::accounts::{self, SetupInput},
     server::{
         config::Config,
         context::Ctx,
         secrets::Keys,
-        services::{RequestMeta, now_ms, tokens, workspaces},
+        services::{RequestMeta, now_ms, personal_tokens, tokens, workspaces},
         state::AppState,
         store::Db,
     },
@@ -30,16 +33,55 @@ async fn main() {
 
 async fn run(args: Vec<String>) -> Result<(), String> {
     let [command, email, workspace_name, label] = args.as_slice() else {
-        return Err("usage: e2e_fixture expired-token OWNER_EMAIL WORKSPACE_NAME LABEL".into());
+        return Err(
+            "usage: e2e_fixture expired-token|owner-token OWNER_EMAIL WORKSPACE_NAME LABEL".into(),
+        );
     };
-    if command != "expired-token" {
-        return Err(format!("unknown command {command}"));
-    }
     let config = Config::load().map_err(|e| e.to_string())?;
     let keys = Keys::load_or_create(&config).map_err(|e| e.to_string())?;
     let db = Db::connect(&config.database_url)
         .await
         .map_err(|e| e.to_string())?;
+    match command.as_str() {
+        "expired-token" => {}
+        "owner-token" => {
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let state = AppState::new(config, db.clone(), keys);
+            let input = SetupInput {
+                email: email.clone(),
+                name: "Owner".into(),
+                password: "correct horse battery staple".into(),
+                workspace_name: workspace_name.clone(),
+            };
+            let (session, workspace) =
+                accounts::setup(&Ctx::new(state.clone(), (), RequestMeta::default()), input)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            // A personal token: the workspace's own token operations (edit, disable, delete,
+            // rotate, revoke in bulk) cannot reach it, so the fuzzer cannot cut its own
+            // branch. It expires in two hours, within any lifetime limit the fuzzer may set
+            // (a day at least), so no such limit refuses it.
+            let person = Ctx::new(state, session.user, RequestMeta::default());
+            let input = PersonalTokenInput {
+                label: label.clone(),
+                expires_at: Some(now_ms() + DAY / 12),
+                workspaces: vec![GrantInput {
+                    workspace_id: workspace,
+                    scope: Role::Owner,
+                    permissions: None,
+                }],
+                allowed_ips: None,
+                rate_limit: Default::default(),
+            };
+            let created = personal_tokens::create(&person, input)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}", created.secret);
+            db.close().await;
+            return Ok(());
+        }
+        other => return Err(format!("unknown command {other}")),
+    }
     let user = db
         .user_by_email(email)
         .await

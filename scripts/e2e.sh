@@ -12,32 +12,12 @@ export TESSERA_FIXTURE_BIN="$CARGO_TARGET_DIR/debug/examples/e2e_fixture"
 # The operator's CLI (tessera admin reset-password) reads the same configuration.
 export TESSERA_BIN="$BIN"
 
-work="$(mktemp -d)"
-port="$(free_port)"
-base="http://127.0.0.1:$port"
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
 # The server and the fixture tool read the same configuration.
-export TESSERA_CONFIG="$ROOT/Leptos.toml"
-export TESSERA_SITE_ADDR="127.0.0.1:$port"
-export TESSERA_SITE_ROOT="$ROOT/target/site"
-export TESSERA_DATA_DIR="$work/data"
-export TESSERA_DATABASE_URL="sqlite://$work/data/tessera.db"
+throwaway_site
 # Playwright's calls come from 127.0.0.1: trusted as a proxy, a call may say (through
 # X-Forwarded-For) that it comes from elsewhere, as the IP allowlist test needs.
 export TESSERA_TRUSTED_PROXIES="127.0.0.1"
-"$BIN" >"$work/server.log" 2>&1 &
-server_pid=$!
-
-if ! wait_for_url "$base/healthz" 60; then
-    cat "$work/server.log" >&2
-    die "the server did not become healthy at $base within 60 s"
-fi
+start_server "$BIN"
 
 status=0
 # Arguments go to Playwright: `scripts/e2e.sh 1-first-run 7-personal` runs only those specs.

@@ -45,3 +45,32 @@ wait_for_url() {
         sleep 0.2
     done
 }
+
+# A throw-away site for scripts/e2e.sh and scripts/schemathesis.sh: a fresh SQLite data
+# directory and a free port, configured through TESSERA_* (which the fixture tool reads
+# too). Sets work, port and base; the server started by start_server is stopped and the
+# directory removed on exit.
+throwaway_site() {
+    work="$(mktemp -d)"
+    port="$(free_port)"
+    base="http://127.0.0.1:$port"
+    server_pid=""
+    trap 'if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+    export TESSERA_CONFIG="$ROOT/Leptos.toml"
+    export TESSERA_SITE_ADDR="127.0.0.1:$port"
+    export TESSERA_SITE_ROOT="$ROOT/target/site"
+    export TESSERA_DATA_DIR="$work/data"
+    export TESSERA_DATABASE_URL="sqlite://$work/data/tessera.db"
+    mkdir -p "$work/data"
+}
+
+# start_server BIN: runs the server in the background (log: $work/server.log) and waits
+# until it answers /healthz.
+start_server() {
+    "$1" >"$work/server.log" 2>&1 &
+    server_pid=$!
+    if ! wait_for_url "$base/healthz" 60; then
+        cat "$work/server.log" >&2
+        die "the server did not become healthy at $base within 60 s"
+    fi
+}

@@ -154,6 +154,22 @@ ensure_postgres() {
     fi
 }
 
+# --- schemathesis, for the API contract run (scripts/schemathesis.sh) --------------------
+SCHEMATHESIS_VENV="$CACHE_DIR/schemathesis"
+ensure_schemathesis() {
+    local requirements="$ROOT/scripts/schemathesis-requirements.txt"
+    local stamp="$SCHEMATHESIS_VENV/installed-requirements.txt"
+    if [ -x "$SCHEMATHESIS_VENV/bin/st" ] && cmp -s "$requirements" "$stamp"; then
+        ok "schemathesis $("$SCHEMATHESIS_VENV/bin/st" --version | awk '{print $NF}')"
+        return
+    fi
+    command -v python3 >/dev/null || die "python3 is missing: install Python 3.10 or newer"
+    install "schemathesis (PyPI, pinned in scripts/schemathesis-requirements.txt)" bash -c "
+        python3 -m venv '$SCHEMATHESIS_VENV' &&
+        '$SCHEMATHESIS_VENV/bin/pip' install --quiet --disable-pip-version-check -r '$requirements' &&
+        cp '$requirements' '$stamp'"
+}
+
 start=$SECONDS
 say "checking what Tessera needs to $MODE"
 command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup (https://rustup.rs)"
@@ -166,5 +182,6 @@ if [ "$MODE" = test ]; then
     npm_install "$ROOT/end2end"
     ensure_chromium
     ensure_postgres
+    ensure_schemathesis
 fi
 ok "set-up complete in $(elapsed $((SECONDS - start)))"

@@ -40,6 +40,7 @@ timed "Rust tests (SQLite and PostgreSQL)" cargo test --features ssr
 stop_postgres
 
 timed "cargo leptos build" cargo leptos build
+timed "API contract (schemathesis)" "$ROOT/scripts/schemathesis.sh"
 timed "Playwright (Chromium)" "$ROOT/scripts/e2e.sh"
 
 ok "all tests passed in $(elapsed $((SECONDS - start)))"

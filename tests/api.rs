@@ -433,9 +433,22 @@ on_both_engines! {
         assert_eq!(body["workspace"]["name"], "Acme Labs");
         let (status, _, body) = server.call(Method::PATCH, &format!("/workspaces/{ws}"), &admin, Some(json!({"name": ""}))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (_, write_only) = world.token(db, ws, "write-only", Role::Owner, Some(&[ApiPermission::WorkspaceWrite])).await;
         let (_, manager) = world.token(db, ws, "manager", Role::WorkspaceManager, None).await;
         let (status, _, body) = server.call(Method::PATCH, &format!("/workspaces/{ws}"), &manager, Some(json!({"name": "Mine"}))).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        // A token that may write the workspace but not read it is refused before anything
+        // is written (it was refused after the change, the change made: the answer reads it).
+        let before = db.audit_events(ws, 1000).await.unwrap().len();
+        for change in [json!({"name": "Write Only"}), json!({"secret_shown_once": true})] {
+            let (status, _, body) = server.call(Method::PATCH, &format!("/workspaces/{ws}"), &write_only, Some(change)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            assert!(body["detail"].as_str().unwrap().contains("workspace:read"), "{body}");
+        }
+        let (_, body) = server.get(&format!("/workspaces/{ws}"), &admin).await;
+        assert_eq!(body["name"], "Acme Labs");
+        assert_eq!(body["token_policy"]["secret_shown_once"], false, "{body}");
+        assert_eq!(db.audit_events(ws, 1000).await.unwrap().len(), before, "nothing recorded");
 
         // The log through the API: newest first, filtered, paged.
         let audit = format!("/workspaces/{ws}/audit-events");

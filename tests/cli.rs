@@ -3,20 +3,13 @@
 
 mod support;
 
+use support::binary::{start_with, tessera};
+
 use std::{
-    io::{BufRead, BufReader, Read},
-    process::{Child, Command, Stdio},
+    io::Read,
+    process::{Child, Command},
     time::{Duration, Instant},
 };
-
-fn tessera() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    // Only what the test sets: no stray TESSERA_* or DATABASE_URL from the caller.
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    command
-}
 
 #[test]
 fn a_bad_value_stops_the_server_with_one_line_naming_the_key() {
@@ -33,6 +26,11 @@ fn a_bad_value_stops_the_server_with_one_line_naming_the_key() {
             "IP addresses or CIDR ranges",
         ),
         ("DATABASE_URL", "mysql://root:pw@db/x", "sqlite:"),
+        (
+            "TESSERA_METRICS_ADDR",
+            "everywhere",
+            "an IP address and port to serve /metrics on",
+        ),
     ];
     for (var, value, expected) in cases {
         let output = tessera()
@@ -95,49 +93,6 @@ fn an_old_flat_smtp_key_in_the_file_names_its_new_spelling() {
 fn start(dir: &std::path::Path) -> (Child, String) {
     let (child, addr, _log) = start_with(dir, &[]);
     (child, addr)
-}
-
-/// The server's log lines after "listening", kept for failure messages.
-type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
-
-fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String, Log) {
-    let mut child = tessera()
-        .current_dir(dir)
-        .envs(env.iter().copied())
-        .env("TESSERA_SITE_ADDR", "127.0.0.1:0")
-        .env("TESSERA_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(at) = line.find("listening on http://") {
-            // Up to the end of the word: a JSON log line has `"}` after it.
-            let addr = line[at + "listening on http://".len()..]
-                .split(|c: char| c == '"' || c.is_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            // Keep draining the log so the server never blocks on a full pipe.
-            let log = Log::default();
-            let kept = log.clone();
-            std::thread::spawn(move || {
-                for line in lines.map_while(Result::ok) {
-                    kept.lock().unwrap().push(line);
-                }
-            });
-            return (child, addr, log);
-        }
-        seen.push(line);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the server did not start listening:\n{}", seen.join("\n"));
 }
 
 /// Runs `tessera ARGS` in `dir` to the end.

@@ -125,4 +125,37 @@ on_both_engines! {
         assert_eq!(from(&site, &made_up(), "2001:db8:7::2").await.0, StatusCode::TOO_MANY_REQUESTS);
         test.remove().await;
     }
+
+    // Writes that read first (an invitation looks for the member it would duplicate) racing
+    // each other and the last-use flush: on SQLite a deferred transaction lost such a race with
+    // "database is locked" (SQLITE_BUSY_SNAPSHOT) and the caller got a 500; every one must now
+    // be made.
+    async fn parallel_writes_that_read_first_all_succeed(test: TestDb) {
+        let db = &test.db;
+        let site = site(db, 1000).await;
+        let invite = |n: usize| {
+            let site = &site;
+            async move {
+                let response = Client::new()
+                    .post(format!("http://{}/api/v1/workspaces/{}/members", site.served.addr, site.workspace))
+                    .bearer_auth(&site.secret)
+                    .json(&serde_json::json!({"email": format!("p{n}@example.com"), "role": "viewer"}))
+                    .send()
+                    .await
+                    .unwrap();
+                response.status()
+            }
+        };
+        let flushes = async {
+            for _ in 0..20 {
+                site.state.last_used.flush(db).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+        };
+        let (statuses, ()) = tokio::join!(futures_util::future::join_all((0..30).map(invite)), flushes);
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+        let invited = db.invitations(site.workspace, tessera::server::services::now_ms()).await.unwrap();
+        assert_eq!(invited.len(), 30);
+        test.remove().await;
+    }
 }

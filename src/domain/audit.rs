@@ -102,8 +102,17 @@ pub fn cursor(at: i64, id: Uuid) -> String {
 
 /// Reads a cursor made by [`cursor`].
 pub fn parse_cursor(text: &str) -> Result<(i64, Uuid), AppError> {
+    // Exactly the form `cursor` writes (and the OpenAPI document's pattern says): a time
+    // of at most 18 digits, a dot, and the id's 32 hex digits.
+    let time = |at: &str| {
+        let digits = at.strip_prefix('-').unwrap_or(at);
+        (matches!(digits.len(), 1..=18) && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| at.parse().ok())
+            .flatten()
+    };
     text.split_once('.')
-        .and_then(|(at, id)| Some((at.parse().ok()?, Uuid::try_parse(id).ok()?)))
+        .filter(|(_, id)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .and_then(|(at, id)| Some((time(at)?, Uuid::try_parse(id).ok()?)))
         .ok_or_else(|| {
             AppError::invalid(
                 "after",
@@ -134,9 +143,24 @@ mod tests {
             parse_cursor(&cursor(1_700_000_000_000, id)).unwrap(),
             (1_700_000_000_000, id)
         );
-        for junk in ["", "12", "x.y", "12.not-a-uuid", ".0190"] {
+        assert_eq!(parse_cursor(&cursor(-5, id)).unwrap(), (-5, id));
+        // Only the form `cursor` writes, as the document's pattern says: no sign, no other
+        // spelling of the id, no time past 18 digits.
+        let simple = id.simple().to_string();
+        let junk = [
+            String::new(),
+            "12".into(),
+            "x.y".into(),
+            "12.not-a-uuid".into(),
+            ".0190".into(),
+            format!("+12.{simple}"),
+            format!("12.{id}"),
+            format!("{}.{simple}", "9".repeat(19)),
+            format!(" 12.{simple}"),
+        ];
+        for junk in junk {
             assert_eq!(
-                parse_cursor(junk).unwrap_err().field(),
+                parse_cursor(&junk).unwrap_err().field(),
                 Some("after"),
                 "{junk}"
             );

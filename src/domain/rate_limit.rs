@@ -44,9 +44,11 @@ pub struct RateLimit {
         feature = "ssr",
         schema(minimum = 1, maximum = 1_000_000, example = 600)
     )]
+    #[serde(deserialize_with = "crate::domain::validation::whole_number")]
     pub requests: u32,
     /// 1 to 86400 (a day).
     #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 86_400, example = 60))]
+    #[serde(deserialize_with = "crate::domain::validation::whole_number")]
     pub window_seconds: u32,
 }
 

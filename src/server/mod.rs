@@ -7,6 +7,7 @@ pub mod config;
 pub mod context;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod secrets;
 pub mod services;
 pub mod state;
@@ -33,6 +34,10 @@ pub enum ServerError {
         "cannot listen on {addr}: {source} (set TESSERA_SITE_ADDR or site_addr in Leptos.toml to a free address)"
     )]
     Bind { addr: SocketAddr, source: io::Error },
+    #[error(
+        "cannot serve /metrics on {addr}: {source} (set TESSERA_METRICS_ADDR or metrics_addr in Leptos.toml to a free address, or leave it out)"
+    )]
+    MetricsBind { addr: SocketAddr, source: io::Error },
     #[error("server error: {0}")]
     Serve(#[source] io::Error),
     #[error("cannot use the SMTP settings: {0}")]
@@ -74,6 +79,11 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         "listening on http://{}",
         listener.local_addr().unwrap_or(addr)
     );
+
+    if let Some(addr) = state.config.metrics_addr {
+        let bound = metrics::serve(addr, state.clone()).await?;
+        tracing::info!("metrics on http://{bound}/metrics");
+    }
 
     let jobs = jobs::Jobs::start(&state, mailer);
     axum::serve(listener, http::service(state))

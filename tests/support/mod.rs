@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod binary;
 pub mod smtp;
 
 use tessera::{

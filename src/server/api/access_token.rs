@@ -179,7 +179,8 @@ pub async fn introspect(
     ctx: Ctx<TokenPrincipal>,
     ApiJson(body): ApiJson<IntrospectRequest>,
 ) -> ApiResult<Json<IntrospectResponse>> {
-    let origin = match body.ip.as_deref().map(str::trim) {
+    // Exactly an address, as the document's ipv4/ipv6 formats say: no spaces around it.
+    let origin = match body.ip.as_deref() {
         None => Origin::Unasked,
         Some(ip) => Origin::Client(Some(ip.parse().map_err(|_| {
             AppError::invalid(

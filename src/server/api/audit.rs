@@ -20,18 +20,36 @@ use crate::{
 pub struct AuditParams {
     /// Part of the actor's email or token label (any case).
     pub actor: Option<String>,
-    /// An action (`token.created`) or a family (`token`, `member`, `workspace`).
+    /// An action (`token.created`) or a family (`token`, `member`, `workspace`); any case,
+    /// surrounding spaces ignored; empty: every action.
+    #[param(schema_with = action_filter_schema)]
     pub action: Option<String>,
     /// Part of the target's label (any case), or its id.
     pub target: Option<String>,
     /// Records at or after this RFC 3339 time.
+    #[param(value_type = Option<String>, format = DateTime)]
     pub since: Option<String>,
-    /// Records before this RFC 3339 time.
+    /// Records before this RFC 3339 time (after `since`, when both are given).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub until: Option<String>,
     /// The `next` cursor of the previous page.
+    #[param(pattern = r"^-?[0-9]{1,18}\.[0-9a-fA-F]{32}$")]
     pub after: Option<String>,
     /// Records per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+}
+
+/// The action filter's values: every action, every family, or nothing.
+fn action_filter_schema() -> utoipa::openapi::Object {
+    use crate::domain::audit::{ACTIONS, families};
+    let values = std::iter::once("")
+        .chain(ACTIONS.iter().map(|(action, _)| *action))
+        .chain(families());
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
 }
 
 #[derive(Serialize, ToSchema)]

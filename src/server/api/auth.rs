@@ -99,8 +99,10 @@ async fn look_up(
     let digest = match presented(headers) {
         Presented::Missing => return Err(unauthorized(Problem::missing_token())),
         Presented::Invalid => return Err(unauthorized(Problem::invalid_token())),
-        Presented::Token(token) => tokens::digest(&state.keys, token)
-            .ok_or_else(|| unauthorized(Problem::invalid_token()))?,
+        Presented::Token(token) => tokens::digest(&state.keys, token).ok_or_else(|| {
+            tokens::VERDICTS.malformed();
+            unauthorized(Problem::invalid_token())
+        })?,
     };
     let origin = Origin::Client(ip);
     if let Some(check) = tokens::check_cached(&state.db, &digest, now, origin) {

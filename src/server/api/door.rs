@@ -105,6 +105,7 @@ problem_answers!(
 problem_answers!(
     /// What an operation with a JSON body may answer about the body.
     BodyRefused {
+        NotReadable = 400: "The body is not JSON, or holds a value of the wrong type (a number where text belongs, a word that is not one of the listed ones)",
         TooLarge = 413: "The body is too large",
         NotJson = 415: "The body is not JSON",
         Invalid = 422: "Invalid fields",
@@ -124,6 +125,6 @@ problem_answers!(
     /// meanwhile, tokens of a bulk revocation changed meanwhile, or a token that cannot be
     /// rotated (already rotated, disabled, expired).
     Conflict {
-        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an invitation already answered, a selected token changed meanwhile, a token already rotated, disabled or expired)",
+        Conflict = 409: "The change conflicts with the workspace's state (its last Owner, an email already a member's or invited, an invitation already answered, a selected token changed meanwhile, a token already rotated, disabled or expired)",
     }
 );

@@ -65,7 +65,7 @@ impl From<Invitation> for InvitationJson {
 #[utoipa::path(post, path = "/workspaces/{workspace}/members", tag = "members",
     params(("workspace" = Uuid, Path, description = "Workspace id")),
     request_body = InviteMember,
-    responses((status = 201, description = "Invited: the link is mailed to them (never returned here); they become a member when they accept. Needs members:write and Administrator scope; the role may not be above the token's scope, nor the email a member's or already invited (422)", body = InvitationJson), Refused, BodyRefused),
+    responses((status = 201, description = "Invited: the link is mailed to them (never returned here); they become a member when they accept. Needs members:write and Administrator scope; the role may not be above the token's scope", body = InvitationJson), Refused, BodyRefused, Conflict),
     security(("bearer" = [])))]
 pub async fn invite_member(
     ctx: Ctx,

@@ -20,23 +20,78 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 pub struct ApiJson<T>(pub T);
 
+/// Every body the API reads is one JSON object. serde would also read a struct from an
+/// array of its fields in order (`["ci", "viewer"]`), which no document promises: such a
+/// body, or any other value than an object, is refused as one not of this operation's
+/// shape.
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !json_content_type(request.headers()) {
+            return Err(not_json());
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    Problem::new(rejection.status(), rejection.body_text())
+                }
+            })?;
+        let opens = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if opens.is_some_and(|b| *b != b'{') {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "Send the body as one JSON object: {\"field\": value, …}.",
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_problem(rejection)),
         }
     }
 }
 
+/// `Content-Type: application/json`, or another `application/…+json`, as axum's `Json`
+/// asks.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+fn not_json() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "Send the body as JSON, with Content-Type: application/json.",
+    )
+}
+
+fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The body is larger than the API accepts ({BODY_LIMIT} bytes)."),
+    )
+}
+
 fn json_problem(rejection: JsonRejection) -> Problem {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Send the body as JSON, with Content-Type: application/json.",
-        ),
+        JsonRejection::MissingJsonContentType(_) => not_json(),
         JsonRejection::JsonDataError(error) => {
             // serde's message names the field: "unknown field `x`, expected one of …".
             let message = serde_message(&error.body_text());
@@ -47,10 +102,7 @@ fn json_problem(rejection: JsonRejection) -> Problem {
             StatusCode::BAD_REQUEST,
             format!("The body is not valid JSON: {}", error.body_text()),
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The body is larger than the API accepts ({BODY_LIMIT} bytes)."),
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         other => Problem::new(other.status(), other.body_text()),
     }
 }

@@ -56,18 +56,176 @@ impl utoipa::Modify for BearerScheme {
 
 /// `GET /api/v1/openapi.json`: the contract, readable without a token.
 pub async fn openapi_json() -> Response {
-    use utoipa::OpenApi;
     (
         [("cache-control", "public, max-age=300")],
-        Json(ApiDoc::openapi()),
+        Json(document().clone()),
     )
         .into_response()
 }
 
+/// The document as served: what the handlers' annotations say, and the rules they cannot
+/// say (written once, at first use).
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+        use utoipa::OpenApi;
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        contract(&mut doc);
+        doc
+    });
+    &DOCUMENT
+}
+
+/// The rules of request bodies and headers that the derives cannot state, added to the
+/// generated document so that it promises exactly what the server accepts (a fuzzer
+/// generating from it, `scripts/schemathesis.sh`, checks that it does). Each comes from
+/// the rule the server applies, not a copy of it.
+fn contract(doc: &mut serde_json::Value) {
+    use serde_json::json;
+
+    use crate::domain::{
+        revoke::MAX_IDS,
+        rotation::KEY_MAX_LEN,
+        validation::{EMAIL_MAX, LABEL_MAX, NAME_MAX, bounded_text_pattern, email_pattern},
+    };
+    let mut set = |pointer: &str, key: &str, value: serde_json::Value| {
+        if let Some(serde_json::Value::Object(object)) = doc.pointer_mut(pointer) {
+            object.insert(key.to_owned(), value);
+        }
+    };
+    let label = json!(bounded_text_pattern(LABEL_MAX));
+    for schema in ["CreateToken", "PatchToken"] {
+        set(
+            &format!("/components/schemas/{schema}/properties/label"),
+            "pattern",
+            label.clone(),
+        );
+    }
+    set(
+        "/components/schemas/PatchWorkspace/properties/name",
+        "pattern",
+        json!(bounded_text_pattern(NAME_MAX)),
+    );
+    set(
+        "/components/schemas/InviteMember/properties/email",
+        "pattern",
+        json!(email_pattern()),
+    );
+    set(
+        "/components/schemas/InviteMember/properties/email",
+        "maxLength",
+        json!(EMAIL_MAX),
+    );
+
+    // Introspection's `ip`: an IPv4 or IPv6 address, as Rust's `IpAddr` reads one.
+    set(
+        "/components/schemas/IntrospectRequest/properties/ip",
+        "anyOf",
+        json!([
+            {"type": "string", "format": "ipv4"},
+            {"type": "string", "format": "ipv6"},
+            {"type": "null"},
+        ]),
+    );
+
+    // A workspace patch changes something: a field given a value, or one whose null means
+    // "remove" (a default rate limit, the lifetime limit and its grace, the scope cap).
+    let given = |field: &str| json!({"required": [field], "properties": {field: {"not": {"type": "null"}}}});
+    let present = |field: &str| json!({"required": [field]});
+    set(
+        "/components/schemas/PatchWorkspace",
+        "anyOf",
+        json!([
+            given("name"),
+            given("default_allowed_ips"),
+            present("default_rate_limit"),
+            given("approve_personal_tokens"),
+            given("secret_shown_once"),
+            present("max_token_lifetime_days"),
+            present("token_lifetime_grace_until"),
+            present("max_token_scope"),
+        ]),
+    );
+    // A bulk revocation chooses its tokens one way: 1 to MAX_IDS ids and no criterion, or
+    // no ids and at least one criterion.
+    set(
+        "/components/schemas/RevokeTokens",
+        "oneOf",
+        json!([
+            {
+                "required": ["ids"],
+                "properties": {
+                    "ids": {"type": "array", "minItems": 1, "maxItems": MAX_IDS},
+                    "unused_since": {"type": "null"},
+                    "created_by": {"type": "null"},
+                    "scope": {"type": "null"},
+                },
+            },
+            {
+                "properties": {"ids": {"type": "null"}},
+                "anyOf": [given("unused_since"), given("created_by"), given("scope")],
+            },
+        ]),
+    );
+
+    // Links from what a call makes to what acts on it (OpenAPI 3.1, "Link Object"): a
+    // client, or a fuzzer's stateful phase, learns where the new id goes.
+    let link = |operation: &str, parameter: &str, at: &str| {
+        json!({
+            "operationId": operation,
+            "parameters": {"workspace": "$request.path.workspace", parameter: at},
+        })
+    };
+    let token = "$response.body#/token/id";
+    set(
+        "/paths/~1workspaces~1{workspace}~1tokens/post/responses/201",
+        "links",
+        json!({
+            "GetToken": link("get_token", "token", token),
+            "PatchToken": link("patch_token", "token", token),
+            "RotateToken": link("rotate_token", "token", token),
+            "DeleteToken": link("delete_token", "token", token),
+        }),
+    );
+    let invitation = "$response.body#/id";
+    set(
+        "/paths/~1workspaces~1{workspace}~1members/post/responses/201",
+        "links",
+        json!({
+            "ResendInvitation": link("resend_invitation", "invitation", invitation),
+            "RevokeInvitation": link("revoke_invitation", "invitation", invitation),
+        }),
+    );
+
+    // An Idempotency-Key: 1 to 255 visible ASCII characters bare (not opening with a
+    // quote), or an RFC 8941 string of 1 to 255 characters (spaces allowed, `\"` and `\\`
+    // escaped); spaces around it are ignored.
+    let key = format!(
+        r#"^ *(?:[!#-~][!-~]{{0,{}}}|"(?:[ !#-\[\]-~]|\\["\\]){{1,{KEY_MAX_LEN}}}") *$"#,
+        KEY_MAX_LEN - 1
+    );
+    let operations = doc
+        .pointer_mut("/paths")
+        .and_then(|paths| paths.as_object_mut())
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.as_object_mut());
+    for operation in operations {
+        let parameters = operation
+            .get_mut("parameters")
+            .and_then(|p| p.as_array_mut());
+        for parameter in parameters.into_iter().flatten() {
+            if parameter["name"] == "Idempotency-Key" {
+                parameter["schema"]["pattern"] = json!(key);
+            }
+        }
+    }
+}
+
 /// The operations of the OpenAPI document, flattened for the API reference page.
 pub fn operations() -> Vec<crate::model::ApiOperation> {
-    use utoipa::OpenApi;
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let doc = document();
     let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {

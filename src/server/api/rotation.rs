@@ -45,7 +45,10 @@ const REPLAYED: &str = "idempotent-replayed";
 pub struct RotateBody {
     /// How long the old token keeps working, in seconds: 0 (it stops at once, the
     /// default) to 604800 (7 days), and never past its own expiry.
-    #[serde(default = "default_grace")]
+    #[serde(
+        default = "default_grace",
+        deserialize_with = "crate::domain::validation::whole_number"
+    )]
     #[schema(example = 3600, minimum = 0, maximum = 604800)]
     pub grace_seconds: i64,
 }
@@ -216,8 +219,8 @@ fn answer(rotated: Rotated) -> Response {
         ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters, quoted (an RFC 8941 string) or bare; a UUID is a good one")),
     request_body = RotateBody,
     responses((status = 201, description = "Rotated; the new secret is shown this once", body = RotatedJson),
-        (status = 400, description = "A malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        Refused, BodyRefused, Conflict),
+        Refused, BodyRefused, Conflict,
+        (status = 400, description = "A malformed Idempotency-Key, or a body that is not JSON or holds a value of the wrong type", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn rotate_token(
     ctx: Ctx,
@@ -241,9 +244,9 @@ pub async fn rotate_token(
     params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters, quoted (an RFC 8941 string) or bare; a UUID is a good one")),
     request_body = RotateBody,
     responses((status = 201, description = "Rotated; the new secret is shown this once", body = RotatedJson),
-        (status = 400, description = "A malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        BodyRefused, Conflict),
+        BodyRefused, Conflict,
+        (status = 400, description = "A malformed Idempotency-Key, or a body that is not JSON or holds a value of the wrong type", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn rotate_self(
     ctx: Ctx<TokenPrincipal>,

@@ -143,10 +143,23 @@ pub struct TokenList {
 pub struct ListQuery {
     /// Labels containing this text, ignoring case.
     pub label: Option<String>,
+    #[param(schema_with = status_filter_schema)]
     pub status: Option<String>,
     pub scope: Option<Role>,
+    /// Tokens per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
-    pub offset: Option<usize>,
+    /// Tokens to skip, 0 to 4294967295.
+    #[param(minimum = 0, maximum = 4294967295_u32)]
+    pub offset: Option<u32>,
+}
+
+/// The status filter's values.
+fn status_filter_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(STATUSES.iter().map(|(_, name)| *name)))
+        .build()
 }
 
 #[utoipa::path(get, path = "/workspaces/{workspace}/tokens", tag = "tokens",
@@ -178,7 +191,7 @@ pub async fn list_tokens(
         status,
         scope: query.scope,
         limit: query.limit.unwrap_or(token_views::DEFAULT_PAGE),
-        offset: query.offset.unwrap_or(0),
+        offset: query.offset.map_or(0, |offset| offset as usize),
     };
     let (items, total) = token_views::list(&ctx, workspace, &filter).await?;
     Ok(Json(TokenList {

@@ -117,7 +117,10 @@ pub struct PatchWorkspace {
     pub secret_shown_once: Option<bool>,
     /// 1 to 3650; null removes the limit. Without a grace date, tokens over a new or
     /// changed limit are refused 30 days from now.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::present_whole_number"
+    )]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
     pub max_token_lifetime_days: Option<Option<i64>>,
     /// RFC 3339: from when tokens over the lifetime limit are refused.
@@ -133,7 +136,7 @@ pub struct PatchWorkspace {
 #[utoipa::path(patch, path = "/workspaces/{workspace}", tag = "workspaces",
     params(("workspace" = Uuid, Path, description = "Workspace id")),
     request_body = PatchWorkspace,
-    responses((status = 200, description = "The workspace with its new settings (needs workspace:write and Administrator scope)", body = WorkspaceJson), Refused, BodyRefused),
+    responses((status = 200, description = "The workspace with its new settings (needs workspace:read and workspace:write, and Administrator scope; the token policy fields Owner scope)", body = WorkspaceJson), Refused, BodyRefused),
     security(("bearer" = [])))]
 pub async fn patch_workspace(
     ctx: Ctx,

@@ -63,6 +63,8 @@ pub struct Config {
     pub invalid_token_requests_per_hour: u32,
     /// How log lines are written.
     pub log_format: LogFormat,
+    /// Where `/metrics` is served (Prometheus's text format); None: not at all.
+    pub metrics_addr: Option<SocketAddr>,
     /// The pre-shared credential GitLab's secret detection presents to the Token
     /// Revocation API endpoints; None turns them off.
     pub gitlab_revocation_token: Option<String>,
@@ -161,6 +163,10 @@ const KEYS: &[Key] = &[
         "a whole number of requests from 1 to 100000, such as 1000",
     ),
     Key::new("log_format", "text or json"),
+    Key::new(
+        "metrics_addr",
+        "an IP address and port to serve /metrics on, such as 127.0.0.1:9464 (leave it out to serve none)",
+    ),
     Key::secret(
         "gitlab_revocation_token",
         "at least 32 characters without spaces, such as `openssl rand -hex 32` prints",
@@ -222,6 +228,8 @@ struct Settings {
     invalid_token_requests_per_hour: Option<u32>,
     #[serde(deserialize_with = "values::log_format")]
     log_format: Option<LogFormat>,
+    #[serde(deserialize_with = "values::socket_addr")]
+    metrics_addr: Option<SocketAddr>,
     #[serde(deserialize_with = "values::shared_token")]
     gitlab_revocation_token: Option<String>,
     #[serde(deserialize_with = "values::signing_keys")]
@@ -289,6 +297,7 @@ impl Config {
                 .invalid_token_requests_per_hour
                 .unwrap_or(1000),
             log_format: settings.log_format.unwrap_or(LogFormat::Text),
+            metrics_addr: settings.metrics_addr,
             gitlab_revocation_token: settings.gitlab_revocation_token,
             github_secret_scanning_keys: settings.github_secret_scanning_keys.unwrap_or_default(),
         })

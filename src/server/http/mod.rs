@@ -69,6 +69,12 @@ pub fn router(state: AppState) -> Site {
     } else {
         router
     };
+    // Requests by route and status, and their latency, when /metrics is served.
+    let router = if state.config.metrics_addr.is_some() {
+        router.layer(middleware::from_fn(crate::server::metrics::record))
+    } else {
+        router
+    };
     // Around the router as a whole rather than through `Router::layer`, which wraps (and
     // per request clones) every route on its own.
     tower::util::MapResponseLayer::new(headers::with_security_headers as fn(Response) -> Response)

@@ -127,6 +127,11 @@ impl LastUsed {
         true
     }
 
+    /// How many tokens have uses waiting for the next flush.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+
     /// Uses left out since the start because the recorder was full.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)

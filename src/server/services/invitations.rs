@@ -138,18 +138,15 @@ pub async fn invite(
     match db.insert_invitation(&invitation, now, &audit).await? {
         InvitationWrite::Done => {}
         InvitationWrite::AlreadyMember => {
-            return Err(AppError::invalid(
-                "email",
-                format!("{email} is already a member of this workspace."),
-            ));
+            // The address is fine; the workspace's state is what refuses it.
+            return Err(AppError::Conflict(format!(
+                "{email} is already a member of this workspace."
+            )));
         }
         _ => {
-            return Err(AppError::invalid(
-                "email",
-                format!(
-                    "{email} already has an open invitation: send it again or revoke it from the list of invitations."
-                ),
-            ));
+            return Err(AppError::Conflict(format!(
+                "{email} already has an open invitation: send it again or revoke it from the list of invitations."
+            )));
         }
     }
     let row = InvitationRow {

@@ -102,6 +102,12 @@ pub struct RequestMeta {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!("the database is unavailable: {error}");
+            return AppError::Unavailable(
+                "The database is not answering right now. Try again in a few seconds.".into(),
+            );
+        }
         tracing::error!("{error}");
         AppError::Internal
     }

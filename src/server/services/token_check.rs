@@ -2,7 +2,10 @@
 //! token's own revocation ask. The check itself reads memory first and the database only
 //! for a token this instance has not seen.
 
-use std::net::IpAddr;
+use std::{
+    net::IpAddr,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use serde_json::json;
 use uuid::Uuid;
@@ -92,6 +95,48 @@ impl TokenCheck {
     }
 }
 
+/// How many token checks ended in each verdict since the start, by reason, for
+/// `/metrics`: one relaxed add per check, nothing else on the way.
+pub static VERDICTS: Verdicts = Verdicts([const { AtomicU64::new(0) }; 6]);
+
+pub struct Verdicts([AtomicU64; 6]);
+
+impl Verdicts {
+    const REASONS: [&'static str; 6] = [
+        "VALID",
+        "MALFORMED",
+        "NOT_FOUND",
+        "DISABLED",
+        "EXPIRED",
+        "IP_NOT_ALLOWED",
+    ];
+
+    fn count(&self, check: &TokenCheck) {
+        let index = match check {
+            TokenCheck::Valid(_) => 0,
+            TokenCheck::Malformed => 1,
+            TokenCheck::NotFound => 2,
+            TokenCheck::Disabled(_) => 3,
+            TokenCheck::Expired(_) => 4,
+            TokenCheck::IpNotAllowed { .. } => 5,
+        };
+        self.0[index].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A presented token refused for its shape alone (no look-up).
+    pub fn malformed(&self) {
+        self.count(&TokenCheck::Malformed);
+    }
+
+    /// Each reason and how many checks ended with it.
+    pub fn counts(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Self::REASONS
+            .into_iter()
+            .zip(&self.0)
+            .map(|(reason, count)| (reason, count.load(Ordering::Relaxed)))
+    }
+}
+
 /// Introspection's reason for a valid token over its rate limit.
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
@@ -141,7 +186,10 @@ pub async fn check_from(
 ) -> Result<TokenCheck, AppError> {
     match digest(keys, presented) {
         Some(digest) => check_digest(db, &digest, now, origin).await,
-        None => Ok(TokenCheck::Malformed),
+        None => {
+            VERDICTS.malformed();
+            Ok(TokenCheck::Malformed)
+        }
     }
 }
 
@@ -160,17 +208,21 @@ pub async fn check_digest(
     now: i64,
     origin: Origin,
 ) -> Result<TokenCheck, AppError> {
-    Ok(match db.token_by_digest(digest).await? {
+    let check = match db.token_by_digest(digest).await? {
         Some(token) => verdict(&token, now, origin),
         None => TokenCheck::NotFound,
-    })
+    };
+    VERDICTS.count(&check);
+    Ok(check)
 }
 
 /// `check` from memory alone: `None` when the token is not in this instance's cache (then
 /// `check_digest` asks the database). Lets the API's authentication answer without
 /// awaiting anything for a token in use.
 pub fn check_cached(db: &Db, digest: &Digest, now: i64, origin: Origin) -> Option<TokenCheck> {
-    db.with_cached_token(digest, |token| verdict(token, now, origin))
+    let check = db.with_cached_token(digest, |token| verdict(token, now, origin))?;
+    VERDICTS.count(&check);
+    Some(check)
 }
 
 /// The one rule deciding what a stored token is worth at `now`, presented from `origin`.

@@ -280,6 +280,10 @@ pub async fn change(
             "Give the workspace's new name, a default for new tokens (IP allowlist, rate limit) or a token policy setting to change.",
         ));
     }
+    // The answer shows the workspace as it now is: whoever changes it must be able to read
+    // it. Asked first, so that a token holding `workspace:write` without `workspace:read`
+    // is refused before anything is written (it was refused after, the change made).
+    ctx.workspace(workspace_id, Action::ReadWorkspace).await?;
     if !policy.is_empty() {
         let workspace = ctx
             .workspace(workspace_id, Action::ChangeTokenPolicy)

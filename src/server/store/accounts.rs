@@ -300,7 +300,7 @@ impl Db {
         let sql: &str = &RESERVE_SIGN_IN;
         let blocked_until = "SELECT blocked_until FROM login_failures WHERE subject = $1";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::server::store::BeginWrite::begin_write(pool).await?;
             for subject in subjects {
                 let counted: Option<i64> = sqlx::query_scalar(sql)
                     .bind(subject).bind(now).bind(forget_before)
@@ -328,7 +328,7 @@ impl Db {
         now: i64,
     ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::server::store::BeginWrite::begin_write(pool).await?;
             for subject in clear {
                 sqlx::query("DELETE FROM login_failures WHERE subject = $1")
                     .bind(subject).execute(&mut *tx).await?;

@@ -31,7 +31,7 @@ macro_rules! audited_write {
         // `()`, nothing stale, unless the caller names it.
         let stale = { $($stale)? };
         let (outcome, happened) = $crate::on_pool!(db, pool => {
-            let mut $tx = pool.begin().await?;
+            let mut $tx = $crate::server::store::BeginWrite::begin_write(pool).await?;
             let outcome = $write;
             // A write that always happens has a pattern that matches everything.
             #[allow(unreachable_patterns)]

@@ -8,6 +8,7 @@ pub mod audit;
 mod audited;
 mod backup;
 pub mod invitations;
+pub mod listener;
 pub mod outbox;
 pub mod personal_tokens;
 pub mod rotation;
@@ -76,6 +77,45 @@ macro_rules! on_pool {
     };
 }
 
+/// Starting a transaction that writes, on either engine (`pool.begin_write()` inside
+/// `on_pool!`).
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that reads and then writes
+/// after another connection has written meanwhile fails at once with SQLITE_BUSY_SNAPSHOT
+/// (code 517, "database is locked"), whatever the busy timeout — an invitation racing the
+/// last-use flush did, answering 500. An immediate one takes the write lock first and waits
+/// its turn (sqlite.org/lang_transaction.html; sqlite.org/rescode.html#busy_snapshot).
+/// PostgreSQL's transactions need nothing more.
+pub trait BeginWrite {
+    type Database: sqlx::Database;
+
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>> + Send
+    {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send
+    {
+        self.begin()
+    }
+}
+
 /// Store failures. The text is for operators' logs, never for clients.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -90,14 +130,41 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (connection refused or lost, the pool out
+    /// of connections for its acquire timeout, PostgreSQL shutting down or not yet
+    /// accepting connections): the caller is told to come back (503), not that the server
+    /// failed.
+    pub fn is_unavailable(&self) -> bool {
+        let (StoreError::Connect(error) | StoreError::Query(error)) = self else {
+            return false;
+        };
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            // SQLSTATE class 08 (connection exception) and 57P (operator intervention:
+            // admin or crash shutdown, cannot connect now).
+            sqlx::Error::Database(error) => error
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        }
+    }
+}
+
 impl Db {
     /// Opens a pool for `url`. SQLite files are created on first use, in WAL mode with
     /// foreign keys enforced.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // A request waits at most 3 s for a connection: with the database down it is
+            // answered 503 then, never left hanging.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(Duration::from_secs(3))
                 .connect(url)
                 .await
                 .map_err(StoreError::Connect)?;
@@ -169,6 +236,11 @@ impl Db {
     pub async fn ping(&self) -> Result<(), StoreError> {
         let _: i32 = on_pool!(self, pool => sqlx::query_scalar("SELECT 1").fetch_one(pool).await?);
         Ok(())
+    }
+
+    /// The connection pool's use now: (open connections, of which idle, the most it opens).
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle(), pool.options().get_max_connections()))
     }
 
     /// Waits for in-flight queries, then closes every connection (SQLite checkpoints its WAL).

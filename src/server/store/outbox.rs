@@ -100,7 +100,7 @@ impl Db {
     pub async fn queue_mail(&self, mail: &[OutgoingMail], now: i64) -> Result<u64, StoreError> {
         let mut added = 0;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::server::store::BeginWrite::begin_write(pool).await?;
             for one in mail {
                 added += crate::insert_mail!(&mut *tx, one, now)?;
             }
@@ -151,6 +151,12 @@ impl Db {
         on_pool!(self, pool => sqlx::query(sql).bind(id).bind(status).bind(attempts)
             .bind(next_attempt_at).bind(error).bind(sent_at).execute(pool).await.map(|_| ())?);
         Ok(())
+    }
+
+    /// How many messages the outbox holds in each status (pending, sent, held, failed).
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status";
+        Ok(on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?))
     }
 
     /// A workspace's messages, newest first.

@@ -238,6 +238,33 @@ impl Stale {
     }
 }
 
+/// The payload prefix of an instance's heartbeat to itself (see `listener`).
+const HEARTBEAT: &str = "heartbeat:";
+
+/// What a notification on [`TOKEN_CHANGES`] says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heard {
+    Stale(Stale),
+    /// The heartbeat of the instance that chose this id.
+    Heartbeat(Uuid),
+    /// Nothing this version knows.
+    Unknown,
+}
+
+impl Heard {
+    /// The payload of the heartbeat of the instance that chose `id`.
+    pub fn heartbeat(id: Uuid) -> String {
+        format!("{HEARTBEAT}{id}")
+    }
+
+    pub fn from_payload(payload: &str) -> Heard {
+        match payload.strip_prefix(HEARTBEAT) {
+            Some(id) => id.parse().map_or(Heard::Unknown, Heard::Heartbeat),
+            None => Stale::from_payload(payload).map_or(Heard::Unknown, Heard::Stale),
+        }
+    }
+}
+
 pub type Digest = [u8; 32];
 
 /// The keys are HMAC digests and server-made ids, which no client can choose, so a fast
@@ -473,6 +500,17 @@ mod tests {
         assert_eq!(Stale::from_payload("workspace:nonsense"), None);
         assert_eq!(Stale::from_payload("owner:nonsense"), None);
         assert_eq!(Stale::from_payload(""), None);
+        let me = Uuid::now_v7();
+        assert_eq!(
+            Heard::from_payload(&Heard::heartbeat(me)),
+            Heard::Heartbeat(me)
+        );
+        assert_eq!(
+            Heard::from_payload(&Stale::Token(me).payload()),
+            Heard::Stale(Stale::Token(me))
+        );
+        assert_eq!(Heard::from_payload("heartbeat:nonsense"), Heard::Unknown);
+        assert_eq!(Heard::from_payload("nonsense"), Heard::Unknown);
     }
 
     #[test]

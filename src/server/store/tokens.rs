@@ -4,17 +4,15 @@
 use std::{
     net::IpAddr,
     sync::{Arc, atomic::Ordering},
-    time::Duration,
 };
 
-use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 use super::{
-    Db, Pool, StoreError,
+    Db, StoreError,
     audit::AuditEvent,
     audited::audited_write,
-    token_cache::{AuthToken, Digest, Grant, Reach, Stale, TOKEN_CHANGES},
+    token_cache::{AuthToken, Digest, Grant, Reach, Stale},
 };
 use crate::{
     domain::{
@@ -469,47 +467,6 @@ impl Db {
         Ok(Some(token))
     }
 
-    /// On PostgreSQL, keeps this instance's token cache true to every instance's writes for
-    /// as long as it runs: the cache is used only while the notification connection is up,
-    /// and starts empty each time it is (re)established. On SQLite it returns at once.
-    pub async fn follow_token_changes(&self) {
-        let Pool::Postgres(pool) = self.pool() else {
-            return;
-        };
-        let cache = self.token_cache();
-        let mut delay = Duration::from_millis(250);
-        loop {
-            let listening = async {
-                let mut listener = PgListener::connect_with(pool).await?;
-                listener.listen(TOKEN_CHANGES).await?;
-                Ok::<_, sqlx::Error>(listener)
-            };
-            match listening.await {
-                Ok(mut listener) => {
-                    cache.reset(true);
-                    delay = Duration::from_millis(250);
-                    tracing::debug!("following token changes on PostgreSQL");
-                    // `None`: the connection was lost (notifications meanwhile are gone).
-                    while let Ok(Some(notification)) = listener.try_recv().await {
-                        match Stale::from_payload(notification.payload()) {
-                            Some(stale) => stale.drop_from(cache),
-                            None => cache.reset(true),
-                        }
-                    }
-                    cache.reset(false);
-                    tracing::warn!(
-                        "lost the PostgreSQL notification connection; checking every token against the database until it is back"
-                    );
-                }
-                Err(error) => tracing::warn!(
-                    "cannot listen for token changes on PostgreSQL (tokens are checked against the database meanwhile): {error}"
-                ),
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(30));
-        }
-    }
-
     /// Writes what each token's requests left: its newest use onto the token (skipping
     /// older news), its recent requests (keeping the newest [`RECENT_REQUESTS`]) and its
     /// requests per day (keeping [`DAILY_REQUESTS_KEPT_DAYS`]). Tokens deleted meanwhile
@@ -531,7 +488,7 @@ impl Db {
                      DO UPDATE SET requests = token_daily_requests.requests + excluded.requests";
         let forget = "DELETE FROM token_daily_requests WHERE token_id = $1 AND day < $2";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = crate::server::store::BeginWrite::begin_write(pool).await?;
             for used in uses {
                 // Refused attempts alone leave the last use as it was.
                 if let Some(newest) = used.newest() {
