@@ -48,6 +48,9 @@ export type Person = { role: string; name: string; email: string; password: stri
 
 /** On the members page: invites `person` and returns the link shown once (no SMTP here). */
 export async function invite(page: Page, email: string, role: string): Promise<string> {
+  // A click before the page has hydrated reaches no handler (the page may just have been
+  // reloaded, as addMember does): wait for it.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await page.getByRole("button", { name: "Invite member" }).click();
   const dialog = page.getByRole("dialog", { name: "Invite member" });
   await dialog.getByLabel("Email").fill(email);
