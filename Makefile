@@ -1,5 +1,5 @@
 # The two commands a fresh machine needs (see README.md): `make run` and `make test`.
-.PHONY: run test bench setup dev fmt clean
+.PHONY: run test bench soak setup dev fmt clean
 
 run: ## install what is missing, build (release) and serve on http://127.0.0.1:3000
 	@scripts/run.sh
@@ -9,6 +9,9 @@ test: ## install what is missing and run every test
 
 bench: ## throughput and latency of token checks against a bare axum handler (SQLite, PostgreSQL)
 	@scripts/bench.sh
+
+soak: ## 10 minutes of mixed load on one server (release, SQLite, 2,000 tokens): 0 errors, memory flat
+	@scripts/soak.sh
 
 setup: ## only install the build and test tools
 	@scripts/setup.sh test

@@ -17,12 +17,9 @@ use tessera::{
     },
     model::{GrantInput, PersonalTokenInput, TokenInput},
     server::{
-        config::Config,
         context::Ctx,
-        secrets::Keys,
         services::{Principal, RequestMeta, accounts, personal_tokens, tokens, workspaces},
         state::AppState,
-        store::Db,
     },
 };
 
@@ -43,18 +40,10 @@ async fn run() -> Result<(), String> {
     };
     let count: usize = count.parse().map_err(|_| "COUNT must be a number")?;
     let sample: usize = sample.parse().map_err(|_| "SAMPLE must be a number")?;
-    let config = Config::load().map_err(|e| e.to_string())?;
-    let keys = Keys::load_or_create(&config).map_err(|e| e.to_string())?;
-    let db = Db::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
+    let state = AppState::open_configured().await?;
+    let db = state.db.clone();
     // The seeder, not a request: no address to record.
-    let visitor = Ctx::new(
-        AppState::new(config, db.clone(), keys),
-        (),
-        RequestMeta::default(),
-    );
+    let visitor = Ctx::new(state, (), RequestMeta::default());
     let setup = accounts::SetupInput {
         email: "bench@example.com".into(),
         name: "Bench".into(),

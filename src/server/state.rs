@@ -56,6 +56,21 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The configured instance as a tool outside the server opens it (a seeder, a fixture):
+    /// the configuration from `Leptos.toml` and `TESSERA_*`, its server secret, and its
+    /// database with the schema brought up to date. Errors are one line for the tool to print.
+    pub async fn open_configured() -> Result<AppState, String> {
+        let config = Config::load().map_err(|e| e.to_string())?;
+        let keys = Keys::load_or_create(&config).map_err(|e| e.to_string())?;
+        let db = Db::connect(&config.database_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        db.migrate().await.map_err(|e| e.to_string())?;
+        Ok(AppState::new(config, db, keys))
+    }
+}
+
 impl Shared {
     /// Where mailed links point, and whether mail can leave at all.
     pub fn links(&self) -> Links<'_> {
