@@ -12,12 +12,9 @@ use tessera::{
     model::{CurrentUser, GrantInput, PersonalTokenInput, TokenInput},
     server::services::accounts::{self, SetupInput},
     server::{
-        config::Config,
         context::Ctx,
-        secrets::Keys,
         services::{RequestMeta, now_ms, personal_tokens, tokens, workspaces},
         state::AppState,
-        store::Db,
     },
 };
 
@@ -37,16 +34,12 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             "usage: e2e_fixture expired-token|owner-token OWNER_EMAIL WORKSPACE_NAME LABEL".into(),
         );
     };
-    let config = Config::load().map_err(|e| e.to_string())?;
-    let keys = Keys::load_or_create(&config).map_err(|e| e.to_string())?;
-    let db = Db::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    // The operator's tool: no request, so no address to record.
+    let state = AppState::open_configured().await?;
+    let db = state.db.clone();
     match command.as_str() {
         "expired-token" => {}
         "owner-token" => {
-            db.migrate().await.map_err(|e| e.to_string())?;
-            let state = AppState::new(config, db.clone(), keys);
             let input = SetupInput {
                 email: email.clone(),
                 name: "Owner".into(),
@@ -95,8 +88,6 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         must_change_password: user.must_change_password,
         may_create_workspaces: user.is_instance_admin,
     };
-    // The operator's tool: no request, so no address to record.
-    let state = AppState::new(config, db.clone(), keys);
     let person = Ctx::new(state, user, RequestMeta::default());
     let workspace = workspaces::list(&person)
         .await

@@ -54,9 +54,7 @@ impl AppState {
             invalid_tokens,
         }))
     }
-}
 
-impl AppState {
     /// The configured instance as a tool outside the server opens it (a seeder, a fixture):
     /// the configuration from `Leptos.toml` and `TESSERA_*`, its server secret, and its
     /// database with the schema brought up to date. Errors are one line for the tool to print.

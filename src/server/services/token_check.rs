@@ -73,13 +73,18 @@ impl Origin {
 impl TokenCheck {
     /// The reason code introspection reports (as Unkey names them).
     pub fn reason(&self) -> &'static str {
+        REASONS[self.index()]
+    }
+
+    /// Its place in [`REASONS`] (and among the counts of [`VERDICTS`]).
+    fn index(&self) -> usize {
         match self {
-            TokenCheck::Valid(_) => "VALID",
-            TokenCheck::Malformed => "MALFORMED",
-            TokenCheck::NotFound => "NOT_FOUND",
-            TokenCheck::Disabled(_) => "DISABLED",
-            TokenCheck::Expired(_) => "EXPIRED",
-            TokenCheck::IpNotAllowed { .. } => "IP_NOT_ALLOWED",
+            TokenCheck::Valid(_) => 0,
+            TokenCheck::Malformed => 1,
+            TokenCheck::NotFound => 2,
+            TokenCheck::Disabled(_) => 3,
+            TokenCheck::Expired(_) => 4,
+            TokenCheck::IpNotAllowed { .. } => 5,
         }
     }
 
@@ -101,26 +106,19 @@ pub static VERDICTS: Verdicts = Verdicts([const { AtomicU64::new(0) }; 6]);
 
 pub struct Verdicts([AtomicU64; 6]);
 
-impl Verdicts {
-    const REASONS: [&'static str; 6] = [
-        "VALID",
-        "MALFORMED",
-        "NOT_FOUND",
-        "DISABLED",
-        "EXPIRED",
-        "IP_NOT_ALLOWED",
-    ];
+/// The reason codes introspection reports (as Unkey names them), by [`TokenCheck::index`].
+const REASONS: [&str; 6] = [
+    "VALID",
+    "MALFORMED",
+    "NOT_FOUND",
+    "DISABLED",
+    "EXPIRED",
+    "IP_NOT_ALLOWED",
+];
 
+impl Verdicts {
     fn count(&self, check: &TokenCheck) {
-        let index = match check {
-            TokenCheck::Valid(_) => 0,
-            TokenCheck::Malformed => 1,
-            TokenCheck::NotFound => 2,
-            TokenCheck::Disabled(_) => 3,
-            TokenCheck::Expired(_) => 4,
-            TokenCheck::IpNotAllowed { .. } => 5,
-        };
-        self.0[index].fetch_add(1, Ordering::Relaxed);
+        self.0[check.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A presented token refused for its shape alone (no look-up).
@@ -130,7 +128,7 @@ impl Verdicts {
 
     /// Each reason and how many checks ended with it.
     pub fn counts(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        Self::REASONS
+        REASONS
             .into_iter()
             .zip(&self.0)
             .map(|(reason, count)| (reason, count.load(Ordering::Relaxed)))

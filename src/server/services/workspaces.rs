@@ -283,15 +283,13 @@ pub async fn change(
     // The answer shows the workspace as it now is: whoever changes it must be able to read
     // it. Asked first, so that a token holding `workspace:write` without `workspace:read`
     // is refused before anything is written (it was refused after, the change made).
-    ctx.workspace(workspace_id, Action::ReadWorkspace).await?;
+    let workspace = ctx.workspace(workspace_id, Action::ReadWorkspace).await?;
     if !policy.is_empty() {
-        let workspace = ctx
-            .workspace(workspace_id, Action::ChangeTokenPolicy)
-            .await?;
+        ctx.allow(&workspace, Action::ChangeTokenPolicy)?;
         policy.apply(policy_of(ctx, workspace.id).await?, ctx.now)?;
     }
     if name.is_some() || !defaults.is_empty() {
-        ctx.workspace(workspace_id, Action::ChangeSettings).await?;
+        ctx.allow(&workspace, Action::ChangeSettings)?;
     }
     if let Some(entries) = &defaults.allowed_ips {
         default_allowlist(entries)?;
