@@ -10,7 +10,7 @@ test: ## install what is missing and run every test
 bench: ## throughput and latency of token checks against a bare axum handler (SQLite, PostgreSQL)
 	@scripts/bench.sh
 
-soak: ## 10 minutes of mixed load on one server (release, SQLite, 2,000 tokens): 0 errors, memory flat
+soak: ## 10 minutes of mixed load on one server, SQLite then PostgreSQL (release, 2,000 tokens): 0 errors, memory flat
 	@scripts/soak.sh
 
 setup: ## only install the build and test tools

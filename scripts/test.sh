@@ -42,6 +42,6 @@ stop_postgres
 timed "cargo leptos build" cargo leptos build
 timed "API contract (schemathesis)" "$ROOT/scripts/schemathesis.sh"
 timed "Playwright (Chromium)" "$ROOT/scripts/e2e.sh"
-timed "soak (smoke: 90 s, debug build)" "$ROOT/scripts/soak.sh" --smoke
+timed "soak (smoke: 90 s on each engine, debug build)" "$ROOT/scripts/soak.sh" --smoke
 
 ok "all tests passed in $(elapsed $((SECONDS - start)))"

@@ -11,6 +11,7 @@ use crate::domain::{
     rate_limit::{RateLimit, RateLimitChoice},
     role::Role,
     token::{HiddenColumns, TokenStatus},
+    token_list::TokenSort,
 };
 
 /// The signed-in person.
@@ -251,9 +252,77 @@ pub struct TokensPage {
     #[serde(default)]
     pub default_rate_limit: Option<RateLimit>,
     pub hidden_columns: HiddenColumns,
+    /// One page of the table, as `query` asked.
     pub tokens: Vec<TokenView>,
+    /// How many tokens the search and status filter keep, and how many of them come before
+    /// this page.
+    pub total: u64,
+    pub start: u64,
+    /// The cursors of the pages after and before this one (None at an end).
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub query: TokenQuery,
     /// The server's clock when the page was read, for status and relative times.
     pub now: i64,
+}
+
+/// What the token table shows: its search, status filter, order and page (the page's URL
+/// holds it: `?q=deploy&status=active&sort=label&after=…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenQuery {
+    /// Labels containing this text, ignoring case.
+    pub search: String,
+    pub status: Option<TokenStatus>,
+    pub sort: TokenSort,
+    /// The page after this cursor (a page's `next`).
+    pub after: Option<String>,
+    /// The page before this cursor (a page's `previous`).
+    pub before: Option<String>,
+}
+
+impl TokenQuery {
+    /// The query a URL's parameters (`get`, already decoded) hold. Anything that does not
+    /// read leaves its part at the default: a stale or hand-edited URL still shows a page.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> TokenQuery {
+        let sort = get("sort").and_then(|name| TokenSort::parse(&name).ok());
+        TokenQuery {
+            search: get("q").unwrap_or_default(),
+            status: get("status").and_then(|name| TokenStatus::parse(&name)),
+            sort: sort.unwrap_or_default(),
+            // A cursor belongs to its order: without a valid order, none.
+            after: get("after").filter(|_| sort.is_some()),
+            before: get("before").filter(|_| sort.is_some()),
+        }
+    }
+
+    /// Its URL parameters, defaults left out, not yet escaped.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if !self.search.is_empty() {
+            params.push(("q", self.search.clone()));
+        }
+        if let Some(status) = self.status {
+            params.push(("status", status.name().to_owned()));
+        }
+        if self.sort != TokenSort::default() || self.after.is_some() || self.before.is_some() {
+            params.push(("sort", self.sort.name()));
+        }
+        if let Some(after) = &self.after {
+            params.push(("after", after.clone()));
+        } else if let Some(before) = &self.before {
+            params.push(("before", before.clone()));
+        }
+        params
+    }
+
+    /// The same search, filter and order from the first page.
+    pub fn first_page(&self) -> TokenQuery {
+        TokenQuery {
+            after: None,
+            before: None,
+            ..self.clone()
+        }
+    }
 }
 
 /// What a bulk revocation did (or, on a dry run, would do): the tokens it took, each with
@@ -596,4 +665,48 @@ pub struct RotatedToken {
     pub old: Option<TokenView>,
     /// This answer repeats an earlier rotation made under the same key.
     pub replayed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::token_list::SortField;
+
+    #[test]
+    fn a_token_query_round_trips_through_its_url_parameters() {
+        let query = TokenQuery {
+            search: "deploy eu".into(),
+            status: Some(TokenStatus::Expired),
+            sort: TokenSort::new(SortField::Label, true),
+            after: Some("abc_-1".into()),
+            before: None,
+        };
+        let params = query.params();
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        };
+        assert_eq!(TokenQuery::from_params(get), query);
+        // The default query has no parameters; a cursor keeps its order even when default.
+        assert!(TokenQuery::default().params().is_empty());
+        let next = TokenQuery {
+            after: Some("c".into()),
+            ..TokenQuery::default()
+        };
+        assert_eq!(
+            next.params(),
+            vec![("sort", "-created_at".into()), ("after", "c".into())]
+        );
+        // What does not read is left at the default; a cursor without a known order goes.
+        let stale = |name: &str| match name {
+            "sort" => Some("colour".to_owned()),
+            "status" => Some("lost".to_owned()),
+            "after" => Some("c".to_owned()),
+            _ => None,
+        };
+        assert_eq!(TokenQuery::from_params(stale), TokenQuery::default());
+        assert_eq!(next.first_page(), TokenQuery::default());
+    }
 }

@@ -18,4 +18,5 @@ pub mod sign_in;
 pub mod time;
 pub mod token;
 pub mod token_format;
+pub mod token_list;
 pub mod validation;

@@ -14,6 +14,25 @@ pub enum TokenStatus {
 }
 
 impl TokenStatus {
+    pub const ALL: [TokenStatus; 3] = [
+        TokenStatus::Active,
+        TokenStatus::Expired,
+        TokenStatus::Disabled,
+    ];
+
+    /// The name in URLs and the API (`active`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "active",
+            TokenStatus::Expired => "expired",
+            TokenStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<TokenStatus> {
+        TokenStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// `expires_at` and `now` in milliseconds since the epoch (UTC).
     pub fn at(disabled: bool, expires_at: Option<i64>, now: i64) -> TokenStatus {
         if disabled {

@@ -386,7 +386,7 @@ pub fn run(test: impl std::future::Future<Output = ()>) {
 }
 
 /// The newest migration.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Applies the migrations up to `version` only, as a database last started by an older
 /// Tessera would have them.

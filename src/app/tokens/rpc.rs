@@ -7,13 +7,17 @@ use uuid::Uuid;
 
 use crate::{
     domain::{error::AppError, revoke::RevokeRequest, token::HiddenColumns},
-    model::{CreatedToken, Revoked, RotatedToken, TokenInput, TokenView, TokensPage},
+    model::{CreatedToken, Revoked, RotatedToken, TokenInput, TokenQuery, TokenView, TokensPage},
 };
 
+/// A page of the token table as `query` asks (left out: the first page, newest first).
 #[server(prefix = "/rpc", endpoint = "tokens", input = Json)]
-pub async fn get_tokens(workspace: Uuid) -> Result<TokensPage, AppError> {
+pub async fn get_tokens(
+    workspace: Uuid,
+    #[server(default)] query: TokenQuery,
+) -> Result<TokensPage, AppError> {
     use crate::server::{services::token_views, web};
-    web::acting(async |ctx| token_views::page(&ctx, workspace).await).await
+    web::acting(async |ctx| token_views::page_at(&ctx, workspace, &query).await).await
 }
 
 #[server(prefix = "/rpc", endpoint = "create_token", input = Json)]

@@ -1,7 +1,5 @@
-//! The token table's parts: how a column sorts, its header cells, and a token's row with
-//! its buttons.
-
-use std::cmp::Ordering;
+//! The token table's parts: its header cells (which sort by asking the server for another
+//! order), and a token's row with its buttons.
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -19,6 +17,7 @@ use crate::{
         revoke::RevokeAction,
         time::relative,
         token::{HiddenColumns, TokenColumn, TokenStatus},
+        token_list::{SortField, TokenSort},
     },
     model::TokenView,
 };
@@ -43,7 +42,9 @@ pub enum Open {
 #[derive(Clone, Copy)]
 pub struct TableState {
     pub hidden: RwSignal<HiddenColumns>,
-    pub sort: RwSignal<(TokenColumn, bool)>,
+    /// The order the page is in, and what asks for another.
+    pub sort: TokenSort,
+    pub sort_by: Callback<TokenSort>,
     pub open: RwSignal<Open>,
     pub toggle: Action<TokenView, ()>,
     pub copy: Action<TokenView, ()>,
@@ -57,39 +58,19 @@ impl TableState {
     }
 }
 
-pub fn compare(a: &TokenView, b: &TokenView, column: TokenColumn) -> Ordering {
-    // Missing dates sort after present ones whichever the direction of the rest.
-    fn optional(a: Option<i64>, b: Option<i64>) -> Ordering {
-        match (a, b) {
-            (Some(a), Some(b)) => a.cmp(&b),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        }
-    }
-    match column {
-        TokenColumn::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
-        TokenColumn::Token => a.display_prefix.cmp(&b.display_prefix),
-        TokenColumn::Scope => a.scope.cmp(&b.scope),
-        TokenColumn::Created | TokenColumn::Actions => a.created_at.cmp(&b.created_at),
-        TokenColumn::Expires => optional(a.expires_at, b.expires_at),
-        TokenColumn::LastUsed => optional(a.last_used_at, b.last_used_at),
-        TokenColumn::Status => a.status.cmp(&b.status),
-    }
-}
-
-/// A column's header: a button that sorts by it (all but Actions).
+/// A column's header: a button that sorts by it, for the columns an order can follow.
 pub fn header(state: TableState, column: TokenColumn) -> impl IntoView {
-    let sortable = column != TokenColumn::Actions;
-    let indicator = move || match state.sort.get() {
-        (c, true) if c == column => " ▲",
-        (c, false) if c == column => " ▼",
-        _ => "",
+    let field = SortField::of_column(column);
+    let current = field.filter(|f| *f == state.sort.field);
+    let indicator = match current {
+        Some(_) if state.sort.descending => " ▼",
+        Some(_) => " ▲",
+        None => "",
     };
-    let aria_sort = move || match state.sort.get() {
-        (c, true) if c == column => "ascending",
-        (c, false) if c == column => "descending",
-        _ => "none",
+    let aria_sort = match current {
+        Some(_) if state.sort.descending => "descending",
+        Some(_) => "ascending",
+        None => "none",
     };
     view! {
         <th
@@ -98,21 +79,17 @@ pub fn header(state: TableState, column: TokenColumn) -> impl IntoView {
             aria-sort=aria_sort
             data-column=format!("{column:?}")
         >
-            {if sortable {
+            {if let Some(field) = field {
+                // Again on the column the order is by: the other way round.
+                let next = match current {
+                    Some(_) => TokenSort::new(field, !state.sort.descending),
+                    None => field.first_sort(),
+                };
                 view! {
                     <button
                         type="button"
                         class="uppercase hover:text-slate-800"
-                        on:click=move |_| {
-                            state.sort.update(|(c, ascending)| {
-                                if *c == column {
-                                    *ascending = !*ascending;
-                                } else {
-                                    *c = column;
-                                    *ascending = true;
-                                }
-                            })
-                        }
+                        on:click=move |_| state.sort_by.run(next)
                     >
                         {column.title()}
                         {indicator}

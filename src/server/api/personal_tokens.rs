@@ -62,7 +62,7 @@ impl PersonalTokenJson {
             chosen_permissions: grant.permissions,
             approval: if grant.pending { "pending" } else { "approved" },
             prefix: view.display_prefix,
-            status: super::tokens::status_name(view.status),
+            status: view.status.name(),
             created_at: Time(view.created_at),
             expires_at: view.expires_at.map(Time),
             last_used_at: view.last_used_at.map(Time),

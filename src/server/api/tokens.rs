@@ -18,13 +18,14 @@ use crate::{
         revoke::{self, RevokeAction, RevokeRequest, Selection, SelectionFields},
         role::Role,
         token::TokenStatus,
+        token_list::TokenSort,
     },
     model::{Revoked, TokenInput, TokenView},
     server::{
         context::Ctx,
         services::{
             bulk_revoke,
-            token_views::{self, TokenFilter},
+            token_views::{self, PageAt, TokenFilter},
             tokens::{self, TokenPatch},
         },
     },
@@ -81,19 +82,6 @@ pub struct LeakJson {
 }
 
 /// A status as the API names it.
-const STATUSES: [(TokenStatus, &str); 3] = [
-    (TokenStatus::Active, "active"),
-    (TokenStatus::Expired, "expired"),
-    (TokenStatus::Disabled, "disabled"),
-];
-
-pub(super) fn status_name(status: TokenStatus) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(known, _)| *known == status)
-        .map_or("active", |(_, name)| name)
-}
-
 impl From<TokenView> for TokenJson {
     fn from(view: TokenView) -> Self {
         TokenJson {
@@ -103,7 +91,7 @@ impl From<TokenView> for TokenJson {
             permissions: view.effective_permissions,
             chosen_permissions: view.permissions,
             prefix: view.display_prefix,
-            status: status_name(view.status),
+            status: view.status.name(),
             created_at: Time(view.created_at),
             created_by: view.created_by,
             created_by_token: view.created_by_token,
@@ -132,9 +120,17 @@ pub struct CreatedJson {
 #[derive(Serialize, ToSchema)]
 pub struct TokenList {
     pub items: Vec<TokenJson>,
-    pub total: usize,
+    /// How many tokens the filters keep, on every page.
+    pub total: u64,
     pub limit: usize,
-    pub offset: usize,
+    /// The order the page is in.
+    pub sort: String,
+    /// The offset asked for (0 when the page was asked by cursor).
+    pub offset: u64,
+    /// Give as `after` for the next page; null on the last page.
+    pub next: Option<String>,
+    /// Give as `before` for the page before; null on the first page.
+    pub previous: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -146,19 +142,39 @@ pub struct ListQuery {
     #[param(schema_with = status_filter_schema)]
     pub status: Option<String>,
     pub scope: Option<Role>,
+    /// The order, as in JSON:API: a field, with a leading minus for descending
+    /// (default `-created_at`, newest first). A token that never expires sorts after every
+    /// expiry date, one never used before every use; ties go by id.
+    #[param(schema_with = sort_schema)]
+    pub sort: Option<String>,
     /// Tokens per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
-    /// Tokens to skip, 0 to 4294967295.
+    /// Tokens to skip, 0 to 4294967295. Prefer the cursors: a page read by cursor costs the
+    /// same wherever it is, and never repeats or skips a token created or deleted meanwhile.
     #[param(minimum = 0, maximum = 4294967295_u32)]
     pub offset: Option<u32>,
+    /// The page after this one: the `next` of the page before (same `sort`).
+    #[param(max_length = 2048, pattern = "^[A-Za-z0-9_-]+$")]
+    pub after: Option<String>,
+    /// The page before this one: the `previous` of the page after (same `sort`).
+    #[param(max_length = 2048, pattern = "^[A-Za-z0-9_-]+$")]
+    pub before: Option<String>,
+}
+
+/// The orders a list can have.
+fn sort_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(TokenSort::names()))
+        .build()
 }
 
 /// The status filter's values.
 fn status_filter_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(STATUSES.iter().map(|(_, name)| *name)))
+        .enum_values(Some(TokenStatus::ALL.map(TokenStatus::name)))
         .build()
 }
 
@@ -173,32 +189,50 @@ pub async fn list_tokens(
 ) -> ApiResult<Json<TokenList>> {
     let status = match query.status.as_deref() {
         None => None,
-        Some(name) => Some(
-            STATUSES
-                .iter()
-                .find(|(_, known)| *known == name)
-                .map(|(status, _)| *status)
-                .ok_or_else(|| {
-                    Problem::unprocessable(
-                        "status",
-                        format!("Unknown status {name:?}; use active, expired or disabled."),
-                    )
-                })?,
-        ),
+        Some(name) => Some(TokenStatus::parse(name).ok_or_else(|| {
+            Problem::unprocessable(
+                "status",
+                format!("Unknown status {name:?}; use active, expired or disabled."),
+            )
+        })?),
+    };
+    let sort = match query.sort.as_deref() {
+        None => TokenSort::default(),
+        Some(name) => TokenSort::parse(name).map_err(|why| Problem::unprocessable("sort", why))?,
+    };
+    let page = match (query.offset, query.after, query.before) {
+        (None, None, None) => PageAt::First,
+        (Some(offset), None, None) => PageAt::Offset(u64::from(offset)),
+        (None, Some(after), None) => PageAt::After(after),
+        (None, None, Some(before)) => PageAt::Before(before),
+        _ => {
+            return Err(Problem::unprocessable(
+                "after",
+                "Give one of offset, after and before: they each say where the page starts.",
+            ));
+        }
+    };
+    let offset = match page {
+        PageAt::Offset(offset) => offset,
+        _ => 0,
     };
     let filter = TokenFilter {
         label: query.label,
         status,
         scope: query.scope,
+        sort,
         limit: query.limit.unwrap_or(token_views::DEFAULT_PAGE),
-        offset: query.offset.map_or(0, |offset| offset as usize),
+        page,
     };
-    let (items, total) = token_views::list(&ctx, workspace, &filter).await?;
+    let page = token_views::list(&ctx, workspace, &filter).await?;
     Ok(Json(TokenList {
-        items: items.into_iter().map(TokenJson::from).collect(),
-        total,
+        items: page.items.into_iter().map(TokenJson::from).collect(),
+        total: page.total,
         limit: filter.limit,
-        offset: filter.offset,
+        sort: sort.name(),
+        offset,
+        next: page.next,
+        previous: page.previous,
     }))
 }
 

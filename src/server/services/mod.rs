@@ -7,6 +7,7 @@ pub mod account_deletion;
 pub mod accounts;
 pub mod audit;
 pub mod bulk_revoke;
+pub mod cursor;
 pub mod invitations;
 pub mod leaks;
 pub mod notifications;

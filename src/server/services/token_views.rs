@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::Principal;
+use super::{Principal, cursor};
 use crate::{
     domain::{
         api_permission::PermissionSet,
@@ -12,11 +12,15 @@ use crate::{
         policy::Lifetime,
         role::Role,
         token::{HiddenColumns, TokenStatus},
+        token_list::{Edge, Position, TokenSort},
     },
-    model::{CurrentUser, TokenView, TokensPage, WorkspaceSummary},
+    model::{CurrentUser, TokenQuery, TokenView, TokensPage, WorkspaceSummary},
     server::{
         context::Ctx,
-        store::tokens::{TokenRow, allowlist_entries, shown_rate_limit, stored_leak},
+        store::{
+            token_lists::TokenListQuery,
+            tokens::{TokenRow, allowlist_entries, shown_rate_limit, stored_leak},
+        },
     },
 };
 
@@ -84,17 +88,35 @@ pub(crate) fn view(row: TokenRow, role: Role, now: i64) -> TokenView {
     }
 }
 
+/// The token page's first page, newest first (what the page shows with no query).
 pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError> {
+    page_at(ctx, workspace_id, &TokenQuery::default()).await
+}
+
+/// The token page: a page of the table as `query` asks (its search, status, order and
+/// cursor), with what the page around it needs.
+pub async fn page_at(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    query: &TokenQuery,
+) -> Result<TokensPage, AppError> {
     let workspace = ctx.workspace(workspace_id, Action::ReadTokens).await?;
     let role = workspace.role;
-    let mut tokens: Vec<TokenView> = ctx
-        .db()
-        .tokens(workspace_id)
-        .await?
-        .into_iter()
-        .map(|row| view(row, role, ctx.now))
-        .collect();
-    super::rotation::attach(ctx, workspace_id, &mut tokens).await?;
+    let search = query.search.trim();
+    let filter = TokenFilter {
+        label: (!search.is_empty()).then(|| search.to_owned()),
+        status: query.status,
+        scope: None,
+        sort: query.sort,
+        limit: TOKEN_PAGE,
+        page: match (&query.after, &query.before) {
+            (Some(after), _) => PageAt::After(after.clone()),
+            (None, Some(before)) => PageAt::Before(before.clone()),
+            (None, None) => PageAt::First,
+        },
+    };
+    let mut listed = list_in(ctx, &workspace, &filter).await?;
+    super::rotation::attach(ctx, workspace_id, &mut listed.items).await?;
     let can_create = may_ever(role, TokenAction::Create);
     Ok(TokensPage {
         workspace,
@@ -113,58 +135,130 @@ pub async fn page(ctx: &Ctx, workspace_id: Uuid) -> Result<TokensPage, AppError>
             Principal::User(user) => hidden_columns(ctx, user).await?,
             Principal::Token(_) => HiddenColumns::default(),
         },
-        tokens,
+        tokens: listed.items,
+        total: listed.total,
+        start: listed.start,
+        next: listed.next,
+        previous: listed.previous,
+        query: query.clone(),
         now: ctx.now,
     })
 }
 
-/// The most tokens one page of the API's list holds, and how many by default.
+/// The most tokens one page of a list holds, and how many by default.
 pub const MAX_PAGE: usize = 200;
 pub const DEFAULT_PAGE: usize = 50;
+/// The tokens one page of the token table shows.
+pub const TOKEN_PAGE: usize = 50;
 
-/// Which tokens a list shows: each filter given must match; then a page of them.
+/// Which tokens a list shows: each filter given must match; then a page of them in `sort`.
 #[derive(Clone, Debug)]
 pub struct TokenFilter {
     /// Labels containing this text, ignoring case.
     pub label: Option<String>,
     pub status: Option<TokenStatus>,
     pub scope: Option<Role>,
+    pub sort: TokenSort,
     pub limit: usize,
-    pub offset: usize,
+    pub page: PageAt,
 }
 
-/// A page of the workspace's tokens that match `filter`, and how many match in all.
+/// Where a page starts, as the caller asked: cursors still sealed.
+#[derive(Clone, Debug, Default)]
+pub enum PageAt {
+    #[default]
+    First,
+    Offset(u64),
+    /// After the `next` cursor of the page before.
+    After(String),
+    /// Before the `previous` cursor of the page after.
+    Before(String),
+}
+
+/// A page of a list, the number of tokens the filters keep in all, how many of them come
+/// before the page, and the cursors of the pages on either side (None at an end).
+#[derive(Clone, Debug)]
+pub struct TokenListPage {
+    pub items: Vec<TokenView>,
+    pub total: u64,
+    pub start: u64,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+}
+
+/// A cursor's edge, which must belong to the order asked for.
+fn edge(field: &str, cursor: &str, sort: TokenSort) -> Result<Edge, AppError> {
+    let edge: Edge = cursor::open(field, cursor)?;
+    if edge.sort != sort {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "This cursor belongs to the order {:?}, not {:?}: ask with sort={} to go on, \
+                 or start again without a cursor.",
+                edge.sort.name(),
+                sort.name(),
+                edge.sort.name()
+            ),
+        ));
+    }
+    Ok(edge)
+}
+
+/// A page of the workspace's tokens that match `filter`, in its order (read, filtered,
+/// ordered and paged by the database).
 pub async fn list(
     ctx: &Ctx,
     workspace_id: Uuid,
     filter: &TokenFilter,
-) -> Result<(Vec<TokenView>, usize), AppError> {
+) -> Result<TokenListPage, AppError> {
+    let workspace = ctx.workspace(workspace_id, Action::ReadTokens).await?;
+    list_in(ctx, &workspace, filter).await
+}
+
+/// [`list`] in a workspace the viewer may read the tokens of.
+async fn list_in(
+    ctx: &Ctx,
+    workspace: &WorkspaceSummary,
+    filter: &TokenFilter,
+) -> Result<TokenListPage, AppError> {
     if !(1..=MAX_PAGE).contains(&filter.limit) {
         return Err(AppError::invalid(
             "limit",
             format!("Use a limit from 1 to {MAX_PAGE}."),
         ));
     }
-    let page = page(ctx, workspace_id).await?;
-    let needle = filter.label.as_deref().map(str::to_lowercase);
-    let matching: Vec<TokenView> = page
-        .tokens
-        .into_iter()
-        .filter(|t| {
-            needle
-                .as_ref()
-                .is_none_or(|n| t.label.to_lowercase().contains(n))
-        })
-        .filter(|t| filter.status.is_none_or(|s| t.status == s))
-        .filter(|t| filter.scope.is_none_or(|s| t.scope == s))
-        .collect();
-    let total = matching.len();
-    let items = matching
-        .into_iter()
-        .skip(filter.offset)
-        .take(filter.limit)
-        .collect();
-    Ok((items, total))
+    let position = match &filter.page {
+        PageAt::First => Position::First,
+        PageAt::Offset(skip) => Position::Offset(*skip),
+        PageAt::After(cursor) => Position::After(edge("after", cursor, filter.sort)?),
+        PageAt::Before(cursor) => Position::Before(edge("before", cursor, filter.sort)?),
+    };
+    let query = TokenListQuery {
+        label: filter.label.as_deref(),
+        status: filter.status,
+        scope: filter.scope,
+        sort: filter.sort,
+        position: &position,
+        limit: filter.limit,
+        now: ctx.now,
+    };
+    let listed = ctx.db().token_page(workspace.id, &query).await?;
+    let page = listed.page;
+    let seal_edge =
+        |row: Option<&TokenRow>| row.map(|row| cursor::seal(&Edge::of(filter.sort, &row.sorted())));
+    let next = seal_edge(page.items.last().filter(|_| page.more_after));
+    let previous = seal_edge(page.items.first().filter(|_| page.more_before));
+    Ok(TokenListPage {
+        items: page
+            .items
+            .into_iter()
+            .map(|row| view(row, workspace.role, ctx.now))
+            .collect(),
+        total: listed.total,
+        start: listed.start,
+        next,
+        previous,
+    })
 }
 
 async fn hidden_columns<P>(ctx: &Ctx<P>, user: &CurrentUser) -> Result<HiddenColumns, AppError> {

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod personal_tokens;
 pub mod rotation;
 pub mod token_cache;
+pub mod token_lists;
 pub mod tokens;
 mod types;
 pub mod workspaces;

@@ -82,7 +82,7 @@ impl TokenRow {
     }
 }
 
-const TOKEN_SELECT: &str =
+pub(super) const TOKEN_SELECT: &str =
     "SELECT t.id, t.workspace_id, t.label, t.scope, t.permissions, t.display_prefix,
         t.created_by, u.name AS created_by_name, u.email AS created_by_email,
         t.created_by_token_label,
