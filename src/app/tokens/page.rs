@@ -357,7 +357,8 @@ fn TokenTable(data: TokensPage, path: String, go: Callback<(TokenQuery, bool)>) 
     .into_any();
     let unfiltered = query.search.is_empty() && query.status.is_none();
     let nothing_found = match (query.search.is_empty(), query.status) {
-        (false, _) => "No token's label matches your search.",
+        (false, Some(_)) => "No token matches this search and status.",
+        (false, None) => "No token's label matches your search.",
         (true, Some(_)) => "No token has this status.",
         (true, None) => "No tokens on this page.",
     };
