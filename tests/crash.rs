@@ -1,7 +1,8 @@
 //! `kill -9` in the middle of a stream of writes, on SQLite and PostgreSQL: after a restart
 //! every change that was answered 2xx is there, none that was not is half there (each token
 //! and invitation has the audit record written in its transaction, and the other way
-//! round), and SQLite's integrity and foreign-key checks pass.
+//! round), and the database's own checks pass (SQLite's integrity and foreign-key checks,
+//! PostgreSQL's amcheck over every table and b-tree index).
 
 mod support;
 
@@ -255,6 +256,42 @@ async fn crash_during_writes(test: support::TestDb) {
             .await
             .unwrap();
         assert!(broken.is_empty(), "{broken:?}");
+    }
+    if let tessera::server::store::Pool::Postgres(pool) = test.db.pool() {
+        // PostgreSQL's own checker (amcheck, shipped with the server): every table's heap,
+        // and every b-tree index against it (each row has its index entries). The test's
+        // throw-away cluster makes the test user its superuser, which CREATE EXTENSION needs.
+        sqlx::query("CREATE EXTENSION IF NOT EXISTS amcheck")
+            .execute(pool)
+            .await
+            .unwrap();
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind = 'r'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert!(tables.len() > 10, "{tables:?}");
+        for (table,) in &tables {
+            let corrupt: Vec<(String,)> =
+                sqlx::query_as("SELECT msg FROM verify_heapam($1::regclass)")
+                    .bind(table)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            assert!(corrupt.is_empty(), "{table}: {corrupt:?}");
+        }
+        let indexes: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (SELECT bt_index_check(c.oid, true) FROM pg_index i
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE am.amname = 'btree' AND n.nspname = current_schema()) checked",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert!(indexes > 10, "{indexes} b-tree indexes checked");
     }
     test.remove().await;
 }
