@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { launchOptions } from "./chromium.mjs";
 
 // scripts/e2e.sh starts a server on a throw-away database and passes its address.
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
@@ -18,18 +19,6 @@ export default defineConfig({
     baseURL,
     trace: "retain-on-failure",
     browserName: "chromium",
-    launchOptions: {
-      // Debian's Chromium: Playwright's own browser download is not possible here.
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions,
   },
 });

@@ -24,8 +24,14 @@ command -v wrk >/dev/null || {
     say "installing wrk (Debian)"
     if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi
 } || die "wrk is missing and could not be installed (apt-get install wrk)"
-"$ROOT/scripts/setup.sh" build
+# test, not build: the page figures need Chromium and Playwright, the PostgreSQL part a server.
+"$ROOT/scripts/setup.sh" test
 
+# The release site's files first (the page figures load them; cargo-leptos writes their
+# names to release/hash.txt, which the server below reads), then the servers and tools, in
+# one build: the examples' dev-dependencies change features, so a server built apart by
+# cargo-leptos would be a second full release build.
+"$ROOT/scripts/build-site.sh" --release --frontend-only
 timed "build (release): server, bare axum, seeder" \
     cargo build --release --features ssr --bin tessera --example bare_axum --example bench_seed
 BIN="$CARGO_TARGET_DIR/release"
@@ -147,21 +153,33 @@ bench_engine() {
 }
 
 # /metrics on against off (issue 17: "scraping it costs the token-check bench nothing
-# measurable"): two Tessera servers on copies of the SQLite instance just measured, one with
-# its metrics listener on and scraped every second (Prometheus scrapes every 15 to 60 s), the
-# other without, measured against each other in alternating rounds like the rest.
+# measurable"): Tessera servers on copies of the SQLite instance just measured, measured
+# against each other in alternating rounds like the rest. First a control, two servers both
+# without metrics (how far two identical processes differ here: the noise floor), then one
+# with its metrics listener on and scraped every second (Prometheus scrapes every 15 to 60 s)
+# against one without. "Nothing measurable" is the second ratio within the first's spread.
 bench_metrics() {
-    local data="$work/sqlite" copy="$work/sqlite-metrics" off_port on_port metrics_port
+    local data="$work/sqlite" copy="$work/sqlite-metrics" off_port on_port control_port metrics_port
     cp -a "$data" "$copy"
-    off_port="$(free_port)" on_port="$(free_port)" metrics_port="$(free_port)"
+    off_port="$(free_port)" on_port="$(free_port)" control_port="$(free_port)" metrics_port="$(free_port)"
     TESSERA_DATA_DIR="$data" TESSERA_DATABASE_URL="sqlite://$data/tessera.db" TESSERA_LOG=warn \
         TESSERA_SITE_ADDR="127.0.0.1:$off_port" "$BIN/tessera" >"$data/metrics-off.log" 2>&1 &
     pids+=($!)
     TESSERA_DATA_DIR="$copy" TESSERA_DATABASE_URL="sqlite://$copy/tessera.db" TESSERA_LOG=warn \
+        TESSERA_SITE_ADDR="127.0.0.1:$control_port" "$BIN/tessera" >"$copy/control.log" 2>&1 &
+    local control=$!
+    pids+=("$control")
+    wait_for_url "http://127.0.0.1:$off_port/healthz" 30 || die "Tessera did not start (metrics off)"
+    wait_for_url "http://127.0.0.1:$control_port/healthz" 30 || die "Tessera did not start (control)"
+    measure "sqlite-metrics-control" "$data/tokens.txt" "$control_port" "$off_port" "off" "off-too" 0.97 1.10
+    local control_line
+    control_line="$(tail -n1 "$work/summary")"
+    kill -TERM "$control" 2>/dev/null || true
+    wait "$control" 2>/dev/null || true
+    TESSERA_DATA_DIR="$copy" TESSERA_DATABASE_URL="sqlite://$copy/tessera.db" TESSERA_LOG=warn \
         TESSERA_SITE_ADDR="127.0.0.1:$on_port" TESSERA_METRICS_ADDR="127.0.0.1:$metrics_port" \
         "$BIN/tessera" >"$copy/server.log" 2>&1 &
     pids+=($!)
-    wait_for_url "http://127.0.0.1:$off_port/healthz" 30 || die "Tessera did not start (metrics off)"
     wait_for_url "http://127.0.0.1:$on_port/healthz" 30 || die "Tessera did not start (metrics on)"
     wait_for_url "http://127.0.0.1:$metrics_port/metrics" 10 || die "no /metrics at 127.0.0.1:$metrics_port"
     (while sleep 1; do curl -fsS -o /dev/null "http://127.0.0.1:$metrics_port/metrics" || true; done) &
@@ -172,8 +190,63 @@ bench_metrics() {
     valid="$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" |
         awk '/^tessera_token_checks_total\{verdict="VALID"\}/ {print $2}')"
     printf 'sqlite-metrics: the scraped server counted %s valid token checks\n' "${valid:-none}" | tee -a "$work/summary"
+    # The verdict: the cost of metrics against the difference two identical servers show.
+    printf '%s\n%s\n' "$control_line" "$(tail -n2 "$work/summary" | head -n1)" | awk '
+        { match($0, /throughput ratio [0-9.]+/); r[NR] = substr($0, RSTART + 17, RLENGTH - 17)
+          match($0, /p99 ratio [0-9.]+/); p[NR] = substr($0, RSTART + 10, RLENGTH - 10) }
+        END { printf "sqlite-metrics: metrics on against off %.2f (p99 %.2f); two identical servers without metrics %.2f (p99 %.2f): %s\n",
+              r[2], p[2], r[1], p[1], (r[2] >= r[1] - 0.03 ? "no cost beyond what tells identical servers apart" : "a cost beyond the noise") }
+    ' | tee -a "$work/summary"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    pids=()
+}
+
+# The pages a big customer meets first (issue 18): a fresh instance whose first workspace
+# holds 10,001 tokens, its release site (scripts/build-site.sh --release: precompressed,
+# content-hashed files); end2end/bench/pages.mjs loads the sign-in page and that workspace's
+# access-token page in headless Chromium with an empty cache and reports transfer bytes,
+# server render, first paint and time to interactive; then wrk asks the API for a page of the
+# list (newest first; and a label search in label order) for its p99.
+bench_pages() {
+    local data="$work/pages" port pid
+    mkdir -p "$data"
+    export TESSERA_DATA_DIR="$data" TESSERA_DATABASE_URL="sqlite://$data/tessera.db" TESSERA_LOG=warn
+    export TESSERA_SITE_ROOT="$ROOT/target/site" TESSERA_CONFIG="$ROOT/Leptos.toml"
+    # 13,333 tokens, three in four the first workspace's (10,000), and 1 guarded one (also its).
+    timed "pages: store 10,001 tokens in one workspace" "$BIN/examples/bench_seed" 13333 1 "$data/tokens.txt"
+    port="$(free_port)"
+    TESSERA_SITE_ADDR="127.0.0.1:$port" "$BIN/tessera" >"$data/server.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    wait_for_url "http://127.0.0.1:$port/healthz" 30 || die "Tessera did not start (pages)"
+    say "pages: the sign-in page and the 10,001-token page, cold cache, headless Chromium"
+    (cd "$ROOT/end2end" && node bench/pages.mjs "http://127.0.0.1:$port" bench@example.com \
+        "benchmark violet anchor drizzle" Bench "${TESSERA_BENCH_PAGE_RUNS:-5}") >"$data/pages.json" ||
+        die "the page measurement failed"
+    python3 - "$data/pages.json" <<'PY' | tee -a "$work/summary"
+import json, sys
+figures = json.load(open(sys.argv[1]))
+for name, page in (("sign-in page", figures["sign_in"]), ("tokens page", figures["tokens"])):
+    shown = f" ({page['count']})" if page["count"] else ""
+    print(f"pages: {name}{shown}: {page['bytes'] / 1024:,.0f} KB transferred (HTML {page['html'] / 1024:,.1f} KB), "
+          f"server render {page['render_ms']:.0f} ms, first paint {page['paint_ms']:.0f} ms, "
+          f"interactive {page['ready_ms']:.0f} ms (target under 1,000 ms; medians of {figures['runs']} cold loads)")
+PY
+    local workspace secret list
+    workspace="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["workspace"])' "$data/pages.json")"
+    secret="$(head -n1 "$data/tokens.txt")"
+    for list in "limit=50" "q=bench%2099&sort=label&limit=50"; do
+        wrk -t"$THREADS" -c8 -d"$DURATION" --latency -H "Authorization: Bearer $secret" \
+            "http://127.0.0.1:$port/api/v1/workspaces/$workspace/tokens?$list" >"$data/list.wrk"
+        awk -v list="$list" '
+            /Requests\/sec:/ { rps = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+            /Non-2xx or 3xx responses:/ { errors = $5 }
+            END { printf "pages: API list of 10,001 tokens, ?%s: %.0f req/s, p50 %s, p99 %s, errors %d (8 connections)\n", list, rps, p50, p99, errors + 0 }
+        ' "$data/list.wrk" | tee -a "$work/summary"
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     pids=()
 }
 
@@ -213,14 +286,31 @@ bench_sign_in_flood() {
     pids=()
 }
 
-bench_engine sqlite "sqlite://$work/sqlite/tessera.db"
-bench_metrics
-bench_sign_in_flood
+# Parts to run (all by default): scripts/bench.sh sqlite metrics flood pages postgres
+parts=" ${*:-sqlite metrics flood pages postgres} "
+for part in $parts; do
+    case "$part" in sqlite | metrics | flood | pages | postgres) ;; *) die "unknown part $part (sqlite, metrics, flood, pages, postgres)" ;; esac
+done
+# metrics and flood run on the SQLite instance the sqlite part stores and measures.
+case "$parts" in
+*" sqlite "*) bench_engine sqlite "sqlite://$work/sqlite/tessera.db" ;;
+*" metrics "* | *" flood "*)
+    export TESSERA_DATA_DIR="$work/sqlite" TESSERA_DATABASE_URL="sqlite://$work/sqlite/tessera.db" TESSERA_LOG=warn
+    export TESSERA_SITE_ROOT="$ROOT/target/site" TESSERA_CONFIG="$ROOT/Leptos.toml"
+    mkdir -p "$work/sqlite"
+    timed "sqlite: store $TOKENS tokens" "$BIN/examples/bench_seed" "$TOKENS" "$SAMPLE" "$work/sqlite/tokens.txt"
+    ;;
+esac
+case "$parts" in *" metrics "*) bench_metrics ;; esac
+case "$parts" in *" flood "*) bench_sign_in_flood ;; esac
+case "$parts" in *" pages "*) bench_pages ;; esac
 
-pg_dir="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
-admin_url="$("$ROOT/scripts/postgres.sh" start "$pg_dir")"
-psql "$admin_url" -q -c "CREATE DATABASE tessera_bench" >/dev/null || die "cannot create the benchmark database"
-bench_engine postgres "${admin_url%/postgres}/tessera_bench"
+if [[ "$parts" == *" postgres "* ]]; then
+    pg_dir="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
+    admin_url="$("$ROOT/scripts/postgres.sh" start "$pg_dir")"
+    psql "$admin_url" -q -c "CREATE DATABASE tessera_bench" >/dev/null || die "cannot create the benchmark database"
+    bench_engine postgres "${admin_url%/postgres}/tessera_bench"
+fi
 
 say "summary"
 cat "$work/summary"

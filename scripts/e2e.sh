@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Playwright against a freshly started server on a throw-away data directory (SQLite).
-# Expects `cargo leptos build` to have run. Stops the server with SIGTERM afterwards and
+# Expects `scripts/build-site.sh` to have run. Stops the server with SIGTERM afterwards and
 # fails unless it shut down cleanly.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN="$CARGO_TARGET_DIR/debug/tessera"
-[ -x "$BIN" ] || die "$BIN is missing: run cargo leptos build first"
+[ -x "$BIN" ] || die "$BIN is missing: run scripts/build-site.sh first"
 # The tool that loads fixtures (an already expired token) into the throw-away database.
 timed "build the e2e fixture tool" cargo build --quiet --example e2e_fixture --features ssr
 export TESSERA_FIXTURE_BIN="$CARGO_TARGET_DIR/debug/examples/e2e_fixture"

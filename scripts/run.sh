@@ -3,6 +3,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh" build
-timed "cargo leptos build --release" cargo leptos build --release
+"$ROOT/scripts/build-site.sh" --release
 say "serving Tessera (Ctrl-C to stop)"
 exec "$CARGO_TARGET_DIR/release/tessera"

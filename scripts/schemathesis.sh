@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ST="$CACHE_DIR/schemathesis/bin/st"
 [ -x "$ST" ] || die "$ST is missing: run scripts/setup.sh test"
 BIN="$CARGO_TARGET_DIR/debug/tessera"
-[ -x "$BIN" ] || die "$BIN is missing: run cargo leptos build first"
+[ -x "$BIN" ] || die "$BIN is missing: run scripts/build-site.sh first"
 timed "build the fixture tool" cargo build --quiet --example e2e_fixture --features ssr
 FIXTURE="$CARGO_TARGET_DIR/debug/examples/e2e_fixture"
 

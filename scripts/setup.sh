@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with `test`, testing) Tessera needs; skips what is there.
-#   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen-cli, Tailwind, wasm-opt
+#   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen-cli, Tailwind, wasm-opt, brotli
 #   scripts/setup.sh test    the above, plus Playwright, Chromium and PostgreSQL
 # Idempotent: a second run only checks, in a second or two.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -136,6 +136,15 @@ npm_install() {
     fi
 }
 
+# --- brotli, for the precompressed site (scripts/build-site.sh) --------------------------
+ensure_brotli() {
+    if command -v brotli >/dev/null; then
+        ok "brotli ($(brotli --version 2>/dev/null | awk '{print $2}'))"
+    else
+        install "brotli (Debian)" apt_install brotli
+    fi
+}
+
 # --- test-only system packages -----------------------------------------------------------
 ensure_chromium() {
     if [ -x /usr/bin/chromium ]; then
@@ -178,6 +187,7 @@ ensure_wasm_target
 ensure_cargo_leptos
 ensure_wasm_bindgen
 npm_install "$ROOT"
+ensure_brotli
 if [ "$MODE" = test ]; then
     npm_install "$ROOT/end2end"
     ensure_chromium

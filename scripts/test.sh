@@ -28,6 +28,11 @@ trap stop_postgres EXIT
 timed "cargo fmt --check" cargo fmt --all -- --check
 timed "clippy (server)" cargo clippy --features ssr --all-targets -- -D warnings
 timed "clippy (browser)" cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+# The browser build make run makes (opt-level z, LTO): it computes what clippy and the debug
+# build do not, such as the page views' type layouts (a depth past rustc's limit once broke
+# only this build). Where cargo-leptos builds it, so make run reuses it.
+timed "release WASM build" cargo build --lib --target wasm32-unknown-unknown --no-default-features \
+    --features hydrate --profile wasm-release --target-dir "$CARGO_TARGET_DIR/front"
 
 if [ -z "${TESSERA_TEST_POSTGRES_URL:-}" ]; then
     pg_dir="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
@@ -39,7 +44,7 @@ fi
 timed "Rust tests (SQLite and PostgreSQL)" cargo test --features ssr
 stop_postgres
 
-timed "cargo leptos build" cargo leptos build
+"$ROOT/scripts/build-site.sh"
 timed "API contract (schemathesis)" "$ROOT/scripts/schemathesis.sh"
 timed "Playwright (Chromium)" "$ROOT/scripts/e2e.sh"
 timed "soak (smoke: 90 s on each engine, debug build)" "$ROOT/scripts/soak.sh" --smoke

@@ -4,6 +4,10 @@
 //! server functions; both targets) and, behind the `ssr` feature, `server`
 //! (configuration, store, HTTP). Pure rules shared by both targets live in `domain`.
 
+// The release WASM build (opt-level z, LTO) computes the layouts of the page views' nested
+// types, the access-token page's among them, deeper than rustc's default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod domain;
 pub mod model;

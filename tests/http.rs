@@ -558,3 +558,83 @@ fn every_server_function_change_leaves_one_audit_record_on_postgres() {
             .await
     });
 }
+
+/// The site's built files: the encoding the request accepts best among those built beside
+/// the file (brotli, gzip, none), with `Vary`, and cached for good only under a
+/// content-hashed name.
+#[test]
+fn site_files_are_served_precompressed_and_hashed_names_are_cached_for_good() {
+    run(async {
+        let test = support::TestDb::sqlite().await;
+        let site = tempfile::tempdir().unwrap();
+        let pkg = site.path().join("pkg");
+        std::fs::create_dir(&pkg).unwrap();
+        let hashed = "tessera.Xk3pQ_9aB-cdEfGhIjKlMn.wasm";
+        // Different bytes in each, so the body tells which file was sent.
+        std::fs::write(pkg.join(hashed), b"plain").unwrap();
+        std::fs::write(pkg.join(format!("{hashed}.br")), b"brotli").unwrap();
+        std::fs::write(pkg.join(format!("{hashed}.gz")), b"gzip").unwrap();
+        std::fs::write(pkg.join("notes.txt"), b"unhashed").unwrap();
+        let root = site.path().display().to_string();
+        let config = Config::from_sources("Leptos.toml", "", |key| {
+            (key == "TESSERA_SITE_ROOT").then(|| root.clone())
+        })
+        .unwrap();
+        let app = http::router(AppState::new(
+            config,
+            test.db.clone(),
+            Keys::derive(&SecretKey([7; 32])),
+        ));
+        let fetch = |path: &str, accept: Option<&str>| {
+            let mut request = Request::get(path);
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT_ENCODING, accept);
+            }
+            let app = app.clone();
+            let request = request.body(Body::empty()).unwrap();
+            async move {
+                let response = app.oneshot(request).await.unwrap();
+                let headers = response.headers().clone();
+                let status = response.status();
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                (status, headers, String::from_utf8(body.to_vec()).unwrap())
+            }
+        };
+        let path = format!("/pkg/{hashed}");
+        for (accept, body, encoding) in [
+            (Some("gzip, deflate, br, zstd"), "brotli", Some("br")),
+            (Some("br;q=0.5, gzip"), "gzip", Some("gzip")),
+            (Some("gzip"), "gzip", Some("gzip")),
+            (Some("identity"), "plain", None),
+            (None, "plain", None),
+        ] {
+            let (status, headers, sent) = fetch(&path, accept).await;
+            assert_eq!(status, StatusCode::OK, "{accept:?}");
+            assert_eq!(sent, body, "{accept:?}");
+            assert_eq!(
+                headers
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap()),
+                encoding,
+                "{accept:?}"
+            );
+            assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+            assert_eq!(headers[header::VARY], "accept-encoding");
+            assert_eq!(
+                headers[header::CACHE_CONTROL],
+                "public, max-age=31536000, immutable"
+            );
+        }
+        let (status, headers, sent) = fetch("/pkg/notes.txt", Some("br")).await;
+        assert_eq!((status, sent.as_str()), (StatusCode::OK, "unhashed"));
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+        // A file that is not there: 404, and nothing said about caching it for good.
+        let (status, headers, _) = fetch("/pkg/tessera.AAAAAAAAAAAAAAAAAAAAAA.wasm", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(headers.get(header::CACHE_CONTROL).is_none(), "{headers:?}");
+        // Outside the site's folder: refused, never read.
+        let (status, _, _) = fetch("/pkg/../../etc/passwd", None).await;
+        assert!(status.is_client_error(), "{status}");
+        test.remove().await;
+    });
+}

@@ -38,3 +38,44 @@ test("the API reference lists every endpoint from the OpenAPI document", async (
   await expect(page.getByTestId("api-operation")).toHaveCount(documented);
   await expect(page.getByTestId("api-operation").filter({ hasText: "/api/v1/introspect" })).toContainText("POST");
 });
+
+test("the site's files arrive precompressed, under content-hashed names, cached for good", async ({ page, request }) => {
+  const files: { url: string; encoding?: string; accepted: string; cache?: string }[] = [];
+  page.on("response", async (response) => {
+    if (new URL(response.url()).pathname.startsWith("/pkg/")) {
+      const headers = await response.allHeaders();
+      const accepted = (await response.request().allHeaders())["accept-encoding"] ?? "";
+      files.push({ url: response.url(), encoding: headers["content-encoding"], accepted, cache: headers["cache-control"] });
+    }
+  });
+  await page.goto("/login");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+
+  const kinds = files.map((file) => new URL(file.url).pathname.split(".").pop()).sort();
+  expect(kinds).toEqual(["css", "js", "wasm"]);
+  for (const file of files) {
+    expect(new URL(file.url).pathname).toMatch(/^\/pkg\/tessera\.[A-Za-z0-9_-]{22}\.(css|js|wasm)$/);
+    expect(file.cache).toBe("public, max-age=31536000, immutable");
+    // The best encoding the browser offered.
+    expect(file.encoding).toBe(file.accepted.includes("br") ? "br" : "gzip");
+  }
+
+  // Each encoding on request, the smallest first; without one, the file itself.
+  const wasm = files.find((file) => file.url.endsWith(".wasm"))!.url;
+  const size = async (encoding: string) => {
+    const response = await request.get(wasm, { headers: { "accept-encoding": encoding } });
+    expect(response.status()).toBe(200);
+    expect(response.headers()["content-type"]).toBe("application/wasm");
+    expect(response.headers()["vary"]).toBe("accept-encoding");
+    expect(response.headers()["content-encoding"]).toBe(encoding === "identity" ? undefined : encoding);
+    return Number(response.headers()["content-length"]);
+  };
+  const [br, gzip, identity] = [await size("br"), await size("gzip"), await size("identity")];
+  expect(br).toBeLessThan(gzip);
+  expect(gzip).toBeLessThan(identity / 2);
+
+  // A name that is not the build's is no file, and nothing is cached for it.
+  const missing = await request.get("/pkg/tessera.AAAAAAAAAAAAAAAAAAAAAA.wasm");
+  expect(missing.status()).toBe(404);
+  expect(missing.headers()["cache-control"]).toBeUndefined();
+});

@@ -13,7 +13,7 @@ mod tokens;
 mod workspaces;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{ParentRoute, Route, Router, Routes},
@@ -79,6 +79,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
+                // The stylesheet under its content-hashed name (cargo-leptos `hash-files`).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -100,7 +102,6 @@ pub fn App() -> impl IntoView {
     Toasts::provide();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/tessera.css" />
         <Title text="Tessera" />
         <Router>
             <Shell>

@@ -33,6 +33,14 @@ pub struct Shared {
     pub invalid_tokens: InvalidTokens,
 }
 
+/// The names `cargo leptos build` gave the site's files (its `hash-files`): the file it
+/// writes beside the server executable, where Leptos's page shell reads it. None when the
+/// server was built otherwise (a test, `cargo build`): the files then have plain names.
+fn hash_file() -> Option<std::path::PathBuf> {
+    let file = std::env::current_exe().ok()?.parent()?.join("hash.txt");
+    file.is_file().then_some(file)
+}
+
 impl AppState {
     pub fn new(config: Config, db: Db, keys: Keys) -> Self {
         let leptos_options = LeptosOptions::builder()
@@ -40,6 +48,7 @@ impl AppState {
             .site_root(config.site_root.display().to_string())
             .site_pkg_dir("pkg")
             .site_addr(config.site_addr)
+            .hash_files(hash_file().is_some())
             .build();
         let leak_reports = AddressLimits::per_hour(config.leak_reports_per_hour);
         let invalid_tokens = InvalidTokens::per_hour(config.invalid_token_requests_per_hour);

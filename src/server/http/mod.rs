@@ -1,6 +1,7 @@
 //! The HTTP surface: one router for the UI, its server functions, the REST API,
 //! the health check and the static site, with the layers around them.
 
+pub mod assets;
 pub mod client;
 pub mod cross_site;
 pub mod headers;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Site {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router(state.clone()))
+        .merge(assets::router(&state.config.site_root))
         .merge(ui);
     // A line per request at `info`. When the log filter is quieter than that (say `warn`),
     // the layer is left out rather than asked, and dropping, each request's span.
