@@ -33,12 +33,14 @@ pub struct Shared {
     pub invalid_tokens: InvalidTokens,
 }
 
-/// The names `cargo leptos build` gave the site's files (its `hash-files`): the file it
-/// writes beside the server executable, where Leptos's page shell reads it. None when the
-/// server was built otherwise (a test, `cargo build`): the files then have plain names.
-fn hash_file() -> Option<std::path::PathBuf> {
-    let file = std::env::current_exe().ok()?.parent()?.join("hash.txt");
-    file.is_file().then_some(file)
+/// Whether `cargo leptos build` gave the site's files hashed names (its `hash-files`): it
+/// writes them to `hash.txt` beside the server executable, where Leptos's page shell reads
+/// them. Not when the server was built otherwise (a test, `cargo build`): plain names then.
+fn site_files_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false)
 }
 
 impl AppState {
@@ -46,9 +48,9 @@ impl AppState {
         let leptos_options = LeptosOptions::builder()
             .output_name("tessera")
             .site_root(config.site_root.display().to_string())
-            .site_pkg_dir("pkg")
+            .site_pkg_dir(crate::server::http::assets::PKG)
             .site_addr(config.site_addr)
-            .hash_files(hash_file().is_some())
+            .hash_files(site_files_hashed())
             .build();
         let leak_reports = AddressLimits::per_hour(config.leak_reports_per_hour);
         let invalid_tokens = InvalidTokens::per_hour(config.invalid_token_requests_per_hour);
