@@ -450,6 +450,19 @@ pub struct PersonalTokensPage {
     pub now: i64,
 }
 
+/// A page of the members' personal tokens reaching a workspace, for its Administrators:
+/// those waiting for approval first, then newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReachingTokensPage {
+    /// Each with its standing in this workspace only.
+    pub tokens: Vec<PersonalTokenView>,
+    /// How many reach the workspace in all, and how many of those wait for its approval.
+    pub total: u64,
+    pub waiting: u64,
+    /// The cursor of the next page (None at the end).
+    pub next: Option<String>,
+}
+
 /// One REST endpoint, as the API reference page lists it (from the OpenAPI document).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiOperation {
@@ -549,6 +562,9 @@ pub struct AccessAuditQuery {
     /// Only tokens with Administrator or Owner scope.
     #[serde(default)]
     pub admin: bool,
+    /// The page after this cursor (a page's `next`); none: the first.
+    #[serde(default)]
+    pub after: Option<String>,
 }
 
 /// One token as the API Access Audit lists it.
@@ -566,8 +582,12 @@ pub struct AccessAuditRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessAuditPage {
     pub workspace: WorkspaceSummary,
-    /// Most recently used first; never-used tokens last.
+    /// A page of them, most recently used first; never-used tokens last.
     pub rows: Vec<AccessAuditRow>,
+    /// How many tokens the search keeps in all.
+    pub total: u64,
+    /// The cursor of the next page (None at the end).
+    pub next: Option<String>,
     pub now: i64,
 }
 

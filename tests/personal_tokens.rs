@@ -606,6 +606,69 @@ on_both_engines! {
         assert!(matches!(theirs, Err(AppError::NotFound)), "{theirs:?}");
         test.remove().await;
     }
+
+    async fn the_personal_tokens_reaching_a_workspace_come_a_page_at_a_time_waiting_ones_first(test: TestDb) {
+        // The workspace's token page reads members' personal tokens a page at a time (keyset
+        // in SQL): every token once, those waiting for approval first, then newest first.
+        let db = &test.db;
+        let p = people(db).await;
+        let site = ApiServer::start(db).await;
+        let (_, owners) = support::mint(&acting(db, &p.owner), p.acme, "owner", Role::Owner, None, None).await;
+        let make = async |label: String| {
+            let input = PersonalTokenInput { label, expires_at: None, workspaces: vec![grant(p.acme, Role::Viewer)], allowed_ips: None, rate_limit: Default::default() };
+            personal_tokens::create(&person(db, &p.ada), input).await.unwrap().token.id
+        };
+        for n in 0..70 {
+            make(format!("approved {n}")).await;
+        }
+        let (status, _, body) = site.call(Method::PATCH, &format!("/workspaces/{}", p.acme), &owners, Some(json!({"approve_personal_tokens": true}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for n in 0..55 {
+            make(format!("waiting {n}")).await;
+        }
+        // A token in Beta only does not reach Acme.
+        let beta_only = PersonalTokenInput { label: "beta".into(), expires_at: None, workspaces: vec![grant(p.beta, Role::Viewer)], allowed_ips: None, rate_limit: Default::default() };
+        personal_tokens::create(&person(db, &p.ada), beta_only).await.unwrap();
+
+        let owner = acting(db, &p.owner);
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = personal_tokens::reaching_page(&owner, p.acme, after.as_deref()).await.unwrap();
+            assert_eq!((page.total, page.waiting), (125, 55));
+            assert!(page.tokens.len() <= personal_tokens::REACHING_PAGE);
+            seen.extend(page.tokens);
+            pages += 1;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        assert_eq!(seen.len(), 125);
+        let ids: std::collections::HashSet<Uuid> = seen.iter().map(|t| t.id).collect();
+        assert_eq!(ids.len(), 125, "every token once");
+        let waiting: Vec<bool> = seen.iter().map(|t| t.workspaces[0].pending).collect();
+        assert!(waiting[..55].iter().all(|w| *w) && waiting[55..].iter().all(|w| !*w), "waiting ones first");
+        assert!(seen.iter().all(|t| t.workspaces.len() == 1 && t.workspaces[0].workspace_id == p.acme), "Acme's standing only");
+        for group in [&seen[..55], &seen[55..]] {
+            let order: Vec<(i64, Uuid)> = group.iter().map(|t| (t.created_at, t.id)).collect();
+            let mut newest_first = order.clone();
+            newest_first.sort_by(|a, b| b.cmp(a));
+            assert_eq!(order, newest_first, "newest first");
+        }
+        // A cursor that is not one the list gave is refused, naming it; a Team Member may
+        // not read the list; another workspace's page names none of Acme's tokens.
+        let bad = personal_tokens::reaching_page(&owner, p.acme, Some("bm90IGpzb24")).await.unwrap_err();
+        assert_eq!(field(bad), "after");
+        let (_, member) = support::mint(&owner, p.acme, "reader", Role::TeamMember, None, None).await;
+        assert_eq!(site.get(&format!("/workspaces/{}/personal-tokens", p.acme), &member).await.0, StatusCode::FORBIDDEN);
+        let beta = personal_tokens::reaching_page(&owner, p.beta, after.as_deref()).await.unwrap();
+        assert!(beta.tokens.iter().all(|t| !ids.contains(&t.id)));
+        assert_eq!(beta.total, 1);
+        test.remove().await;
+    }
 }
 
 /// Two instances on one PostgreSQL database, each with its own token cache: a change to a

@@ -385,6 +385,94 @@ on_both_engines! {
         }
         test.remove().await;
     }
+
+    async fn the_access_audit_pages_and_filters_in_sql_as_the_rules_say(test: TestDb) {
+        // The audit lists the workspace's tokens and the members' personal tokens reaching
+        // it as one list, most recently used first: every filter's pages, walked by cursor,
+        // are what the domain's rules keep from the tokens made here.
+        use tessera::{
+            domain::api_permission::{ApiPermission, PermissionSet},
+            model::{AccessAuditQuery, GrantInput, PersonalTokenInput},
+            server::services::{access_audit, personal_tokens},
+        };
+        let db = &test.db;
+        let world = world(db).await;
+        let owner_ctx = support::acting(db, &keys(), &world.owner, &RequestMeta::default(), world.now);
+        // Ada, an Administrator, makes 14 personal tokens for this workspace with her whole
+        // role (some narrowed, half used), then becomes a Team Member: they act as one.
+        let (ada, _) = support::join(&owner_ctx, world.workspace, "ada@example.com", "Ada Lovelace", Role::Administrator).await;
+        let ada_ctx = support::ctx(db, &keys(), ada.clone(), &RequestMeta::default(), world.now);
+        // (id, last used, acting scope, chosen permissions, creator's email, personal)
+        type Row = (Uuid, Option<i64>, Role, Option<PermissionSet>, String, bool);
+        let mut all: Vec<Row> = world
+            .made
+            .iter()
+            .map(|m| (m.id, m.last_used_at, m.scope, None, "owner@example.com".to_owned(), false))
+            .collect();
+        for i in 0..14_i64 {
+            let permissions = (i % 3 == 0).then(|| PermissionSet::from_iter([ApiPermission::TokensRead, ApiPermission::TokensWrite]));
+            let input = PersonalTokenInput {
+                label: format!("ada {i}"),
+                expires_at: None,
+                workspaces: vec![GrantInput { workspace_id: world.workspace, scope: Role::Administrator, permissions }],
+                allowed_ips: None,
+                rate_limit: Default::default(),
+            };
+            let made = personal_tokens::create(&ada_ctx, input).await.unwrap();
+            let last_used_at = (i % 2 == 1).then(|| world.now - 40 * DAY + i * 60_000);
+            if let Some(at) = last_used_at {
+                used(db, made.token.id, at).await;
+            }
+            all.push((made.token.id, last_used_at, Role::TeamMember, permissions, "ada@example.com".into(), true));
+        }
+        workspaces::change_role(&owner_ctx, world.workspace, ada.id, Role::TeamMember).await.unwrap();
+        // Most recently used first, never-used last, ties by id from the highest.
+        all.sort_by_key(|r| std::cmp::Reverse((r.1.unwrap_or(-1), r.0)));
+
+        type Keep = Box<dyn Fn(&Row) -> bool>;
+        let write = PermissionSet::from_iter([ApiPermission::TokensWrite]);
+        let queries: Vec<(AccessAuditQuery, Keep)> = vec![
+            (AccessAuditQuery::default(), Box::new(|_| true)),
+            (AccessAuditQuery { scopes: vec![Role::TeamMember], ..Default::default() }, Box::new(|r| r.2 == Role::TeamMember)),
+            (AccessAuditQuery { admin: true, ..Default::default() }, Box::new(|r| r.2 >= Role::Administrator)),
+            (AccessAuditQuery { permissions: write, ..Default::default() },
+                Box::new(move |r| write.is_subset_of(PermissionSet::effective(r.2, r.3)))),
+            (AccessAuditQuery { creator: Some("LOVELACE".into()), ..Default::default() }, Box::new(|r| r.5)),
+            (AccessAuditQuery { creator: Some("owner@".into()), scopes: vec![Role::Viewer, Role::Owner], ..Default::default() },
+                Box::new(|r| !r.5 && matches!(r.2, Role::Viewer | Role::Owner))),
+        ];
+        let mut walked = 0;
+        for (query, keep) in queries {
+            let want: Vec<Uuid> = all.iter().filter(|r| keep(r)).map(|r| r.0).collect();
+            let mut got = Vec::new();
+            let mut query = query;
+            loop {
+                let page = access_audit::page(&owner_ctx, world.workspace, &query).await.unwrap();
+                assert_eq!(page.total, want.len() as u64, "{query:?}");
+                assert!(page.rows.len() <= access_audit::PAGE);
+                got.extend(page.rows.iter().map(|r| r.token.id));
+                walked += 1;
+                match page.next {
+                    Some(next) => query.after = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(got, want, "{query:?}");
+        }
+        assert!(walked >= 8, "the whole list is more than one page: {walked}");
+        // A narrowed personal token shows what it holds here: its scope's, narrowed.
+        let page = access_audit::page(&owner_ctx, world.workspace, &AccessAuditQuery { creator: Some("ada".into()), ..Default::default() }).await.unwrap();
+        assert!(page.rows.iter().all(|r| r.personal && r.token.scope == Role::TeamMember));
+        // A cursor this list did not give is refused, naming it.
+        let bad = AccessAuditQuery { after: Some("bm90IGpzb24".into()), ..Default::default() };
+        let error = access_audit::page(&owner_ctx, world.workspace, &bad).await.unwrap_err();
+        assert_eq!(error.field(), Some("after"));
+        // Another workspace's list names none of these.
+        let other = access_audit::page(&owner_ctx, world.other, &AccessAuditQuery::default()).await.unwrap();
+        assert_eq!(other.total, 5);
+        assert!(other.rows.iter().all(|r| !all.iter().any(|a| a.0 == r.token.id)));
+        test.remove().await;
+    }
 }
 
 /// SQLite's plan for every order, with and without filters: read from that order's index,

@@ -94,4 +94,34 @@ test("a workspace of 260 tokens pages, sorts and searches a page at a time", asy
   await expect(labels(page)).toHaveText(["svc-100"]);
   await page.getByLabel("Status").selectOption({ label: "Any status" });
   await expect(count(page)).toHaveText("1–50 of 260 tokens");
+
+  // The API access audit pages on the server too: the token used (by the calls above)
+  // first, then never-used ones, 50 at a time; a search starts again from its first page.
+  await page.goto(`/workspace/${workspace}/api-access`);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const audited = page.getByTestId("access-count");
+  await expect(audited).toHaveText("1–50 of 260 tokens");
+  await expect(page.getByTestId("access-row")).toHaveCount(50);
+  await expect(page.getByTestId("access-row").first()).toContainText("fleet admin");
+  await expect(page.getByTestId("access-previous")).toBeDisabled();
+  await page.getByTestId("access-next").click();
+  await expect(audited).toHaveText("51–100 of 260 tokens");
+  await expect(page.getByTestId("access-row").first()).not.toContainText("fleet admin");
+  await page.getByTestId("access-next").click();
+  await expect(audited).toHaveText("101–150 of 260 tokens");
+  await page.getByTestId("access-previous").click();
+  await expect(audited).toHaveText("51–100 of 260 tokens");
+  await page.getByTestId("access-previous").click();
+  await expect(audited).toHaveText("1–50 of 260 tokens");
+  await page.getByTestId("access-next").click();
+  await expect(audited).toHaveText("51–100 of 260 tokens");
+  await page.getByLabel("Team Member").check();
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(audited).toHaveText("1–50 of 51 tokens");
+  await page.getByTestId("access-next").click();
+  await expect(audited).toHaveText("51–51 of 51 tokens");
+  await expect(page.getByTestId("access-next")).toBeDisabled();
+  await page.getByLabel("Admin tokens only (Administrator or Owner)").check();
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("No token matches this search.")).toBeVisible();
 });

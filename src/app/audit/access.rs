@@ -59,7 +59,24 @@ impl Search {
             scopes: self.scopes.get(),
             permissions: self.permissions.get(),
             admin: self.admin.get(),
+            after: None,
         }
+    }
+}
+
+/// Where the list is: the pages before this one (each's cursor and first row's place) and
+/// this one's first row's place.
+#[derive(Clone, Copy)]
+struct Paging {
+    back: RwSignal<Vec<(Option<String>, u64)>>,
+    start: RwSignal<u64>,
+}
+
+impl Paging {
+    /// A new search starts at the first page.
+    fn reset(self) {
+        self.back.set(Vec::new());
+        self.start.set(0);
     }
 }
 
@@ -75,6 +92,10 @@ pub fn ApiAccessPage() -> impl IntoView {
         admin: RwSignal::new(false),
     };
     let applied = RwSignal::new(AccessAuditQuery::default());
+    let paging = Paging {
+        back: RwSignal::new(Vec::new()),
+        start: RwSignal::new(0),
+    };
     let page = Resource::new(
         move || applied.get(),
         move |query| get_access_audit(workspace, query),
@@ -85,9 +106,9 @@ pub fn ApiAccessPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(data) => view! { <AccessList data search applied /> }.into_any(),
+                    Ok(data) => view! { <AccessList data search applied paging /> }.into_any(),
                     Err(AppError::Invalid(_)) => view! {
-                        <SearchForm search applied error />
+                        <SearchForm search applied paging error />
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
@@ -100,6 +121,7 @@ pub fn ApiAccessPage() -> impl IntoView {
 fn SearchForm(
     search: Search,
     applied: RwSignal<AccessAuditQuery>,
+    paging: Paging,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let scope_box = move |role: Role| {
@@ -150,6 +172,7 @@ fn SearchForm(
             aria-label="Search tokens"
             on:submit=move |event| {
                 event.prevent_default();
+                paging.reset();
                 applied.set(search.query());
             }
         >
@@ -191,6 +214,7 @@ fn SearchForm(
                         search.scopes.set(Vec::new());
                         search.permissions.set(PermissionSet::EMPTY);
                         search.admin.set(false);
+                        paging.reset();
                         applied.set(AccessAuditQuery::default());
                     }
                 >
@@ -206,36 +230,86 @@ fn AccessList(
     data: AccessAuditPage,
     search: Search,
     applied: RwSignal<AccessAuditQuery>,
+    paging: Paging,
 ) -> impl IntoView {
     let now = data.now;
     let workspace_id = data.workspace.id;
-    let count = data.rows.len();
+    let (shown, total) = (data.rows.len() as u64, data.total);
+    let start = paging.start.get_untracked();
     let rows = data
         .rows
         .into_iter()
         .map(|row| view! { <AccessRow row now workspace_id /> })
         .collect_view();
+    let next = data.next;
+    let has_next = next.is_some();
+    let to_next = move |_| {
+        let here = applied.with_untracked(|q| q.after.clone());
+        paging.back.update(|back| back.push((here, start)));
+        paging.start.set(start + shown);
+        applied.update(|q| q.after = next.clone());
+    };
+    let to_previous = move |_| {
+        if let Some((after, start)) = paging.back.try_update(Vec::pop).flatten() {
+            paging.start.set(start);
+            applied.update(|q| q.after = after);
+        }
+    };
+    let has_previous = start > 0;
     view! {
-        <SearchForm search applied error=Signal::derive(|| None) />
-        <p class="mb-2 text-sm text-slate-600" data-testid="access-count">
-            {match count {
-                1 => "1 token".to_owned(),
-                n => format!("{n} tokens"),
-            }}
-        </p>
-        <table class="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-left text-sm">
-            <thead class="bg-slate-50 text-xs uppercase text-slate-500">
-                <tr>
-                    <th class="px-4 py-2">"Token"</th>
-                    <th class="px-4 py-2">"Scope and permissions"</th>
-                    <th class="px-4 py-2">"Created by"</th>
-                    <th class="px-4 py-2">"Created"</th>
-                    <th class="px-4 py-2">"Last used"</th>
-                    <th class="px-4 py-2">"Last IP"</th>
-                </tr>
-            </thead>
-            <tbody class="divide-y divide-slate-200">{rows}</tbody>
-        </table>
+        <SearchForm search applied paging error=Signal::derive(|| None) />
+        <div class="mb-2 flex items-center justify-between gap-4 text-sm text-slate-600">
+            <p data-testid="access-count">
+                {if start == 0 && shown == total {
+                    match total {
+                        1 => "1 token".to_owned(),
+                        n => format!("{n} tokens"),
+                    }
+                } else if shown == 0 {
+                    format!("None of {total} tokens on this page")
+                } else {
+                    format!("{}\u{2013}{} of {total} tokens", start + 1, start + shown)
+                }}
+            </p>
+            {(has_next || has_previous).then(|| view! {
+                <nav class="flex gap-2" aria-label="Pages">
+                    <button type="button" class=SECONDARY data-testid="access-previous" disabled=!has_previous on:click=to_previous>
+                        "Previous"
+                    </button>
+                    <button type="button" class=SECONDARY data-testid="access-next" disabled=!has_next on:click=to_next>
+                        "Next"
+                    </button>
+                </nav>
+            })}
+        </div>
+        {if total == 0 {
+            let searched = applied.with_untracked(|q| {
+                *q != AccessAuditQuery { after: q.after.clone(), ..Default::default() }
+            });
+            view! {
+                <p class="rounded-lg border border-dashed border-slate-300 bg-white p-6 text-center text-sm text-slate-600" data-testid="access-empty">
+                    {if searched { "No token matches this search." } else { "This workspace has no tokens yet." }}
+                </p>
+            }
+            .into_any()
+        } else {
+            view! {
+                <table class="w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-left text-sm">
+                    <thead class="bg-slate-50 text-xs uppercase text-slate-500">
+                        <tr>
+                            <th class="px-4 py-2">"Token"</th>
+                            <th class="px-4 py-2">"Scope and permissions"</th>
+                            <th class="px-4 py-2">"Created by"</th>
+                            <th class="px-4 py-2">"Created"</th>
+                            <th class="px-4 py-2">"Last used"</th>
+                            <th class="px-4 py-2">"Last IP"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-200">{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }}
     }
 }
 

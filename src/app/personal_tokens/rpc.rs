@@ -8,7 +8,10 @@ use uuid::Uuid;
 
 use crate::{
     domain::error::AppError,
-    model::{CreatedPersonalToken, PersonalTokenInput, PersonalTokenView, PersonalTokensPage},
+    model::{
+        CreatedPersonalToken, PersonalTokenInput, PersonalTokenView, PersonalTokensPage,
+        ReachingTokensPage,
+    },
 };
 
 #[server(prefix = "/rpc", endpoint = "personal_tokens", input = Json)]
@@ -59,12 +62,16 @@ pub async fn copy_personal_token(token: Uuid) -> Result<String, AppError> {
     web::person(async |ctx| personal_tokens::copy(&ctx, token).await).await
 }
 
+/// A page of the members' personal tokens reaching the workspace: the first, or the one
+/// after `after` (the previous page's `next`).
 #[server(prefix = "/rpc", endpoint = "workspace_personal_tokens", input = Json)]
 pub async fn get_workspace_personal_tokens(
     workspace: Uuid,
-) -> Result<Vec<PersonalTokenView>, AppError> {
+    #[server(default)] after: Option<String>,
+) -> Result<ReachingTokensPage, AppError> {
     use crate::server::{services::personal_tokens, web};
-    web::acting(async |ctx| personal_tokens::reaching(&ctx, workspace).await).await
+    web::acting(async |ctx| personal_tokens::reaching_page(&ctx, workspace, after.as_deref()).await)
+        .await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_personal_token", input = Json)]

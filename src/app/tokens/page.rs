@@ -71,7 +71,9 @@ pub fn AccessTokensPage() -> impl IntoView {
         || (),
         move |()| async move {
             if oversees {
-                get_workspace_personal_tokens(workspace).await.map(Some)
+                get_workspace_personal_tokens(workspace, None)
+                    .await
+                    .map(Some)
             } else {
                 Ok(None)
             }
@@ -90,8 +92,8 @@ pub fn AccessTokensPage() -> impl IntoView {
                 let (workspace_id, now) = (data.workspace.id, data.now);
                 let name = data.workspace.name.clone();
                 let personal = match personal.await {
-                    Ok(Some(tokens)) => view! {
-                        <PersonalTokens workspace_id workspace=name tokens now />
+                    Ok(Some(page)) => view! {
+                        <PersonalTokens workspace_id workspace=name page now />
                     }
                     .into_any(),
                     Ok(None) => ().into_any(),

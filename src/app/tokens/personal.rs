@@ -5,6 +5,8 @@
 //! "Approve" and "Deny" (the owner is mailed either way). Never a secret, never Copy:
 //! those stay with the owner.
 
+use std::collections::HashSet;
+
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -16,31 +18,31 @@ use super::{
 };
 use crate::{
     app::{
-        frame::widgets::{ConfirmDialog, Toasts},
-        personal_tokens::rpc::{decide_personal_token, remove_personal_token},
+        frame::widgets::{ConfirmDialog, SECONDARY, Toasts},
+        personal_tokens::rpc::{
+            decide_personal_token, get_workspace_personal_tokens, remove_personal_token,
+        },
     },
     domain::error::AppError,
-    model::{PersonalGrant, PersonalTokenView},
+    model::{PersonalGrant, PersonalTokenView, ReachingTokensPage},
 };
 
-/// The personal tokens reaching the workspace `workspace_id` (named `workspace`), as the
-/// server read them with the page (`now` its clock then).
+/// The personal tokens reaching the workspace `workspace_id` (named `workspace`), a page of
+/// them as the server read them with the table (`now` its clock then); "Show more" reads the
+/// next.
 #[component]
 pub fn PersonalTokens(
     workspace_id: Uuid,
     workspace: String,
-    tokens: Vec<PersonalTokenView>,
+    page: ReachingTokensPage,
     now: i64,
 ) -> impl IntoView {
-    let waiting = move |token: &PersonalTokenView| {
-        here(token, workspace_id).is_some_and(|grant| grant.pending)
-    };
-    // The approval queue: waiting tokens first, oldest first among them as the server
-    // listed them.
-    let mut tokens = tokens;
-    tokens.sort_by_key(|token| !waiting(token));
-    let list = Rows::new(tokens);
+    // The approval queue comes first: the server lists waiting tokens before the others.
+    let list = Rows::new(page.tokens);
     let tokens = list.list;
+    let total = RwSignal::new(page.total);
+    let waiting = RwSignal::new(page.waiting);
+    let next = RwSignal::new(page.next);
     let toasts = Toasts::use_();
     let decide = Action::new(move |(token, approve): &(PersonalTokenView, bool)| {
         let (token, approve) = (token.clone(), *approve);
@@ -52,6 +54,7 @@ pub fn PersonalTokens(
                         token.label, token.owner_name
                     ));
                     list.replace(decided);
+                    waiting.update(|n| *n = n.saturating_sub(1));
                 }
                 Ok(_) => {
                     toasts.success(format!(
@@ -59,12 +62,31 @@ pub fn PersonalTokens(
                         token.label, token.owner_name
                     ));
                     list.removed(token.id);
+                    waiting.update(|n| *n = n.saturating_sub(1));
+                    total.update(|n| *n = n.saturating_sub(1));
                 }
                 Err(error) => toasts.error(error.to_string()),
             }
         }
     });
-    let queue = move || tokens.with(|list| list.iter().filter(|t| waiting(t)).count());
+    let more = Action::new(move |after: &String| {
+        let after = after.clone();
+        async move {
+            match get_workspace_personal_tokens(workspace_id, Some(after)).await {
+                Ok(page) => {
+                    tokens.update(|list| {
+                        // A token already shown (one approved meanwhile moves) stays once.
+                        let shown: HashSet<Uuid> = list.iter().map(|t| t.id).collect();
+                        list.extend(page.tokens.into_iter().filter(|t| !shown.contains(&t.id)));
+                    });
+                    total.set(page.total);
+                    waiting.set(page.waiting);
+                    next.set(page.next);
+                }
+                Err(error) => toasts.error(error.to_string()),
+            }
+        }
+    });
     let removing = RwSignal::new(None::<PersonalTokenView>);
     let workspace = StoredValue::new(workspace);
     view! {
@@ -74,7 +96,7 @@ pub fn PersonalTokens(
                 "Members' own tokens that may act in this workspace, each never above its owner's role here. Removing this workspace from one stops it here at once and mails its owner; it keeps working in their other workspaces."
             </p>
             {move || {
-                let count = queue();
+                let count = waiting.get();
                 (count > 0)
                     .then(|| {
                         view! {
@@ -110,6 +132,36 @@ pub fn PersonalTokens(
                             .collect_view()
                     }}
                 </TokenTableFrame>
+                <div class="mt-3 flex items-center gap-4 text-sm text-slate-600">
+                    <span data-testid="personal-tokens-count">
+                        {move || {
+                            let (shown, total) = (tokens.with(Vec::len), total.get());
+                            if shown as u64 >= total {
+                                format!("{total} personal token{}", if total == 1 { "" } else { "s" })
+                            } else {
+                                format!("Showing {shown} of {total} personal tokens")
+                            }
+                        }}
+                    </span>
+                    {move || {
+                        next.get()
+                            .map(|after| {
+                                view! {
+                                    <button
+                                        type="button"
+                                        class=SECONDARY
+                                        data-testid="personal-tokens-more"
+                                        disabled=move || more.pending().get()
+                                        on:click=move |_| {
+                                            more.dispatch(after.clone());
+                                        }
+                                    >
+                                        {move || if more.pending().get() { "Loading…" } else { "Show more" }}
+                                    </button>
+                                }
+                            })
+                    }}
+                </div>
             </Show>
             {move || {
                 removing
@@ -122,6 +174,16 @@ pub fn PersonalTokens(
                                 token
                                 on_close=move || removing.set(None)
                                 on_removed=move |id: Uuid| {
+                                    let pending = tokens.with(|list| {
+                                        list.iter()
+                                            .find(|t| t.id == id)
+                                            .and_then(|t| here(t, workspace_id))
+                                            .is_some_and(|grant| grant.pending)
+                                    });
+                                    if pending {
+                                        waiting.update(|n| *n = n.saturating_sub(1));
+                                    }
+                                    total.update(|n| *n = n.saturating_sub(1));
                                     list.removed(id);
                                     removing.set(None);
                                 }

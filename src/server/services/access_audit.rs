@@ -8,21 +8,24 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use uuid::Uuid;
 
-use super::{personal_tokens, token_views::view};
+use super::{cursor, personal_tokens, token_views::view};
 use crate::{
     domain::{
-        api_permission::PermissionSet,
-        error::AppError,
-        permission::Action,
-        role::Role,
-        time::DAY_MS,
-        token_format::{TokenSearch, prefix_matches},
+        api_permission::PermissionSet, error::AppError, permission::Action, role::Role,
+        time::DAY_MS, token_format::TokenSearch, token_list::NEVER_USED,
     },
     model::{
         AccessAuditDetail, AccessAuditPage, AccessAuditQuery, AccessAuditRow, PersonalTokenView,
         TokenRequestView, TokenView,
     },
-    server::{context::Ctx, jobs::last_used::day_of, store::tokens::TokenRow},
+    server::{
+        context::Ctx,
+        jobs::last_used::day_of,
+        store::{
+            access_audit::{AccessAuditFilter, AuditEdge, AuditedToken},
+            tokens::TokenRow,
+        },
+    },
 };
 
 /// How many days the chart covers, today included.
@@ -94,8 +97,11 @@ fn personal_row(token: PersonalTokenView, workspace_id: Uuid) -> Option<AccessAu
     })
 }
 
-/// The workspace's tokens and the personal tokens reaching it that match `query`, most
-/// recently used first.
+/// How many tokens the audit shows at a time.
+pub const PAGE: usize = 50;
+
+/// A page of the workspace's tokens and the personal tokens reaching it that match `query`,
+/// most recently used first (never-used last): the first, or the one after `query.after`.
 pub async fn page(
     ctx: &Ctx,
     workspace_id: Uuid,
@@ -111,79 +117,74 @@ pub async fn page(
             .map(str::to_owned)
     };
     let range = text(&query.ip).map(|ip| address_filter(&ip)).transpose()?;
-    let creator = text(&query.creator).map(|c| c.to_lowercase());
+    let after: Option<AuditEdge> = text(&query.after)
+        .map(|after| cursor::open("after", &after))
+        .transpose()?;
+    let creator = text(&query.creator);
     let token_text = text(&query.token);
-    // A whole token is found by its digest, as the API finds it; it may belong elsewhere.
-    let search = token_text.as_deref().map(TokenSearch::new);
-    let whole = match search {
-        Some(TokenSearch::Whole(token)) => Some(
-            db.token_by_digest(&keys.token_digest(token))
+    let mut filter = AccessAuditFilter {
+        creator: creator.as_deref(),
+        scopes: &query.scopes,
+        admin: query.admin,
+        permissions: query.permissions,
+        ..Default::default()
+    };
+    // A whole token is found by its digest, as the API finds it; it may belong elsewhere
+    // (then nothing here matches).
+    match token_text.as_deref().map(TokenSearch::new) {
+        Some(TokenSearch::Whole(token)) => {
+            let found = db
+                .token_by_digest(&keys.token_digest(token))
                 .await?
-                .filter(|found| found.reach.grant(workspace_id).is_some())
-                .map(|found| found.id),
-        ),
-        _ => None,
-    };
-    let used_from = match range {
-        Some(_) => db.token_request_ips(workspace_id).await?,
-        None => Vec::new(),
-    };
-    let in_range = |token: &TokenView| {
-        let Some(range) = range else { return true };
-        let inside = |ip: &str| ip.parse::<IpAddr>().is_ok_and(|ip| range.contains(&ip));
-        token.last_used_ip.as_deref().is_some_and(inside)
-            || used_from
-                .iter()
-                .any(|(id, ip)| *id == token.id && inside(ip))
-    };
-    // Each row with the name and email its creator filter looks in: the maker of a
-    // workspace's token, the owner of a personal one.
-    let own = db.tokens(workspace_id).await?.into_iter().map(|token| {
-        let who = [
-            token.created_by_name.clone(),
-            token.created_by_email.clone(),
-        ];
-        (row(token, workspace.role, now), who)
-    });
-    let personal = db
-        .personal_tokens_reaching(workspace_id)
-        .await?
-        .into_iter()
-        .filter_map(|(token, grant)| {
-            let who = [
-                Some(token.owner_name.clone()),
-                Some(token.owner_email.clone()),
-            ];
-            let seen = personal_tokens::view(token, vec![grant], now);
-            personal_row(seen, workspace_id).map(|row| (row, who))
-        });
-    let mut rows = Vec::new();
-    for (row, who) in own.chain(personal) {
-        let token = &row.token;
-        let matches_creator = creator.as_ref().is_none_or(|needle| {
-            who.iter()
-                .flatten()
-                .any(|value| value.to_lowercase().contains(needle))
-        });
-        let matches_value = match (search, whole) {
-            (None, _) => true,
-            (Some(TokenSearch::Whole(_)), found) => found.flatten() == Some(token.id),
-            (Some(TokenSearch::Prefix(typed)), _) => prefix_matches(&token.display_prefix, typed),
-        };
-        if matches_creator
-            && matches_value
-            && in_range(token)
-            && (query.scopes.is_empty() || query.scopes.contains(&token.scope))
-            && (!query.admin || token.scope >= Role::Administrator)
-            && query.permissions.is_subset_of(token.effective_permissions)
-        {
-            rows.push(row);
+                .filter(|found| found.reach.grant(workspace_id).is_some());
+            filter.id = Some(found.map_or(Uuid::nil(), |found| found.id));
         }
+        Some(TokenSearch::Prefix(typed)) => filter.prefix = Some(typed),
+        None => {}
     }
-    rows.sort_by_key(|r| std::cmp::Reverse(r.token.last_used_at));
+    // The address filter: the tokens last used from, or with a kept request from, an
+    // address in the range (addresses are compared as addresses, which SQL cannot do on
+    // both engines).
+    let used_from: Vec<Uuid>;
+    if let Some(range) = range {
+        let inside = |ip: &str| ip.parse::<IpAddr>().is_ok_and(|ip| range.contains(&ip));
+        let mut ids: Vec<Uuid> = db
+            .audited_last_addresses(workspace_id)
+            .await?
+            .into_iter()
+            .chain(db.token_request_ips(workspace_id).await?)
+            .filter(|(_, ip)| inside(ip))
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        used_from = ids;
+        filter.ids = Some(&used_from);
+    }
+    let listed = db
+        .access_audit_page(workspace_id, &filter, after.as_ref(), PAGE)
+        .await?;
+    let rows: Vec<AccessAuditRow> = listed
+        .tokens
+        .into_iter()
+        .filter_map(|token| match token {
+            AuditedToken::Own(token) => Some(row(token, workspace.role, now)),
+            AuditedToken::Personal(token, grant) => {
+                personal_row(personal_tokens::view(token, vec![grant], now), workspace_id)
+            }
+        })
+        .collect();
+    let next = listed.more.then(|| rows.last()).flatten().map(|last| {
+        cursor::seal(&AuditEdge {
+            used: last.token.last_used_at.unwrap_or(NEVER_USED),
+            id: last.token.id,
+        })
+    });
     Ok(AccessAuditPage {
         workspace,
         rows,
+        total: listed.total,
+        next,
         now,
     })
 }

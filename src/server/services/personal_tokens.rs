@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    notifications,
+    cursor, notifications,
     tokens::{
         allowlist, check_expiry, check_permissions, edited_allowlist, edited_rate_limit,
         open_secret,
@@ -32,7 +32,7 @@ use crate::{
     },
     model::{
         CreatedPersonalToken, CurrentUser, GrantInput, PersonalGrant, PersonalTokenInput,
-        PersonalTokenView, PersonalTokensPage, WorkspaceSummary,
+        PersonalTokenView, PersonalTokensPage, ReachingTokensPage, WorkspaceSummary,
     },
     server::{
         clock::rfc3339,
@@ -42,6 +42,7 @@ use crate::{
             audit::AuditEvent,
             personal_tokens::{
                 Decision, GrantRow, NewGrant, NewPersonalToken, PersonalEdit, PersonalTokenRow,
+                ReachingEdge,
             },
             tokens::{
                 TokenHolder, TokenWrite, allowlist_column, allowlist_entries, shown_rate_limit,
@@ -538,6 +539,40 @@ pub async fn reaching(ctx: &Ctx, workspace_id: Uuid) -> Result<Vec<PersonalToken
         .into_iter()
         .map(|(row, grant)| view(row, vec![grant], ctx.now))
         .collect())
+}
+
+/// How many personal tokens the workspace's token page shows at a time.
+pub const REACHING_PAGE: usize = 50;
+
+/// A page of the personal tokens that can reach a workspace, for its Administrators: the
+/// first, or the one after the cursor `after` (a page's `next`).
+pub async fn reaching_page(
+    ctx: &Ctx,
+    workspace_id: Uuid,
+    after: Option<&str>,
+) -> Result<ReachingTokensPage, AppError> {
+    ctx.workspace(workspace_id, Action::ReadPersonalTokens)
+        .await?;
+    let after: Option<ReachingEdge> = after.map(|text| cursor::open("after", text)).transpose()?;
+    let page = ctx
+        .db()
+        .personal_tokens_reaching_page(workspace_id, after.as_ref(), REACHING_PAGE)
+        .await?;
+    let next = page
+        .more
+        .then(|| page.tokens.last())
+        .flatten()
+        .map(|(token, grant)| cursor::seal(&ReachingEdge::of(token, grant)));
+    Ok(ReachingTokensPage {
+        tokens: page
+            .tokens
+            .into_iter()
+            .map(|(row, grant)| view(row, vec![grant], ctx.now))
+            .collect(),
+        total: page.total,
+        waiting: page.waiting,
+        next,
+    })
 }
 
 /// A personal token reaching the workspace, for its Administrators and Owners (not found

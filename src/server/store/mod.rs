@@ -3,6 +3,7 @@
 //! Both engines run the same SQL (`$1` placeholders work in both); `on_pool!`
 //! compiles a query body once per engine so each runs with its native driver.
 
+pub mod access_audit;
 pub mod accounts;
 pub mod audit;
 mod audited;
@@ -12,6 +13,7 @@ pub mod listener;
 pub mod outbox;
 pub mod personal_tokens;
 pub mod rotation;
+mod sql;
 pub mod token_cache;
 pub mod token_lists;
 pub mod tokens;

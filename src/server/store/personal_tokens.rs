@@ -103,18 +103,90 @@ pub struct PersonalEdit<'a> {
     pub rate_limit: Option<String>,
 }
 
-const PERSONAL_SELECT: &str = "SELECT t.id, t.owner_id, u.name AS owner_name,
+/// The columns of a `PersonalTokenRow` (`t` the token, `u` its owner).
+macro_rules! personal_columns {
+    () => {
+        "t.id, t.owner_id, u.name AS owner_name,
         u.email AS owner_email, t.label, t.display_prefix,
         (t.sealed_secret IS NOT NULL) AS secret_kept, t.created_at, t.updated_at, t.expires_at,
         t.disabled_at, t.last_used_at, t.last_used_ip, t.rotated_to, t.allowed_ips,
-        t.rate_limit, t.leaked_at, t.leak_source, t.leak_location
-    FROM access_tokens t JOIN users u ON u.id = t.owner_id";
+        t.rate_limit, t.leaked_at, t.leak_source, t.leak_location"
+    };
+}
 
-const GRANT_SELECT: &str = "SELECT g.token_id, g.workspace_id, w.name AS workspace_name,
-        g.scope, g.permissions, g.status, m.role AS owner_role
-    FROM token_workspaces g JOIN access_tokens t ON t.id = g.token_id
+/// The columns of a `GrantRow` (`g` the grant, `w` its workspace, `m` the owner's
+/// membership there).
+macro_rules! grant_columns {
+    () => {
+        "g.token_id, g.workspace_id, w.name AS workspace_name,
+        g.scope, g.permissions, g.status, m.role AS owner_role"
+    };
+}
+
+/// From a grant to its token, owner, workspace and the owner's membership there.
+macro_rules! grant_joins {
+    () => {
+        "FROM token_workspaces g JOIN access_tokens t ON t.id = g.token_id
     JOIN workspaces w ON w.id = g.workspace_id
-    LEFT JOIN memberships m ON m.workspace_id = g.workspace_id AND m.user_id = t.owner_id";
+    LEFT JOIN memberships m ON m.workspace_id = g.workspace_id AND m.user_id = t.owner_id"
+    };
+}
+
+const PERSONAL_SELECT: &str = concat!(
+    "SELECT ",
+    personal_columns!(),
+    " FROM access_tokens t JOIN users u ON u.id = t.owner_id"
+);
+
+const GRANT_SELECT: &str = concat!("SELECT ", grant_columns!(), " ", grant_joins!());
+
+/// A personal token and its standing in one workspace, read as one row.
+pub(super) const REACHING_SELECT: &str = concat!(
+    "SELECT ",
+    personal_columns!(),
+    ", ",
+    grant_columns!(),
+    ", CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END AS waiting_rank ",
+    grant_joins!(),
+    " JOIN users u ON u.id = t.owner_id"
+);
+
+/// Where a page of the personal tokens reaching a workspace resumes: after this token, in
+/// the order waiting ones first, then newest first.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReachingEdge {
+    pub waiting: bool,
+    pub created_at: i64,
+    pub id: Uuid,
+}
+
+impl ReachingEdge {
+    pub fn of(token: &PersonalTokenRow, grant: &GrantRow) -> ReachingEdge {
+        ReachingEdge {
+            waiting: grant.pending(),
+            created_at: token.created_at,
+            id: token.id,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ReachingRow {
+    #[sqlx(flatten)]
+    pub token: PersonalTokenRow,
+    #[sqlx(flatten)]
+    pub grant: GrantRow,
+}
+
+/// A page of the personal tokens reaching a workspace, how many reach it in all and how
+/// many of those wait for its approval.
+#[derive(Clone, Debug)]
+pub struct ReachingPage {
+    pub tokens: Vec<(PersonalTokenRow, GrantRow)>,
+    pub more: bool,
+    pub total: u64,
+    pub waiting: u64,
+}
 
 /// Inserts a token's workspaces in the open transaction.
 macro_rules! insert_grants {
@@ -194,6 +266,55 @@ impl Db {
             .into_iter()
             .filter_map(|(token, mut grants)| grants.pop().map(|grant| (token, grant)))
             .collect())
+    }
+
+    /// A page of `limit` of the personal tokens that can reach a workspace, after `after`:
+    /// those waiting for its approval first, then newest first, each with its standing
+    /// there only.
+    pub async fn personal_tokens_reaching_page(
+        &self,
+        workspace_id: Uuid,
+        after: Option<&ReachingEdge>,
+        limit: usize,
+    ) -> Result<ReachingPage, StoreError> {
+        // Keyset: beyond the edge in (waiting rank ascending, created_at and id descending).
+        let beyond = if after.is_some() {
+            " AND (CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END > $2
+                   OR (CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END = $2
+                       AND (t.created_at, t.id) < ($3, $4)))"
+        } else {
+            ""
+        };
+        let limit_arg = if after.is_some() { "$5" } else { "$2" };
+        let page = format!(
+            "{REACHING_SELECT} WHERE g.workspace_id = $1{beyond}
+             ORDER BY waiting_rank, t.created_at DESC, t.id DESC LIMIT {limit_arg}"
+        );
+        let counts =
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0)
+             FROM token_workspaces WHERE workspace_id = $1";
+        let read = limit as i64 + 1;
+        let (mut rows, (total, waiting)): (Vec<ReachingRow>, (i64, i64)) = on_pool!(self, pool => {
+            let query = sqlx::query_as(&page).bind(workspace_id);
+            let query = match after {
+                Some(edge) => query
+                    .bind(if edge.waiting { 0_i64 } else { 1 })
+                    .bind(edge.created_at)
+                    .bind(edge.id),
+                None => query,
+            };
+            let rows = query.bind(read).fetch_all(pool).await?;
+            let counts = sqlx::query_as(counts).bind(workspace_id).fetch_one(pool).await?;
+            (rows, counts)
+        });
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        Ok(ReachingPage {
+            tokens: rows.into_iter().map(|row| (row.token, row.grant)).collect(),
+            more,
+            total: total.max(0) as u64,
+            waiting: waiting.max(0) as u64,
+        })
     }
 
     /// One personal token that can reach a workspace, with its standing there.

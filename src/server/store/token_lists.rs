@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{
     Db, StoreError,
+    sql::{Arg, Sql, like_escaped},
     tokens::{TOKEN_SELECT, TokenRow},
 };
 use crate::{
@@ -28,59 +29,6 @@ pub struct TokenListQuery<'a> {
     pub limit: usize,
     /// The moment statuses are judged at.
     pub now: i64,
-}
-
-/// A value bound to the statement, in the order of its `$n`.
-enum Arg {
-    Id(Uuid),
-    Number(i64),
-    Text(String),
-}
-
-/// A statement's text and its values, numbered as they are added.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-impl Sql {
-    /// Adds a value and returns its placeholder.
-    fn arg(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    fn bind_all<'q, DB: sqlx::Database, O>(
-        &'q self,
-        mut query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,
-    ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
-    where
-        Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
-        for arg in &self.args {
-            query = match arg {
-                Arg::Id(id) => query.bind(*id),
-                Arg::Number(n) => query.bind(*n),
-                Arg::Text(text) => query.bind(text.clone()),
-            };
-        }
-        query
-    }
-}
-
-/// `text` with LIKE's wildcards and the escape character escaped (`ESCAPE '\'`).
-fn like_escaped(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
 }
 
 /// `WHERE …` for the workspace's tokens the filters keep (no page edge).
@@ -251,16 +199,5 @@ impl Db {
             .await?;
         let details: Vec<String> = rows.into_iter().map(|(_, _, _, detail)| detail).collect();
         Ok(Some(details.join("; ")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_escaped;
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(like_escaped("50%_off\\now"), "50\\%\\_off\\\\now");
-        assert_eq!(like_escaped("plain"), "plain");
     }
 }
