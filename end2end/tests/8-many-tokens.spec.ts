@@ -106,7 +106,7 @@ test("a workspace of 260 tokens pages, sorts and searches a page at a time", asy
   await expect(page.getByTestId("access-previous")).toBeDisabled();
   await page.getByTestId("access-next").click();
   await expect(audited).toHaveText("51–100 of 260 tokens");
-  await expect(page.getByTestId("access-row").first()).not.toContainText("fleet admin");
+  await expect(page.getByTestId("access-row").first()).toHaveText(/^svc-\d{3}/);
   await page.getByTestId("access-next").click();
   await expect(audited).toHaveText("101–150 of 260 tokens");
   await page.getByTestId("access-previous").click();
