@@ -1,7 +1,8 @@
 //! The ceiling for `make bench`: the smallest axum server answering the path the benchmark
 //! drives, with a JSON body of the same shape (a workspace token's, as three in four of the
 //! bench's tokens are), built with the same profile as Tessera. It checks nothing, so the
-//! gap to Tessera is the price of authenticating a token.
+//! gap to Tessera is the price of authenticating a token. It runs as Tessera does: the same
+//! allocator (mimalloc) and the same Tokio runtime (`#[tokio::main]`: a worker per core).
 //!
 //! Usage: bare_axum 127.0.0.1:PORT
 
@@ -29,6 +30,11 @@ async fn access_token() -> Json<Value> {
         "last_used_at": null
     }))
 }
+
+/// Tessera's allocator (see `src/main.rs`), so the ceiling is not flattered or hampered by
+/// another malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() {

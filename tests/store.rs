@@ -109,6 +109,75 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 on_both_engines! {
+    async fn the_last_use_flush_keeps_the_newest_requests_and_days_and_skips_deleted_tokens(test: TestDb) {
+        // The flush writes each engine its own way (PostgreSQL in arrays, SQLite a statement
+        // at a time): both keep the newest 20 requests per token, add days up, forget days
+        // beyond 90, move the last use only forwards, and write nothing for a token deleted
+        // meanwhile.
+        use std::collections::VecDeque;
+        use tessera::server::store::tokens::{TokenRequest, TokenUses};
+        let db = &test.db;
+        let ws = insert_workspace(db, "Acme").await;
+        let (a, b) = (insert_token(db, token(ws, "a", 1)).await.unwrap(), insert_token(db, token(ws, "b", 2)).await.unwrap());
+        let gone = Uuid::now_v7();
+        const DAY: i64 = 86_400_000;
+        let today = NOW / DAY;
+        let request = |at: i64, refused: Option<&'static str>| TokenRequest {
+            at,
+            ip: Some([203, 0, 113, (at % 200) as u8].into()),
+            user_agent: Some(format!("agent {at}")),
+            method: "GET".into(),
+            path: format!("/api/v1/{at}"),
+            refused,
+        };
+        let uses = |id: Uuid, ats: std::ops::Range<i64>, daily: Vec<(i64, i64)>| TokenUses {
+            token_id: id,
+            recent: ats.map(|at| request(NOW + at, None)).collect::<VecDeque<_>>(),
+            daily,
+        };
+        db.record_token_uses(&[
+            uses(a, 0..15, vec![(today - 100, 3), (today - 1, 4)]),
+            uses(b, 0..3, vec![(today, 3)]),
+            uses(gone, 0..2, vec![(today, 2)]),
+        ]).await.unwrap();
+        // Second flush: 10 more for a (25 in all: the oldest 5 go), an older use of b that
+        // must not move its last use back, and a refused attempt of b's.
+        let mut older = uses(b, 0..0, vec![(today, 1)]);
+        older.recent.push_back(request(NOW - 50, None));
+        older.recent.push_back(request(NOW + 100, Some("ip_not_allowed")));
+        db.record_token_uses(&[uses(a, 15..25, vec![(today, 10)]), older]).await.unwrap();
+
+        let kept = |id: Uuid| format!("SELECT COUNT(*) FROM token_requests WHERE token_id = '{id}'");
+        let on_sqlite = matches!(db.pool(), Pool::Sqlite(_));
+        let kept = |id: Uuid| if on_sqlite {
+            format!("SELECT COUNT(*) FROM token_requests WHERE token_id = x'{}'", id.simple())
+        } else {
+            kept(id)
+        };
+        assert_eq!(count(db, &kept(a)).await, 20, "the newest 20 kept");
+        let newest: Vec<i64> = db.token_requests(a).await.unwrap().iter().map(|r| r.at - NOW).collect();
+        assert_eq!(newest, (5..25).rev().collect::<Vec<_>>());
+        let first = &db.token_requests(a).await.unwrap()[0];
+        assert_eq!((first.ip.as_deref(), first.user_agent.as_deref(), first.path.as_str()), (Some("203.0.113.24"), Some(format!("agent {}", NOW + 24).as_str()), format!("/api/v1/{}", NOW + 24).as_str()));
+        assert_eq!(count(db, &kept(b)).await, 5);
+        let refused = db.token_requests(b).await.unwrap();
+        assert_eq!(refused[0].refused.as_deref(), Some("ip_not_allowed"));
+        assert_eq!(count(db, &kept(gone)).await, 0, "nothing for a deleted token");
+        assert_eq!(count(db, "SELECT COUNT(*) FROM token_daily_requests").await, 3, "a: yesterday and today; b: today");
+        assert_eq!(db.token_daily_requests(a, 0).await.unwrap(), [(today - 1, 4), (today, 10)], "day 100 forgotten");
+        assert_eq!(db.token_daily_requests(b, 0).await.unwrap(), [(today, 4)], "days add up");
+        let last = |id: Uuid| {
+            async move {
+                on_pool!(db, pool => sqlx::query_as::<_, (Option<i64>, Option<String>)>(
+                    "SELECT last_used_at, last_used_path FROM access_tokens WHERE id = $1")
+                    .bind(id).fetch_one(pool).await.unwrap())
+            }
+        };
+        assert_eq!(last(a).await, (Some(NOW + 24), Some(format!("/api/v1/{}", NOW + 24))));
+        assert_eq!(last(b).await, (Some(NOW + 2), Some(format!("/api/v1/{}", NOW + 2))), "never moved back, never to a refusal");
+        test.remove().await;
+    }
+
     async fn migrations_apply_once_and_create_every_table(test: TestDb) {
         assert_eq!(test.db.schema_version().await.unwrap(), support::SCHEMA_VERSION);
         // A second start finds nothing to do.

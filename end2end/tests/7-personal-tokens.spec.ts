@@ -304,6 +304,43 @@ test("the owner rotates a personal token: the successor answers at once, the old
   await page.context().close();
 });
 
+test("an Administrator reads the personal tokens reaching the workspace 50 at a time", async ({ browser }) => {
+  // Pat's automation makes 55 more tokens for Globex through the same call the dialog makes.
+  const page = await ownTokens(browser, pat);
+  const made = await page.evaluate(async (workspace) => {
+    let ok = 0;
+    for (let i = 0; i < 55; i++) {
+      const response = await fetch("/rpc/create_personal_token", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ input: { label: `batch ${i}`, expires_at: null, workspaces: [{ workspace_id: workspace, scope: "viewer" }] } }),
+      });
+      if (response.ok) ok++;
+    }
+    return ok;
+  }, globex);
+  expect(made).toBe(55);
+
+  const admin = await browser.newContext();
+  const tokens = await admin.newPage();
+  await openTokens(tokens, gus.email, gus.password, SECOND);
+  const section = tokens.getByRole("region", { name: "Personal tokens" });
+  const rows = section.getByTestId("workspace-personal-token-row");
+  await expect(rows).toHaveCount(50);
+  const shown = section.getByTestId("personal-tokens-count");
+  await expect(shown).toHaveText(/^Showing 50 of \d+ personal tokens$/);
+  const total = Number((await shown.textContent())!.match(/of (\d+)/)![1]);
+  expect(total).toBeGreaterThanOrEqual(55);
+  expect(total).toBeLessThanOrEqual(100);
+  // Newest first: the last made leads.
+  await expect(rows.first()).toContainText("batch 54");
+  await section.getByTestId("personal-tokens-more").click();
+  await expect(rows).toHaveCount(total);
+  await expect(shown).toHaveText(`${total} personal tokens`);
+  await expect(section.getByTestId("personal-tokens-more")).toHaveCount(0);
+  await Promise.all([admin.close(), page.context().close()]);
+});
+
 test("a member deletes their account: the password again, then their personal tokens stop at once", async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
