@@ -262,6 +262,21 @@ async fn filler(count: usize) -> Result<(), String> {
         }
         made += batch;
     }
+    // Leave the database as a long-running one would be, not just after a bulk load: the
+    // WAL folded back into SQLite's file (else the server's first write checkpoints hundreds
+    // of megabytes while it is measured), PostgreSQL's table vacuumed and its statistics
+    // taken (else autovacuum does it then).
+    let settle = match db.pool() {
+        Pool::Sqlite(pool) => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await
+            .map(drop),
+        Pool::Postgres(pool) => sqlx::query("VACUUM (ANALYZE) access_tokens")
+            .execute(pool)
+            .await
+            .map(drop),
+    };
+    settle.map_err(|e| format!("settling the database after the fill: {e}"))?;
     eprintln!(
         "bench_seed: {count} more tokens stored in {:.1} s",
         started.elapsed().as_secs_f64()
