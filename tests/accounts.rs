@@ -273,7 +273,8 @@ attacks! {
         let reaching = json!({"workspace": acme});
         assert_eq!(bob.rpc("workspace_personal_tokens", reaching.clone()).await.0, StatusCode::FORBIDDEN);
         let (status, seen) = olive.rpc("workspace_personal_tokens", reaching).await;
-        assert_eq!((status, seen.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+        assert_eq!((status, seen["tokens"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+        assert_eq!((seen["total"].as_u64(), seen["next"].as_str()), (Some(1), None), "{seen}");
         assert!(!seen.to_string().contains(&secret[4..]), "never the secret");
         assert_eq!(site.api(reqwest::Method::GET, &workspace, &secret, None).await.0, StatusCode::OK);
         let (status, copied) = olive.rpc("copy_personal_token", json!({"token": id})).await;
