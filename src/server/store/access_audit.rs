@@ -167,6 +167,27 @@ fn filtered(sql: &mut Sql, engine: &Pool, filter: &AccessAuditFilter<'_>) {
     }
 }
 
+/// `select` narrowed to the workspace (`workspace_column`) and the tokens `ids`; None when
+/// there are none.
+fn listed_sql(
+    select: &str,
+    workspace_column: &str,
+    workspace_id: Uuid,
+    ids: impl Iterator<Item = Uuid>,
+) -> Option<Sql> {
+    let mut sql = Sql::default();
+    let workspace = sql.arg(Arg::Id(workspace_id));
+    let ids: Vec<String> = ids.map(|id| sql.arg(Arg::Id(id))).collect();
+    if ids.is_empty() {
+        return None;
+    }
+    sql.text = format!(
+        "{select} WHERE {workspace_column} = {workspace} AND t.id IN ({})",
+        ids.join(", ")
+    );
+    Some(sql)
+}
+
 impl Db {
     /// A page of `limit` of the workspace's audited tokens that `filter` keeps, after
     /// `after`, most recently used first (never used last), and how many it keeps in all.
@@ -219,45 +240,22 @@ impl Db {
         workspace_id: Uuid,
         listed: &[Listed],
     ) -> Result<Vec<AuditedToken>, StoreError> {
-        let wanted = |personal: i64| {
-            let mut sql = Sql::default();
-            let workspace = sql.arg(Arg::Id(workspace_id));
-            let ids: Vec<String> = listed
+        let of_kind = |personal: i64| {
+            listed
                 .iter()
-                .filter(|row| row.personal == personal)
-                .map(|row| sql.arg(Arg::Id(row.id)))
-                .collect();
-            (sql, workspace, ids)
+                .filter(move |row| row.personal == personal)
+                .map(|row| row.id)
         };
-        let (mut own, workspace, ids) = wanted(0);
-        own.text = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "{TOKEN_SELECT} WHERE t.workspace_id = {workspace} AND t.id IN ({})",
-                ids.join(", ")
-            )
-        };
-        let (mut personal, workspace, ids) = wanted(1);
-        personal.text = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "{} WHERE g.workspace_id = {workspace} AND t.id IN ({})",
-                REACHING_SELECT,
-                ids.join(", ")
-            )
-        };
+        let own = listed_sql(TOKEN_SELECT, "t.workspace_id", workspace_id, of_kind(0));
+        let personal = listed_sql(REACHING_SELECT, "g.workspace_id", workspace_id, of_kind(1));
         let (own, personal): (Vec<TokenRow>, Vec<ReachingRow>) = on_pool!(self, pool => {
-            let own = if own.text.is_empty() {
-                Vec::new()
-            } else {
-                own.bind_all(sqlx::query_as(&own.text)).fetch_all(pool).await?
+            let own = match &own {
+                Some(sql) => sql.bind_all(sqlx::query_as(&sql.text)).fetch_all(pool).await?,
+                None => Vec::new(),
             };
-            let personal = if personal.text.is_empty() {
-                Vec::new()
-            } else {
-                personal.bind_all(sqlx::query_as(&personal.text)).fetch_all(pool).await?
+            let personal = match &personal {
+                Some(sql) => sql.bind_all(sqlx::query_as(&sql.text)).fetch_all(pool).await?,
+                None => Vec::new(),
             };
             (own, personal)
         });

@@ -140,13 +140,22 @@ const PERSONAL_SELECT: &str = concat!(
 
 const GRANT_SELECT: &str = concat!("SELECT ", grant_columns!(), " ", grant_joins!());
 
+/// A grant's place in the approval queue: waiting ones (0) before the others (1).
+macro_rules! waiting_rank {
+    () => {
+        "CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END"
+    };
+}
+
 /// A personal token and its standing in one workspace, read as one row.
 pub(super) const REACHING_SELECT: &str = concat!(
     "SELECT ",
     personal_columns!(),
     ", ",
     grant_columns!(),
-    ", CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END AS waiting_rank ",
+    ", ",
+    waiting_rank!(),
+    " AS waiting_rank ",
     grant_joins!(),
     " JOIN users u ON u.id = t.owner_id"
 );
@@ -279,9 +288,13 @@ impl Db {
     ) -> Result<ReachingPage, StoreError> {
         // Keyset: beyond the edge in (waiting rank ascending, created_at and id descending).
         let beyond = if after.is_some() {
-            " AND (CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END > $2
-                   OR (CASE WHEN g.status = 'pending' THEN 0 ELSE 1 END = $2
-                       AND (t.created_at, t.id) < ($3, $4)))"
+            concat!(
+                " AND (",
+                waiting_rank!(),
+                " > $2 OR (",
+                waiting_rank!(),
+                " = $2 AND (t.created_at, t.id) < ($3, $4)))"
+            )
         } else {
             ""
         };

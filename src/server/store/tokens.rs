@@ -728,6 +728,18 @@ struct RequestColumns {
     refused: Vec<Option<String>>,
 }
 
+impl RequestColumns {
+    fn push(&mut self, token_id: Uuid, made: &TokenRequest) {
+        self.token_ids.push(token_id);
+        self.ats.push(made.at);
+        self.ips.push(made.ip.map(|ip| ip.to_string()));
+        self.agents.push(made.user_agent.clone());
+        self.methods.push(made.method.clone());
+        self.paths.push(made.path.clone());
+        self.refused.push(made.refused.map(str::to_owned));
+    }
+}
+
 /// PostgreSQL: each of the flush's five steps is one statement over arrays of all the tokens'
 /// values (`UNNEST`), not one per token and request. A flush of 1,000 busy tokens was some
 /// 24,000 round trips, each waking a backend on the cores that serve the requests.
@@ -736,41 +748,21 @@ async fn record_uses_in_batches(
     uses: &[TokenUses],
 ) -> Result<(), sqlx::Error> {
     use std::collections::BTreeMap;
-    let text = |value: Option<&str>| value.map(str::to_owned);
-    // The newest served use of each token.
-    let (mut ids, mut ats, mut ips, mut agents, mut methods, mut paths) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
+    // The newest served use of each token, and every kept request (oldest first within
+    // each token: ids follow that order).
+    let (mut newest, mut requests) = (RequestColumns::default(), RequestColumns::default());
     for used in uses {
-        if let Some(newest) = used.newest() {
-            ids.push(used.token_id);
-            ats.push(newest.at);
-            ips.push(newest.ip.map(|ip| ip.to_string()));
-            agents.push(text(newest.user_agent.as_deref()));
-            methods.push(newest.method.clone());
-            paths.push(newest.path.clone());
+        if let Some(made) = used.newest() {
+            newest.push(used.token_id, made);
+        }
+        for made in &used.recent {
+            requests.push(used.token_id, made);
         }
     }
-    // Every kept request, oldest first within each token (ids follow that order).
-    let mut requests = RequestColumns::default();
     // Requests per token and day, summed (a token listed twice adds up).
     let mut daily: BTreeMap<(Uuid, i64), i64> = BTreeMap::new();
     let mut forget: BTreeMap<Uuid, i64> = BTreeMap::new();
     for used in uses {
-        for made in &used.recent {
-            requests.token_ids.push(used.token_id);
-            requests.ats.push(made.at);
-            requests.ips.push(made.ip.map(|ip| ip.to_string()));
-            requests.agents.push(text(made.user_agent.as_deref()));
-            requests.methods.push(made.method.clone());
-            requests.paths.push(made.path.clone());
-            requests.refused.push(made.refused.map(str::to_owned));
-        }
         for (day, count) in &used.daily {
             *daily.entry((used.token_id, *day)).or_default() += count;
         }
@@ -805,12 +797,12 @@ async fn record_uses_in_batches(
              AS u(id, at, ip, agent, method, path)
          WHERE t.id = u.id AND (t.last_used_at IS NULL OR t.last_used_at < u.at)",
     )
-    .bind(&ids)
-    .bind(&ats)
-    .bind(&ips)
-    .bind(&agents)
-    .bind(&methods)
-    .bind(&paths)
+    .bind(&newest.token_ids)
+    .bind(&newest.ats)
+    .bind(&newest.ips)
+    .bind(&newest.agents)
+    .bind(&newest.methods)
+    .bind(&newest.paths)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
