@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the site the way every script here serves it: `cargo leptos build` (arguments
-# passed on, such as --release), then NAME.br and NAME.gz beside each WASM, JavaScript and
+# Builds the site the way every script here serves it: `cargo leptos build --split`
+# (arguments passed on, such as --release; --split cuts each lazy route's page into its own
+# WASM file, src/app/mod.rs), then NAME.br and NAME.gz beside each WASM, JavaScript and
 # CSS file of the site's pkg/, which the server sends to browsers that accept them
 # (src/server/http/assets.rs). Compressing once here costs nothing per request.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-timed "cargo leptos build $*" cargo leptos build "$@"
+timed "cargo leptos build --split $*" cargo leptos build --split "$@"
 
 # Brotli's best level for what people download; a faster one for the debug build, whose
 # WASM is several times larger and only served to tests.

@@ -30,8 +30,9 @@ timed "clippy (server)" cargo clippy --features ssr --all-targets -- -D warnings
 timed "clippy (browser)" cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 # The browser build make run makes (opt-level z, LTO): it computes what clippy and the debug
 # build do not, such as the page views' type layouts (a depth past rustc's limit once broke
-# only this build). Where cargo-leptos builds it, so make run reuses it.
-timed "release WASM build" cargo build --lib --target wasm32-unknown-unknown --no-default-features \
+# only this build). Where and as cargo-leptos builds it (the flags: .cargo/config.toml's, and
+# the link argument `cargo leptos build --split` adds), so make run reuses it.
+timed "release WASM build" env RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs" cargo build --lib --target wasm32-unknown-unknown --no-default-features \
     --features hydrate --profile wasm-release --target-dir "$CARGO_TARGET_DIR/front"
 
 if [ -z "${TESSERA_TEST_POSTGRES_URL:-}" ]; then

@@ -20,5 +20,6 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // The lazy routes' files may still be loading: hydration waits for the page's own.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -4,6 +4,8 @@
 // and the medians of:
 //   bytes    everything transferred (headers and encoded bodies, HTML, JS, WASM, CSS)
 //   html     the page's own HTML, as sent
+//   wasm     the WASM files' bodies as sent (brotli), and how many files: the main one, the
+//            page's group and what the group shares (src/app/mod.rs)
 //   render   the server's answer: request sent to first byte (Leptos renders the whole page
 //            on the server before sending it)
 //   paint    first contentful paint
@@ -37,10 +39,16 @@ async function load(url, storageState) {
   await page.waitForLoadState("load");
   let bytes = 0;
   let html = 0;
+  let wasm = 0;
+  let wasmFiles = 0;
   for (const request of responses) {
     const sizes = await request.sizes();
     bytes += sizes.responseHeadersSize + sizes.responseBodySize;
     if (request === response.request()) html = sizes.responseBodySize;
+    if (new URL(request.url()).pathname.endsWith(".wasm")) {
+      wasm += sizes.responseBodySize;
+      wasmFiles += 1;
+    }
   }
   const timing = await page.evaluate(() => {
     const [navigation] = performance.getEntriesByType("navigation");
@@ -53,7 +61,7 @@ async function load(url, storageState) {
   });
   const count = await page.getByTestId("token-count").textContent().catch(() => null);
   await context.close();
-  return { bytes, html, ...timing, count };
+  return { bytes, html, wasm, wasmFiles, ...timing, count };
 }
 
 const median = (values) => {
@@ -72,6 +80,8 @@ async function measure(url, storageState) {
     url,
     bytes: figure("bytes"),
     html: figure("html"),
+    wasm: figure("wasm"),
+    wasm_files: figure("wasmFiles"),
     render_ms: figure("render"),
     paint_ms: figure("paint"),
     ready_ms: figure("ready"),

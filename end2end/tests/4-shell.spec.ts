@@ -51,17 +51,33 @@ test("the site's files arrive precompressed, under content-hashed names, cached 
   await page.goto("/login");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 
-  const kinds = files.map((file) => new URL(file.url).pathname.split(".").pop()).sort();
-  expect(kinds).toEqual(["css", "js", "wasm"]);
+  const path = (file: { url: string }) => new URL(file.url).pathname;
+  const kinds = files.map((file) => path(file).split(".").pop()).sort();
+  // The stylesheet, the app's JavaScript and its WASM loader's, and the WASM: the main file,
+  // the signed-out pages' group and what it shares with other groups (src/app/mod.rs).
+  expect(kinds.filter((kind) => kind === "css")).toHaveLength(1);
+  expect(kinds.filter((kind) => kind === "js")).toHaveLength(2);
   for (const file of files) {
-    expect(new URL(file.url).pathname).toMatch(/^\/pkg\/tessera\.[A-Za-z0-9_-]{22}\.(css|js|wasm)$/);
+    expect(path(file)).toMatch(/^\/pkg\/[A-Za-z0-9_]+\.[A-Za-z0-9_-]{22}\.(css|js|wasm)$/);
     expect(file.cache).toBe("public, max-age=31536000, immutable");
     // The best encoding the browser offered.
     expect(file.encoding).toBe(file.accepted.includes("br") ? "br" : "gzip");
   }
+  const wasmFiles = () => files.map(path).filter((name) => name.endsWith(".wasm"));
+  expect(wasmFiles().filter((name) => name.startsWith("/pkg/tessera."))).toHaveLength(1);
+  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_signed_out_page_"))).toHaveLength(1);
+  // The signed-in pages' code is not part of the first page: it comes once it is needed.
+  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_account_page_"))).toHaveLength(0);
+  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_workspace_page_"))).toHaveLength(0);
+  await page.getByLabel("Email").fill("owner@example.com");
+  await page.getByLabel("Password").fill("correct horse battery staple");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Your workspaces" })).toBeVisible();
+  await expect.poll(() => wasmFiles().filter((name) => name.startsWith("/pkg/split_account_page_")).length).toBe(1);
+  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_workspace_page_"))).toHaveLength(0);
 
   // Each encoding on request, the smallest first; without one, the file itself.
-  const wasm = files.find((file) => file.url.endsWith(".wasm"))!.url;
+  const wasm = files.find((file) => path(file).startsWith("/pkg/tessera.") && file.url.endsWith(".wasm"))!.url;
   const size = async (encoding: string) => {
     const response = await request.get(wasm, { headers: { "accept-encoding": encoding } });
     expect(response.status()).toBe(200);

@@ -12,10 +12,10 @@ mod reference;
 mod tokens;
 mod workspaces;
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment,
     components::{ParentRoute, Route, Router, Routes},
 };
 use server_fn::{
@@ -92,8 +92,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Every page renders on the server before it is sent (`SsrMode::Async`), so a status set
-/// while rendering (404 for an unknown workspace) reaches the response. Who may see a page
-/// is decided here, by the guard around it; a workspace's pages sit in its frame.
+/// while rendering (404 for an unknown workspace) reaches the response. Each page is a lazy
+/// route (`lazy_page_group!` below: its code loads with its group's); a workspace's pages sit in
+/// its frame.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -106,102 +107,139 @@ pub fn App() -> impl IntoView {
         <Router>
             <Shell>
                 <Routes fallback=NotFound>
-                    <Route
-                        ssr=SsrMode::Async
-                        path=StaticSegment("")
-                        view=|| view! {
-                            <Guard access=Access::SignedIn>
-                                <WorkspacesPage />
-                            </Guard>
-                        }
-                    />
-                    <Route
-                        ssr=SsrMode::Async
-                        path=StaticSegment("api")
-                        view=|| view! {
-                            <Guard access=Access::SignedIn>
-                                <ApiReferencePage />
-                            </Guard>
-                        }
-                    />
-                    <Route
-                        ssr=SsrMode::Async
-                        path=StaticSegment("setup")
-                        view=|| view! {
-                            <Guard access=Access::BeforeSetup>
-                                <SetupPage />
-                            </Guard>
-                        }
-                    />
-                    <Route
-                        ssr=SsrMode::Async
-                        path=StaticSegment("login")
-                        view=|| view! {
-                            <Guard access=Access::SignedOut>
-                                <LoginPage />
-                            </Guard>
-                        }
-                    />
-                    <Route
-                        ssr=SsrMode::Async
-                        path=StaticSegment("account")
-                        view=|| view! {
-                            <Guard access=Access::AnyPassword>
-                                <AccountPage />
-                            </Guard>
-                        }
-                    />
+                    <Route ssr=SsrMode::Async path=StaticSegment("") view={Lazy::<Workspaces>::new()} />
+                    <Route ssr=SsrMode::Async path=StaticSegment("api") view={Lazy::<ApiReference>::new()} />
+                    <Route ssr=SsrMode::Async path=StaticSegment("setup") view={Lazy::<Setup>::new()} />
+                    <Route ssr=SsrMode::Async path=StaticSegment("login") view={Lazy::<Login>::new()} />
+                    <Route ssr=SsrMode::Async path=StaticSegment("account") view={Lazy::<Account>::new()} />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("account"), StaticSegment("tokens"))
-                        view=|| view! {
-                            <Guard access=Access::SignedIn>
-                                <PersonalTokensPage />
-                            </Guard>
-                        }
+                        view={Lazy::<PersonalTokens>::new()}
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=StaticSegment("forgot-password")
-                        view=ForgotPasswordPage
+                        view={Lazy::<ForgotPassword>::new()}
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("reset-password"), ParamSegment("code"))
-                        view=ResetPasswordPage
+                        view={Lazy::<ResetPassword>::new()}
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("invite"), ParamSegment("code"))
-                        view=InvitePage
+                        view={Lazy::<Invite>::new()}
                     />
                     <Route
                         ssr=SsrMode::Async
                         path=(StaticSegment("admin"), StaticSegment("sign-ins"))
-                        view=|| view! {
-                            <Guard access=Access::SignedIn>
-                                <AdminSignInsPage />
-                            </Guard>
-                        }
+                        view={Lazy::<AdminSignIns>::new()}
                     />
                     // Async covers the tabs too: a request takes the most restrictive mode on its path.
                     <ParentRoute
                         ssr=SsrMode::Async
                         path=(StaticSegment("workspace"), ParamSegment("id"))
-                        view=WorkspaceFrame
+                        view={Lazy::<Workspace>::new()}
                     >
-                        <Route path=StaticSegment("access-tokens") view=AccessTokensPage />
-                        <Route path=StaticSegment("members") view=MembersPage />
-                        <Route path=StaticSegment("api-access") view=ApiAccessPage />
-                        <Route path=(StaticSegment("api-access"), ParamSegment("token")) view=ApiAccessTokenPage />
-                        <Route path=StaticSegment("audit-log") view=AuditLogPage />
-                        <Route path=StaticSegment("outbox") view=OutboxPage />
-                        <Route path=StaticSegment("settings") view=SettingsPage />
+                        <Route path=StaticSegment("access-tokens") view={Lazy::<AccessTokens>::new()} />
+                        <Route path=StaticSegment("members") view={Lazy::<Members>::new()} />
+                        <Route path=StaticSegment("api-access") view={Lazy::<ApiAccess>::new()} />
+                        <Route
+                            path=(StaticSegment("api-access"), ParamSegment("token"))
+                            view={Lazy::<ApiAccessToken>::new()}
+                        />
+                        <Route path=StaticSegment("audit-log") view={Lazy::<AuditLog>::new()} />
+                        <Route path=StaticSegment("outbox") view={Lazy::<Outbox>::new()} />
+                        <Route path=StaticSegment("settings") view={Lazy::<Settings>::new()} />
                     </ParentRoute>
                 </Routes>
             </Shell>
             <ToastList />
         </Router>
+    }
+}
+
+/// Routes whose pages the browser loads when one of them is first shown, a group at a time.
+/// `cargo leptos build --split` (scripts/build-site.sh) cuts each group's `#[lazy]` function,
+/// with the code only that group uses, into its own WASM file; code two groups share goes
+/// into a file of its own. The server names the files a page needs in its `<head>`, so they
+/// load beside the main one, and hydration waits for them (`hydrate_lazy` in lib.rs). The
+/// main file keeps the shell, the router and what every page shares: the sign-in page, the
+/// first one anybody sees, needs it and the signed-out group only.
+///
+/// `#[lazy]` names the function that loads a group's files `__preload_` and its own name.
+/// A group per route would make the first page smaller still, but split the rest into
+/// hundreds of files (measured: 204 for the token page), one request each. Who may see a
+/// page is decided by the guard inside it.
+macro_rules! lazy_page_group {
+    ($load:ident, $preload:ident, $group:ident { $($route:ident => $page:expr;)* }) => {
+        #[derive(Clone, Copy)]
+        enum $group {
+            $($route,)*
+        }
+
+        #[lazy]
+        fn $load(page: $group) -> AnyView {
+            match page {
+                $($group::$route => $page.into_any(),)*
+            }
+        }
+
+        $(
+            struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $load($group::$route).await
+                }
+
+                // The router awaits this before it hydrates or shows the route: the group's
+                // files loaded, `view` is ready at once and hydrates the server's HTML.
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )*
+    };
+}
+
+lazy_page_group! {
+    signed_out_page, __preload_signed_out_page, SignedOutPage {
+        Setup => view! { <Guard access=Access::BeforeSetup><SetupPage /></Guard> };
+        Login => view! { <Guard access=Access::SignedOut><LoginPage /></Guard> };
+        ForgotPassword => view! { <ForgotPasswordPage /> };
+        ResetPassword => view! { <ResetPasswordPage /> };
+        Invite => view! { <InvitePage /> };
+    }
+}
+
+lazy_page_group! {
+    account_page, __preload_account_page, AccountGroupPage {
+        Workspaces => view! { <Guard access=Access::SignedIn><WorkspacesPage /></Guard> };
+        ApiReference => view! { <Guard access=Access::SignedIn><ApiReferencePage /></Guard> };
+        Account => view! { <Guard access=Access::AnyPassword><AccountPage /></Guard> };
+        PersonalTokens => view! { <Guard access=Access::SignedIn><PersonalTokensPage /></Guard> };
+        AdminSignIns => view! { <Guard access=Access::SignedIn><AdminSignInsPage /></Guard> };
+    }
+}
+
+lazy_page_group! {
+    workspace_page, __preload_workspace_page, WorkspacePage {
+        Workspace => view! { <WorkspaceFrame /> };
+        AccessTokens => view! { <AccessTokensPage /> };
+        Members => view! { <MembersPage /> };
+        ApiAccess => view! { <ApiAccessPage /> };
+        ApiAccessToken => view! { <ApiAccessTokenPage /> };
+        AuditLog => view! { <AuditLogPage /> };
+        Outbox => view! { <OutboxPage /> };
+        Settings => view! { <SettingsPage /> };
     }
 }
 
