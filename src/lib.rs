@@ -20,6 +20,17 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // The lazy routes' files may still be loading: hydration waits for the page's own.
-    leptos::mount::hydrate_lazy(app::App);
+    // Leptos's `hydrate_lazy`, and one step after it: hydration waits for the files of the
+    // page's lazy route (src/app/mod.rs), and only once the page is hydrated does `<body>`
+    // say so (`data-hydrated`), for tests and curious operators to tell a live page from
+    // static HTML.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }

@@ -98,7 +98,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
     frame::session::provide_session();
     Toasts::provide();
 
@@ -241,14 +240,4 @@ lazy_page_group! {
         Outbox => view! { <OutboxPage /> };
         Settings => view! { <SettingsPage /> };
     }
-}
-
-/// Sets `data-hydrated` on `<body>` once the WASM app has taken over the page:
-/// tests (and curious operators) can tell a live page from static HTML.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }
