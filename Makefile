@@ -17,7 +17,7 @@ setup: ## only install the build and test tools
 	@scripts/setup.sh test
 
 dev: ## rebuild and restart on every change (debug build)
-	@scripts/setup.sh build && bash -c 'source scripts/lib.sh && cargo leptos watch'
+	@scripts/setup.sh build && bash -c 'source scripts/lib.sh && cargo leptos watch --split'
 
 fmt:
 	@cargo fmt --all
