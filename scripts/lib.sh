@@ -18,6 +18,11 @@ say() { printf '\033[1;34m==>\033[0m \033[1m%s\033[0m\n' "$*"; }
 ok() { printf '    \033[32m✓\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# logged_errors [GREP OPTIONS] LOG: the lines of a server log that are errors: a panic, or an
+# event at ERROR level (the text format: the time, then the level). Not the word anywhere in
+# a line: a slow-statement warning quotes its SQL, which may name the outbox's last_error.
+logged_errors() { grep -E "panicked|^[^ ]+ +ERROR " "$@"; }
+
 # elapsed SECONDS -> "3m07s"
 elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 

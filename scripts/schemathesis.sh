@@ -43,8 +43,8 @@ status=0
 kill -TERM "$server_pid"
 wait "$server_pid" || true
 server_pid=""
-if grep -qiE "panicked|ERROR" "$work/server.log"; then
-    grep -iE "panicked|ERROR" "$work/server.log" | head -20 >&2
+if logged_errors -q "$work/server.log"; then
+    logged_errors "$work/server.log" | head -20 >&2
     status=1
 fi
 [ "$status" = 0 ] || die "schemathesis found answers the OpenAPI document does not promise (above)"

@@ -73,13 +73,15 @@ soak() {
     # Each engine's log kept apart (the next start_server writes $work/server.log afresh).
     local log="$dir/server.log"
     mv "$work/server.log" "$log"
-    if [ "$status" != 0 ] || [ "$server_status" != 0 ] || grep -qiE "panicked|ERROR" "$log"; then
+    if [ "$status" != 0 ] || [ "$server_status" != 0 ] || logged_errors -q "$log"; then
         echo "--- $engine server log (last 40 lines) ---" >&2
         tail -n 40 "$log" >&2
+        echo "--- $engine server log: its errors (first 20) ---" >&2
+        logged_errors "$log" | head -n 20 >&2 || true
     fi
     [ "$status" = 0 ] || die "$engine: the soak failed (above: errors, or memory that grew)"
     [ "$server_status" = 0 ] || die "$engine: the server exited with status $server_status on SIGTERM"
-    ! grep -qiE "panicked|ERROR" "$log" || die "$engine: the server logged errors during the soak"
+    ! logged_errors -q "$log" || die "$engine: the server logged errors during the soak"
     ok "$engine: soak passed: no errors, memory flat after warm-up"
 }
 
