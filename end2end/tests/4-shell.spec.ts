@@ -63,18 +63,20 @@ test("the site's files arrive precompressed, under content-hashed names, cached 
     // The best encoding the browser offered.
     expect(file.encoding).toBe(file.accepted.includes("br") ? "br" : "gzip");
   }
-  const wasmFiles = () => files.map(path).filter((name) => name.endsWith(".wasm"));
-  expect(wasmFiles().filter((name) => name.startsWith("/pkg/tessera."))).toHaveLength(1);
-  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_signed_out_page_"))).toHaveLength(1);
+  // How many of the page's WASM files so far are the given one: the main file or a group's.
+  const fetched = (file: string) =>
+    files.map(path).filter((name) => name.endsWith(".wasm") && name.startsWith(`/pkg/${file}`)).length;
+  expect(fetched("tessera.")).toBe(1);
+  expect(fetched("split_signed_out_page_")).toBe(1);
   // The signed-in pages' code is not part of the first page: it comes once it is needed.
-  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_account_page_"))).toHaveLength(0);
-  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_workspace_page_"))).toHaveLength(0);
+  expect(fetched("split_account_page_")).toBe(0);
+  expect(fetched("split_workspace_page_")).toBe(0);
   await page.getByLabel("Email").fill("owner@example.com");
   await page.getByLabel("Password").fill("correct horse battery staple");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Your workspaces" })).toBeVisible();
-  await expect.poll(() => wasmFiles().filter((name) => name.startsWith("/pkg/split_account_page_")).length).toBe(1);
-  expect(wasmFiles().filter((name) => name.startsWith("/pkg/split_workspace_page_"))).toHaveLength(0);
+  await expect.poll(() => fetched("split_account_page_")).toBe(1);
+  expect(fetched("split_workspace_page_")).toBe(0);
 
   // Each encoding on request, the smallest first; without one, the file itself.
   const wasm = files.find((file) => path(file).startsWith("/pkg/tessera.") && file.url.endsWith(".wasm"))!.url;
