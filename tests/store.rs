@@ -110,8 +110,8 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 on_both_engines! {
     async fn the_last_use_flush_keeps_the_newest_requests_and_days_and_skips_deleted_tokens(test: TestDb) {
-        // The flush writes each engine its own way (PostgreSQL in arrays, SQLite a statement
-        // at a time): both keep the newest 20 requests per token, add days up, forget days
+        // The flush writes each engine its own way (PostgreSQL in arrays, SQLite in lists of
+        // rows): both keep the newest 20 requests per token, add days up, forget days
         // beyond 90, move the last use only forwards, and write nothing for a token deleted
         // meanwhile.
         use std::collections::VecDeque;
@@ -175,6 +175,54 @@ on_both_engines! {
         };
         assert_eq!(last(a).await, (Some(NOW + 24), Some(format!("/api/v1/{}", NOW + 24))));
         assert_eq!(last(b).await, (Some(NOW + 2), Some(format!("/api/v1/{}", NOW + 2))), "never moved back, never to a refusal");
+        test.remove().await;
+    }
+
+    async fn a_flush_of_more_rows_than_one_statement_takes_writes_every_token(test: TestDb) {
+        // SQLite writes a flush in statements of SQLITE_ROWS rows: 1,100 tokens and 23,100
+        // requests cross that size in every step; each token must come out as if alone.
+        use std::collections::VecDeque;
+        use tessera::server::store::{token_uses::SQLITE_ROWS, tokens::{TokenRequest, TokenUses}};
+        let db = &test.db;
+        let ws = insert_workspace(db, "Acme").await;
+        let tokens = SQLITE_ROWS + 100;
+        let labels: Vec<String> = (0..tokens).map(|i| format!("token {i}")).collect();
+        let mut ids = Vec::with_capacity(tokens);
+        for (i, label) in labels.iter().enumerate() {
+            let mut digest = [0u8; 32];
+            digest[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            ids.push(insert_token(db, NewToken { digest, ..token(ws, label, 0) }).await.unwrap());
+        }
+        const DAY: i64 = 86_400_000;
+        let today = NOW / DAY;
+        let flush = |ats: std::ops::Range<i64>, daily: Vec<(i64, i64)>| {
+            ids.iter().map(|&id| TokenUses {
+                token_id: id,
+                recent: ats.clone().map(|at| TokenRequest {
+                    at: NOW + at,
+                    ip: Some([198, 51, 100, 7].into()),
+                    user_agent: None,
+                    method: "GET".into(),
+                    path: format!("/api/v1/{at}"),
+                    refused: None,
+                }).collect::<VecDeque<_>>(),
+                daily: daily.clone(),
+            }).collect::<Vec<_>>()
+        };
+        db.record_token_uses(&flush(0..2, vec![(today - 100, 1), (today, 2)])).await.unwrap();
+        db.record_token_uses(&flush(2..21, vec![(today, 19)])).await.unwrap();
+
+        assert_eq!(count(db, "SELECT COUNT(*) FROM token_requests").await, 20 * tokens as i64, "the newest 20 of each");
+        assert_eq!(count(db, "SELECT COUNT(*) FROM token_daily_requests").await, tokens as i64, "today alone for each");
+        for &id in [ids[0], ids[SQLITE_ROWS - 1], ids[SQLITE_ROWS], ids[tokens - 1]].iter() {
+            let kept: Vec<i64> = db.token_requests(id).await.unwrap().iter().map(|r| r.at - NOW).collect();
+            assert_eq!(kept, (1..21).rev().collect::<Vec<_>>());
+            assert_eq!(db.token_daily_requests(id, 0).await.unwrap(), [(today, 21)]);
+            let last: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+                "SELECT last_used_at FROM access_tokens WHERE id = $1")
+                .bind(id).fetch_one(pool).await.unwrap());
+            assert_eq!(last, Some(NOW + 20));
+        }
         test.remove().await;
     }
 

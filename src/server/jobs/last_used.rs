@@ -277,8 +277,17 @@ pub async fn flush_periodically(
             () = recorder.filling() => {}
             () = &mut stop => return,
         }
-        if let Err(error) = recorder.flush(&db).await {
-            tracing::warn!("could not record tokens' last use (will retry): {error}");
+        let started = std::time::Instant::now();
+        match recorder.flush(&db).await {
+            Ok(0) => {}
+            Ok(tokens) => tracing::debug!(
+                tokens,
+                took_ms = started.elapsed().as_millis() as u64,
+                "recorded tokens' last use"
+            ),
+            Err(error) => {
+                tracing::warn!("could not record tokens' last use (will retry): {error}")
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod rotation;
 mod sql;
 pub mod token_cache;
 pub mod token_lists;
+pub mod token_uses;
 pub mod tokens;
 mod types;
 pub mod workspaces;
