@@ -265,16 +265,23 @@ async fn filler(count: usize) -> Result<(), String> {
     // Leave the database as a long-running one would be, not just after a bulk load: the
     // WAL folded back into SQLite's file (else the server's first write checkpoints hundreds
     // of megabytes while it is measured), PostgreSQL's table vacuumed and its statistics
-    // taken (else autovacuum does it then).
+    // taken (else autovacuum does it then), and then checkpointed: the load's WAL volume
+    // starts a checkpoint that PostgreSQL spreads over minutes (checkpoint_completion_target),
+    // which would be writing beside the measurement; CHECKPOINT does it at once.
     let settle = match db.pool() {
         Pool::Sqlite(pool) => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(pool)
             .await
             .map(drop),
-        Pool::Postgres(pool) => sqlx::query("VACUUM (ANALYZE) access_tokens")
-            .execute(pool)
-            .await
-            .map(drop),
+        Pool::Postgres(pool) => {
+            let vacuumed = sqlx::query("VACUUM (ANALYZE) access_tokens")
+                .execute(pool)
+                .await;
+            match vacuumed {
+                Ok(_) => sqlx::query("CHECKPOINT").execute(pool).await.map(drop),
+                Err(error) => Err(error),
+            }
+        }
     };
     settle.map_err(|e| format!("settling the database after the fill: {e}"))?;
     eprintln!(
