@@ -179,13 +179,14 @@ on_both_engines! {
     }
 
     async fn a_flush_of_more_rows_than_one_statement_takes_writes_every_token(test: TestDb) {
-        // SQLite writes a flush in statements of SQLITE_ROWS rows: 1,100 tokens and 23,100
-        // requests cross that size in every step; each token must come out as if alone.
+        // SQLite writes a flush in statements of SQLITE_ROWS rows: 2.5 times as many tokens,
+        // each with 21 requests, cross that size in every step; each token must come out as
+        // if alone.
         use std::collections::VecDeque;
         use tessera::server::store::{token_uses::SQLITE_ROWS, tokens::{TokenRequest, TokenUses}};
         let db = &test.db;
         let ws = insert_workspace(db, "Acme").await;
-        let tokens = SQLITE_ROWS + 100;
+        let tokens = SQLITE_ROWS * 5 / 2;
         let labels: Vec<String> = (0..tokens).map(|i| format!("token {i}")).collect();
         let mut ids = Vec::with_capacity(tokens);
         for (i, label) in labels.iter().enumerate() {
