@@ -258,6 +258,8 @@ on_both_engines! {
         let (_, owners) = support::mint(&acting(db, &p.owner), p.beta, "admin", Role::Owner, None, None).await;
         let (status, listed) = site.get(&format!("/workspaces/{}/personal-tokens", p.beta), &owners).await;
         assert_eq!(status, StatusCode::OK);
+        assert_eq!((listed["total"].as_u64(), listed["waiting"].as_u64()), (Some(1), Some(0)), "{listed}");
+        let listed = &listed["items"];
         assert_eq!(listed.as_array().unwrap().len(), 1);
         assert_eq!(listed[0]["owner_email"], "ada@example.com");
         assert_eq!(listed[0]["scope"], "team_member");
@@ -431,7 +433,7 @@ on_both_engines! {
         assert!(body["detail"].as_str().unwrap().contains("waiting for an Administrator"), "{body}");
         assert_eq!(site.get(&format!("/workspaces/{}", p.beta), &secret).await.0, StatusCode::OK);
         let (_, listed) = site.get(&format!("{acme}/personal-tokens"), &owners).await;
-        assert_eq!(listed[0]["approval"], "pending");
+        assert_eq!(listed["items"][0]["approval"], "pending", "{listed}");
 
         // Ada is an Administrator of Acme, yet may not approve her own token.
         let ada = acting(db, &p.ada);
@@ -635,7 +637,7 @@ on_both_engines! {
         let mut after: Option<String> = None;
         let mut pages = 0;
         loop {
-            let page = personal_tokens::reaching_page(&owner, p.acme, after.as_deref()).await.unwrap();
+            let page = personal_tokens::reaching_page(&owner, p.acme, after.as_deref(), Some(personal_tokens::REACHING_PAGE)).await.unwrap();
             assert_eq!((page.total, page.waiting), (125, 55));
             assert!(page.tokens.len() <= personal_tokens::REACHING_PAGE);
             seen.extend(page.tokens);
@@ -660,13 +662,54 @@ on_both_engines! {
         }
         // A cursor that is not one the list gave is refused, naming it; a Team Member may
         // not read the list; another workspace's page names none of Acme's tokens.
-        let bad = personal_tokens::reaching_page(&owner, p.acme, Some("bm90IGpzb24")).await.unwrap_err();
+        let bad = personal_tokens::reaching_page(&owner, p.acme, Some("bm90IGpzb24"), None).await.unwrap_err();
         assert_eq!(field(bad), "after");
         let (_, member) = support::mint(&owner, p.acme, "reader", Role::TeamMember, None, None).await;
         assert_eq!(site.get(&format!("/workspaces/{}/personal-tokens", p.acme), &member).await.0, StatusCode::FORBIDDEN);
-        let beta = personal_tokens::reaching_page(&owner, p.beta, after.as_deref()).await.unwrap();
+        let beta = personal_tokens::reaching_page(&owner, p.beta, after.as_deref(), None).await.unwrap();
         assert!(beta.tokens.iter().all(|t| !ids.contains(&t.id)));
         assert_eq!(beta.total, 1);
+
+        // The REST list reads the same pages: 40 at a time here, in the same order, each
+        // token once, the counts on every page, `next` null on the last.
+        let base = format!("/workspaces/{}/personal-tokens", p.acme);
+        let mut listed: Vec<Uuid> = Vec::new();
+        let mut query = "?limit=40".to_owned();
+        let mut sizes = Vec::new();
+        loop {
+            let (status, body) = site.get(&format!("{base}{query}"), &owners).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!((body["total"].as_u64(), body["waiting"].as_u64(), body["limit"].as_u64()), (Some(125), Some(55), Some(40)), "{body}");
+            let items = body["items"].as_array().unwrap();
+            sizes.push(items.len());
+            listed.extend(items.iter().map(|item| item["id"].as_str().unwrap().parse::<Uuid>().unwrap()));
+            match body["next"].as_str() {
+                Some(next) => query = format!("?limit=40&after={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(sizes, [40, 40, 40, 5]);
+        assert_eq!(listed, seen.iter().map(|t| t.id).collect::<Vec<_>>(), "the service's order");
+        let (_, default) = site.get(&base, &owners).await;
+        assert_eq!((default["items"].as_array().unwrap().len(), default["limit"].as_u64()), (50, Some(50)), "{default}");
+        // Bad paging is a 422 naming the parameter and what to do.
+        for (query, field, says) in [
+            ("?limit=0", "limit", "1 to 200"),
+            ("?limit=201", "limit", "1 to 200"),
+            ("?limit=many", "query", "limit"),
+            ("?after=bm90IGpzb24", "after", "next"),
+            ("?offset=5", "query", "offset"),
+        ] {
+            let (status, body) = site.get(&format!("{base}{query}"), &owners).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+            assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+            assert!(body["detail"].as_str().unwrap().contains(says), "{query}: {body}");
+        }
+        // Acme's cursor on Beta's list starts Beta's list: none of Acme's tokens.
+        let (_, beta_owners) = support::mint(&owner, p.beta, "beta owner", Role::Owner, None, None).await;
+        let (status, body) = site.get(&format!("/workspaces/{}/personal-tokens?after={}", p.beta, after.unwrap()), &beta_owners).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["items"].as_array().unwrap().iter().all(|item| !ids.contains(&item["id"].as_str().unwrap().parse::<Uuid>().unwrap())), "{body}");
         test.remove().await;
     }
 }

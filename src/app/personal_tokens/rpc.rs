@@ -70,8 +70,16 @@ pub async fn get_workspace_personal_tokens(
     #[server(default)] after: Option<String>,
 ) -> Result<ReachingTokensPage, AppError> {
     use crate::server::{services::personal_tokens, web};
-    web::acting(async |ctx| personal_tokens::reaching_page(&ctx, workspace, after.as_deref()).await)
+    web::acting(async |ctx| {
+        personal_tokens::reaching_page(
+            &ctx,
+            workspace,
+            after.as_deref(),
+            Some(personal_tokens::REACHING_PAGE),
+        )
         .await
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_personal_token", input = Json)]

@@ -2,18 +2,21 @@
 //! workspace, for its Administrators (never their secrets).
 
 use axum::http::StatusCode;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    door::{ApiResult, Conflict, Ids, Refused},
+    door::{ApiQuery, ApiResult, Conflict, Ids, QueryRefused, Refused},
     json::{Json, Time},
 };
 use crate::{
     domain::{api_permission::PermissionSet, error::AppError, role::Role},
     model::PersonalTokenView,
-    server::{context::Ctx, services::personal_tokens},
+    server::{
+        context::Ctx,
+        services::{cursor, personal_tokens},
+    },
 };
 
 #[derive(Serialize, ToSchema)]
@@ -70,21 +73,55 @@ impl PersonalTokenJson {
     }
 }
 
+/// A page of the personal tokens reaching a workspace.
+#[derive(Serialize, ToSchema)]
+pub struct PersonalTokenList {
+    /// Those waiting for the workspace's approval first, then newest first.
+    pub items: Vec<PersonalTokenJson>,
+    /// How many personal tokens reach the workspace, on every page.
+    pub total: u64,
+    /// How many of those wait for its approval.
+    pub waiting: u64,
+    pub limit: usize,
+    /// Give as `after` for the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReachingQuery {
+    /// Tokens per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<usize>,
+    /// The page after this one: the `next` of the page before.
+    #[param(max_length = 2048, pattern = "^[A-Za-z0-9_-]+$")]
+    pub after: Option<String>,
+}
+
 #[utoipa::path(get, path = "/workspaces/{workspace}/personal-tokens", tag = "personal tokens",
-    params(("workspace" = Uuid, Path, description = "Workspace id")),
-    responses((status = 200, description = "Every personal token that can reach the workspace, approved or waiting", body = Vec<PersonalTokenJson>), Refused),
+    params(("workspace" = Uuid, Path, description = "Workspace id"), ReachingQuery),
+    responses((status = 200, description = "A page of the personal tokens that can reach the workspace, approved or waiting", body = PersonalTokenList), Refused, QueryRefused),
     security(("bearer" = [])))]
 pub async fn list_personal_tokens(
     ctx: Ctx,
     Ids(workspace): Ids<Uuid>,
-) -> ApiResult<Json<Vec<PersonalTokenJson>>> {
-    let tokens = personal_tokens::reaching(&ctx, workspace).await?;
-    Ok(Json(
-        tokens
+    ApiQuery(query): ApiQuery<ReachingQuery>,
+) -> ApiResult<Json<PersonalTokenList>> {
+    let page = personal_tokens::reaching_page(&ctx, workspace, query.after.as_deref(), query.limit)
+        .await?;
+    Ok(Json(PersonalTokenList {
+        // Checked by `reaching_page`.
+        limit: query.limit.unwrap_or(cursor::DEFAULT_PAGE),
+        items: page
+            .tokens
             .into_iter()
             .filter_map(|view| PersonalTokenJson::of(view, workspace))
             .collect(),
-    ))
+        total: page.total,
+        waiting: page.waiting,
+        next: page.next,
+    }))
 }
 
 #[utoipa::path(delete, path = "/workspaces/{workspace}/personal-tokens/{token}", tag = "personal tokens",

@@ -24,7 +24,7 @@ use crate::{
     server::{
         context::Ctx,
         services::{
-            bulk_revoke,
+            bulk_revoke, cursor,
             token_views::{self, PageAt, TokenFilter},
             tokens::{self, TokenPatch},
         },
@@ -221,7 +221,7 @@ pub async fn list_tokens(
         status,
         scope: query.scope,
         sort,
-        limit: query.limit.unwrap_or(token_views::DEFAULT_PAGE),
+        limit: query.limit.unwrap_or(cursor::DEFAULT_PAGE),
         page,
     };
     let page = token_views::list(&ctx, workspace, &filter).await?;

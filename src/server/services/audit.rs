@@ -15,10 +15,6 @@ use crate::{
     },
 };
 
-/// The most records one page holds.
-pub const MAX_PAGE: u32 = 200;
-const DEFAULT_PAGE: u32 = 50;
-
 /// A page of the workspace's audit log, newest first, filtered by `query`.
 pub async fn page(
     ctx: &Ctx,
@@ -27,13 +23,7 @@ pub async fn page(
 ) -> Result<AuditPage, AppError> {
     let db = ctx.db();
     let workspace = ctx.workspace(workspace_id, Action::ReadAudit).await?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("Use a limit from 1 to {MAX_PAGE}."),
-        ));
-    }
+    let limit = super::cursor::page_limit(query.limit.map(|limit| limit as usize))?;
     if let (Some(from), Some(until)) = (query.from, query.until)
         && from >= until
     {
@@ -59,11 +49,11 @@ pub async fn page(
         until: query.until,
         before: query.after.as_deref().map(parse_cursor).transpose()?,
         // One more than asked: whether there is a next page.
-        limit: i64::from(limit) + 1,
+        limit: limit as i64 + 1,
     };
     let mut rows = db.audit_page(workspace_id, &filter).await?;
-    let next = (rows.len() > limit as usize).then(|| {
-        rows.truncate(limit as usize);
+    let next = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
         rows.last().map(|last| cursor(last.created_at, last.id))
     });
     Ok(AuditPage {

@@ -13,6 +13,24 @@ use crate::domain::error::AppError;
 /// few hundred bytes).
 const MAX_CURSOR: usize = 2048;
 
+/// The most items one page of a list holds (tokens, personal tokens, audit records), and
+/// how many a page holds when the caller does not say.
+pub const MAX_PAGE: usize = 200;
+pub const DEFAULT_PAGE: usize = 50;
+
+/// The page size asked for as `limit`, or the default; refused outside 1 to [`MAX_PAGE`].
+pub fn page_limit(limit: Option<usize>) -> Result<usize, AppError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(AppError::invalid(
+            "limit",
+            format!("Use a limit from 1 to {MAX_PAGE}."),
+        ))
+    }
+}
+
 pub fn seal<T: Serialize>(edge: &T) -> String {
     // Serializing plain data cannot fail.
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(edge).unwrap_or_default())

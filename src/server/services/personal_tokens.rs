@@ -527,36 +527,26 @@ pub async fn copy(ctx: &Ctx<CurrentUser>, id: Uuid) -> Result<String, AppError> 
     open_secret(ctx, TokenHolder::Owner(ctx.principal.id), id).await
 }
 
-/// The personal tokens that can reach a workspace, for its Administrators: each with its
-/// standing in this workspace only.
-pub async fn reaching(ctx: &Ctx, workspace_id: Uuid) -> Result<Vec<PersonalTokenView>, AppError> {
-    ctx.workspace(workspace_id, Action::ReadPersonalTokens)
-        .await?;
-    Ok(ctx
-        .db()
-        .personal_tokens_reaching(workspace_id)
-        .await?
-        .into_iter()
-        .map(|(row, grant)| view(row, vec![grant], ctx.now))
-        .collect())
-}
-
 /// How many personal tokens the workspace's token page shows at a time.
 pub const REACHING_PAGE: usize = 50;
 
-/// A page of the personal tokens that can reach a workspace, for its Administrators: the
-/// first, or the one after the cursor `after` (a page's `next`).
+/// A page of `limit` (default 50, at most 200) of the personal tokens that can reach a
+/// workspace, for its Administrators, each with its standing in this workspace only: those
+/// waiting for its approval first, then newest first; the first page, or the one after the
+/// cursor `after` (a page's `next`).
 pub async fn reaching_page(
     ctx: &Ctx,
     workspace_id: Uuid,
     after: Option<&str>,
+    limit: Option<usize>,
 ) -> Result<ReachingTokensPage, AppError> {
     ctx.workspace(workspace_id, Action::ReadPersonalTokens)
         .await?;
+    let limit = cursor::page_limit(limit)?;
     let after: Option<ReachingEdge> = after.map(|text| cursor::open("after", text)).transpose()?;
     let page = ctx
         .db()
-        .personal_tokens_reaching_page(workspace_id, after.as_ref(), REACHING_PAGE)
+        .personal_tokens_reaching_page(workspace_id, after.as_ref(), limit)
         .await?;
     let next = page
         .more

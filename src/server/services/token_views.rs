@@ -145,9 +145,6 @@ pub async fn page_at(
     })
 }
 
-/// The most tokens one page of a list holds, and how many by default.
-pub const MAX_PAGE: usize = 200;
-pub const DEFAULT_PAGE: usize = 50;
 /// The tokens one page of the token table shows.
 pub const TOKEN_PAGE: usize = 50;
 
@@ -221,12 +218,7 @@ async fn list_in(
     workspace: &WorkspaceSummary,
     filter: &TokenFilter,
 ) -> Result<TokenListPage, AppError> {
-    if !(1..=MAX_PAGE).contains(&filter.limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("Use a limit from 1 to {MAX_PAGE}."),
-        ));
-    }
+    cursor::page_limit(Some(filter.limit))?;
     let position = match &filter.page {
         PageAt::First => Position::First,
         PageAt::Offset(skip) => Position::Offset(*skip),

@@ -256,27 +256,6 @@ impl Db {
         Ok(Some((token, grants)))
     }
 
-    /// The personal tokens that can reach a workspace (approved or waiting), each with its
-    /// standing there only.
-    pub async fn personal_tokens_reaching(
-        &self,
-        workspace_id: Uuid,
-    ) -> Result<Vec<(PersonalTokenRow, GrantRow)>, StoreError> {
-        let tokens = format!(
-            "{PERSONAL_SELECT} JOIN token_workspaces g ON g.token_id = t.id
-             WHERE g.workspace_id = $1 ORDER BY t.created_at DESC, t.id DESC"
-        );
-        let grants = format!("{GRANT_SELECT} WHERE g.workspace_id = $1");
-        let (tokens, grants): (Vec<PersonalTokenRow>, Vec<GrantRow>) = on_pool!(self, pool => (
-            sqlx::query_as(&tokens).bind(workspace_id).fetch_all(pool).await?,
-            sqlx::query_as(&grants).bind(workspace_id).fetch_all(pool).await?,
-        ));
-        Ok(with_grants(tokens, grants)
-            .into_iter()
-            .filter_map(|(token, mut grants)| grants.pop().map(|grant| (token, grant)))
-            .collect())
-    }
-
     /// A page of `limit` of the personal tokens that can reach a workspace, after `after`:
     /// those waiting for its approval first, then newest first, each with its standing
     /// there only.
