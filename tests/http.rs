@@ -135,6 +135,10 @@ fn the_setup_page_is_rendered_with_its_hydration_scripts_and_security_headers() 
             "no hydration script in {body}"
         );
         assert!(body.contains("/pkg/tessera.css"), "no stylesheet in {body}");
+        assert!(
+            body.contains(r#"<link rel="icon" type="image/svg+xml" href="/favicon.svg">"#),
+            "no icon in {body}"
+        );
 
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
@@ -213,6 +217,33 @@ fn cross_site_server_function_calls_are_refused() {
             let body = String::from_utf8(body.to_vec()).unwrap();
             assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
             assert!(body.contains("Cross-site"), "{body}");
+        }
+        test.remove().await;
+    });
+}
+
+#[test]
+fn the_site_icon_is_served_where_pages_and_browsers_look_for_it() {
+    run(async {
+        let test = support::TestDb::sqlite().await;
+        let app = app(&test);
+        for path in ["/favicon.svg", "/favicon.ico"] {
+            let response = app.clone().oneshot(get(path)).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let headers = response.headers().clone();
+            assert_eq!(headers[header::CONTENT_TYPE], "image/svg+xml", "{path}");
+            assert_eq!(
+                headers[header::CACHE_CONTROL],
+                "public, max-age=86400",
+                "{path}"
+            );
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8(body.to_vec()).unwrap();
+            assert!(
+                body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+                "{path}: {body}"
+            );
         }
         test.remove().await;
     });

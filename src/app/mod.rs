@@ -78,6 +78,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
                 // The stylesheet under its content-hashed name (cargo-leptos `hash-files`).
                 <HashedStylesheet options=options.clone() id="leptos" />

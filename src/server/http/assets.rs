@@ -1,5 +1,6 @@
 //! The built site's files under `/pkg` (the WASM, its JavaScript, the stylesheet): served
-//! precompressed, and cached for good where their names carry their content's hash.
+//! precompressed, and cached for good where their names carry their content's hash. And the
+//! site's icon, built into the server.
 //!
 //! `scripts/build-site.sh` writes `NAME.br` and `NAME.gz` beside each file at build time;
 //! the request's `Accept-Encoding` chooses among them (brotli first, then gzip, then the file
@@ -14,7 +15,8 @@ use axum::{
     extract::Request,
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
+    routing::get,
 };
 use tower_http::services::ServeDir;
 
@@ -27,7 +29,12 @@ const FOREVER: HeaderValue = HeaderValue::from_static("public, max-age=31536000,
 /// `Cache-Control` of any other file: kept, but checked (If-Modified-Since) before each use.
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
-/// `/pkg/…` from `<site_root>/pkg`.
+/// The site's icon (the page shell links it). Also answered at `/favicon.ico`, where
+/// browsers and tools look for an icon a page does not name.
+const ICON: &str = "/favicon.svg";
+const ICON_SVG: &str = include_str!("../../../public/favicon.svg");
+
+/// `/pkg/…` from `<site_root>/pkg`, and the icon.
 pub fn router<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<S> {
     let files = ServeDir::new(site_root.join(PKG))
         .precompressed_br()
@@ -35,6 +42,19 @@ pub fn router<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<S> {
     Router::new()
         .nest_service(&format!("/{PKG}"), files)
         .layer(middleware::from_fn(cache_headers))
+        .route(ICON, get(icon))
+        .route("/favicon.ico", get(icon))
+}
+
+/// The icon, kept a day: its address has no hash to change with it.
+async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON_SVG,
+    )
 }
 
 async fn cache_headers(request: Request, next: Next) -> Response {
