@@ -274,13 +274,13 @@ async fn filler(count: usize) -> Result<(), String> {
             .await
             .map(drop),
         Pool::Postgres(pool) => {
-            let vacuumed = sqlx::query("VACUUM (ANALYZE) access_tokens")
-                .execute(pool)
-                .await;
-            match vacuumed {
-                Ok(_) => sqlx::query("CHECKPOINT").execute(pool).await.map(drop),
-                Err(error) => Err(error),
+            async {
+                sqlx::query("VACUUM (ANALYZE) access_tokens")
+                    .execute(pool)
+                    .await?;
+                sqlx::query("CHECKPOINT").execute(pool).await.map(drop)
             }
+            .await
         }
     };
     settle.map_err(|e| format!("settling the database after the fill: {e}"))?;

@@ -5,7 +5,7 @@ mod support;
 
 use axum::{
     body::Body,
-    http::{Request, StatusCode, header},
+    http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
 use tessera::server::{
@@ -25,20 +25,23 @@ fn app(test: &support::TestDb) -> http::Site {
 
 use support::run;
 
-async fn send(app: &http::Site, request: Request<Body>) -> (StatusCode, String, String) {
+/// The answer to `request`: its status, its headers and its body as text.
+async fn answer(app: &http::Site, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
-    let content_type = response
-        .headers()
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// The answer's status, content type (empty when none) and body.
+async fn send(app: &http::Site, request: Request<Body>) -> (StatusCode, String, String) {
+    let (status, headers, body) = answer(app, request).await;
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
+    (status, content_type, body)
 }
 
 fn get(path: &str) -> Request<Body> {
@@ -124,11 +127,8 @@ fn the_setup_page_is_rendered_with_its_hydration_scripts_and_security_headers() 
     run(async {
         let test = support::TestDb::sqlite().await;
         let app = app(&test);
-        let response = app.clone().oneshot(get("/setup")).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        let body = String::from_utf8(body.to_vec()).unwrap();
+        let (status, headers, body) = answer(&app, get("/setup")).await;
+        assert_eq!(status, StatusCode::OK);
         assert!(body.contains("Set up Tessera"), "{body}");
         assert!(
             body.contains("/pkg/tessera.js"),
@@ -205,16 +205,9 @@ fn cross_site_server_function_calls_are_refused() {
                 .header(name, value)
                 .body(Body::from("{}"))
                 .unwrap();
-            let response = app.clone().oneshot(request).await.unwrap();
+            let (status, headers, body) = answer(&app, request).await;
             // Server functions' answers, refusals included, are never stored.
-            assert_eq!(
-                response.headers()[header::CACHE_CONTROL],
-                "no-store",
-                "{name}"
-            );
-            let status = response.status();
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            let body = String::from_utf8(body.to_vec()).unwrap();
+            assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{name}");
             assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
             assert!(body.contains("Cross-site"), "{body}");
         }
@@ -228,9 +221,8 @@ fn the_site_icon_is_served_where_pages_and_browsers_look_for_it() {
         let test = support::TestDb::sqlite().await;
         let app = app(&test);
         for path in ["/favicon.svg", "/favicon.ico"] {
-            let response = app.clone().oneshot(get(path)).await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            let headers = response.headers().clone();
+            let (status, headers, body) = answer(&app, get(path)).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
             assert_eq!(headers[header::CONTENT_TYPE], "image/svg+xml", "{path}");
             assert_eq!(
                 headers[header::CACHE_CONTROL],
@@ -238,8 +230,6 @@ fn the_site_icon_is_served_where_pages_and_browsers_look_for_it() {
                 "{path}"
             );
             assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            let body = String::from_utf8(body.to_vec()).unwrap();
             assert!(
                 body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
                 "{path}: {body}"
@@ -623,13 +613,7 @@ fn site_files_are_served_precompressed_and_hashed_names_are_cached_for_good() {
             }
             let app = app.clone();
             let request = request.body(Body::empty()).unwrap();
-            async move {
-                let response = app.oneshot(request).await.unwrap();
-                let headers = response.headers().clone();
-                let status = response.status();
-                let body = response.into_body().collect().await.unwrap().to_bytes();
-                (status, headers, String::from_utf8(body.to_vec()).unwrap())
-            }
+            async move { answer(&app, request).await }
         };
         let path = format!("/pkg/{hashed}");
         for (accept, body, encoding) in [
