@@ -68,7 +68,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     if let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
-    ) && let Ok(csp) = crate::server::http::headers::page_csp(&nonce.to_string()).parse()
+    ) && let Ok(csp) = crate::server::http::headers::page_csp(
+        &nonce.to_string(),
+        // `AutoReload` below renders its script under the same condition.
+        std::env::var_os("LEPTOS_WATCH")
+            .map(|_| options.reload_external_port.unwrap_or(options.reload_port)),
+    )
+    .parse()
     {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, csp);
     }

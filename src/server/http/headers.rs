@@ -8,10 +8,16 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The Content-Security-Policy of an HTML page; `nonce` admits Leptos's inline bootstrap.
-pub fn page_csp(nonce: &str) -> String {
+/// `live_reload`, the port of cargo-leptos's reload websocket under `make dev` (None
+/// otherwise), is admitted to `connect-src` on any host, as the reload script connects to
+/// the page's own host name on that port (`ws:`, or `wss:` on an HTTPS page).
+pub fn page_csp(nonce: &str, live_reload: Option<u32>) -> String {
+    let reload = live_reload
+        .map(|port| format!(" ws://*:{port} wss://*:{port}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -69,4 +75,24 @@ pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_csp;
+
+    #[test]
+    fn a_page_connects_only_to_its_own_origin_unless_live_reload_is_on() {
+        let served = page_csp("n0nce", None);
+        assert!(served.contains("connect-src 'self';"), "{served}");
+        assert!(served.contains("'nonce-n0nce'"), "{served}");
+        assert!(!served.contains("ws"), "{served}");
+        let watched = page_csp("n0nce", Some(3001));
+        assert!(
+            watched.contains("connect-src 'self' ws://*:3001 wss://*:3001;"),
+            "{watched}"
+        );
+        // Only connect-src changes.
+        assert_eq!(watched.replace(" ws://*:3001 wss://*:3001", ""), served);
+    }
 }
