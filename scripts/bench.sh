@@ -121,6 +121,15 @@ measure() {
     tail -n1 "$work/summary"
 }
 
+# expect_admitted PORT TOKENS WHAT: the first token in the file TOKENS is answered 200 by the
+# server at PORT, or the bench stops, naming WHAT was refused and with which status.
+expect_admitted() {
+    local code
+    code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$2")" \
+        "http://127.0.0.1:$1/api/v1/access-token")"
+    [ "$code" = 200 ] || die "$3 was refused ($code)"
+}
+
 bench_engine() {
     local engine="$1" url="$2"
     local data="$work/$engine"
@@ -139,17 +148,12 @@ bench_engine() {
     pids+=($!)
     wait_for_url "http://127.0.0.1:$port/healthz" 30 || die "Tessera did not start ($engine)"
     sleep 1
-    local check
-    check="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$TESSERA_BENCH_TOKENS")" \
-        "http://127.0.0.1:$port/api/v1/access-token")"
-    [ "$check" = 200 ] || die "a sampled token was refused ($check) on $engine"
+    expect_admitted "$port" "$TESSERA_BENCH_TOKENS" "a sampled token on $engine"
 
     measure "$engine" "$TESSERA_BENCH_TOKENS" "$port" "$bare_port"
     # The same with guarded tokens: an IP allowlist admitting the load's address and a rate
     # limit it never reaches, so every request also pays for both checks.
-    check="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$TESSERA_BENCH_TOKENS.guarded")" \
-        "http://127.0.0.1:$port/api/v1/access-token")"
-    [ "$check" = 200 ] || die "a guarded token was refused ($check) on $engine"
+    expect_admitted "$port" "$TESSERA_BENCH_TOKENS.guarded" "a guarded token on $engine"
     measure "$engine-guarded" "$TESSERA_BENCH_TOKENS.guarded" "$port" "$bare_port"
 
     # A million tokens stored (issue 18: the check's cost flat in the number of tokens):
@@ -165,9 +169,7 @@ bench_engine() {
     pids[0]=$!
     wait_for_url "http://127.0.0.1:$port/healthz" 30 || die "Tessera did not start ($engine, 1M)"
     sleep 1
-    check="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$TESSERA_BENCH_TOKENS")" \
-        "http://127.0.0.1:$port/api/v1/access-token")"
-    [ "$check" = 200 ] || die "a sampled token was refused ($check) on $engine with 1M tokens"
+    expect_admitted "$port" "$TESSERA_BENCH_TOKENS" "a sampled token on $engine with 1M tokens"
     measure "$engine-1M" "$TESSERA_BENCH_TOKENS" "$port" "$bare_port"
     awk -v e="$engine" '
         function ratio(line) { match(line, /throughput ratio [0-9.]+/); return substr(line, RSTART + 17, RLENGTH - 17) + 0 }
@@ -257,10 +259,7 @@ bench_floor() {
         TESSERA_SITE_ADDR="127.0.0.1:$port" "$BIN/tessera" >"$data/floor.log" 2>&1 &
     pids+=($!)
     wait_for_url "http://127.0.0.1:$port/healthz" 30 || die "Tessera did not start (floor)"
-    local check
-    check="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(head -n1 "$data/tokens.txt")" \
-        "http://127.0.0.1:$floor_port/api/v1/access-token")"
-    [ "$check" = 200 ] || die "the floor refused a sampled token ($check)"
+    expect_admitted "$floor_port" "$data/tokens.txt" "a sampled token at the floor"
     ROUNDS=$((ROUNDS * 2)) measure "floor" "$data/tokens.txt" "$floor_port" "$bare_port" "bare" "floor"
     local floor_line
     floor_line="$(tail -n1 "$work/summary")"
